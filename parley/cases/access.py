@@ -1,0 +1,170 @@
+"""Who may see a disagreement: decided here and nowhere else.
+
+Every page, download, export, search, report and API call asks :func:`can_view` or
+scopes its query with :func:`disagreement_list_visible_to`; a test checks that the two
+always agree. The rules, in the order they are tried:
+
+1. Never across partnerships.
+2. The person who raised it, and the named professional in the other agency.
+3. The escalation line: someone holding a rung role (manager, lead, senior manager,
+   director, board representative — not practitioner) in the raising or the other
+   agency, for a side of a stage the case has reached. A role limited to some
+   procedures (``RoleAssignment.procedure_ids``) counts only for those.
+4. Partnership-wide sight: the roles a procedure gives sight of every case. For
+   children's and adults' procedures: business manager, board chair, panel chair and
+   any role the procedure declares (e.g. the TWSP Executive). For Channel (Prevent)
+   procedures only the Channel roles of that panel: Channel chair, coordinator and
+   panel members — the board's business manager and chair do not see Prevent cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db.models import Q, QuerySet
+
+from parley.cases.models import Disagreement, Person, ProcedureVersion, RoleAssignment
+from parley.cases.services import procedure_of
+from parley.core.procedure import Procedure
+
+# Roles that never give sight by rung: a practitioner sees only their own cases.
+NOT_A_RUNG = frozenset({"practitioner", "administrator"})
+SIGHT_OF_ALL = frozenset({"business-manager", "board-chair", "panel-chair"})
+CHANNEL_SIGHT = frozenset({"channel-chair", "channel-coordinator", "channel-panel-member"})
+
+
+@dataclass(frozen=True)
+class Rungs:
+    """For one procedure version: the lowest stage at which each role acts, per side."""
+
+    raising: dict[str, int]
+    other: dict[str, int]
+    sight_of_all: frozenset[str]
+
+
+@lru_cache(maxsize=512)
+def _rungs(version_pk: int, sha256: str) -> Rungs:
+    procedure = procedure_of(ProcedureVersion.objects.get(pk=version_pk))
+    return rungs_of(procedure)
+
+
+def rungs_of(procedure: Procedure) -> Rungs:
+    raising: dict[str, int] = {}
+    other: dict[str, int] = {}
+    for track in procedure.tracks:
+        for stage in track.stages:
+            for role in (*stage.raising_side, *stage.kept_informed):
+                raising[role] = min(raising.get(role, stage.number), stage.number)
+            for role in (*stage.other_side, *stage.kept_informed):
+                other[role] = min(other.get(role, stage.number), stage.number)
+    sight = CHANNEL_SIGHT if procedure.is_channel else SIGHT_OF_ALL | frozenset(procedure.roles)
+    return Rungs(raising, other, sight)
+
+
+def rungs_for(version: ProcedureVersion) -> Rungs:
+    return _rungs(version.pk, version.sha256)
+
+
+def _roles(person: Person) -> list[RoleAssignment]:
+    cached = getattr(person, "_parley_roles", None)
+    if cached is None:
+        cached = list(person.roles.all())
+        person._parley_roles = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _applies(assignment: RoleAssignment, procedure_id: str) -> bool:
+    return not assignment.procedure_ids or procedure_id in assignment.procedure_ids
+
+
+# --- the predicate ----------------------------------------------------------------------
+
+
+def is_party(person: Person, case: Disagreement) -> bool:
+    return person.pk in (case.raised_by_id, case.other_professional_id)
+
+
+def in_escalation_line(person: Person, case: Disagreement, rungs: Rungs) -> bool:
+    for assignment in _roles(person):
+        if assignment.role in NOT_A_RUNG or assignment.agency_id is None:
+            continue
+        if not _applies(assignment, case.procedure.procedure_id):
+            continue
+        sides = ((case.raising_agency_id, rungs.raising), (case.other_agency_id, rungs.other))
+        for agency_id, side in sides:
+            lowest = side.get(assignment.role)
+            if assignment.agency_id == agency_id and lowest and case.highest_stage_number >= lowest:
+                return True
+    return False
+
+
+def has_partnership_sight(person: Person, case: Disagreement, rungs: Rungs) -> bool:
+    return any(
+        a.agency_id is None
+        and a.role in rungs.sight_of_all
+        and _applies(a, case.procedure.procedure_id)
+        for a in _roles(person)
+    )
+
+
+def can_view(person: Person | None, case: Disagreement) -> bool:
+    if person is None or person.partnership_id != case.partnership_id:
+        return False
+    if is_party(person, case):
+        return True
+    rungs = rungs_for(case.procedure)
+    return in_escalation_line(person, case, rungs) or has_partnership_sight(person, case, rungs)
+
+
+# --- the same rules as a query ----------------------------------------------------------
+
+
+def visibility_filter(person: Person, versions: Iterable[ProcedureVersion]) -> Q:
+    """A filter equal to :func:`can_view` over the partnership's cases."""
+    allowed = Q(raised_by=person) | Q(other_professional=person)
+    assignments = _roles(person)
+    for version in versions:
+        rungs = rungs_for(version)
+        for a in assignments:
+            if not _applies(a, version.procedure_id):
+                continue
+            if a.agency_id is None:
+                if a.role in rungs.sight_of_all:
+                    allowed |= Q(procedure=version)
+                continue
+            if a.role in NOT_A_RUNG:
+                continue
+            for field, side in (("raising_agency", rungs.raising), ("other_agency", rungs.other)):
+                lowest = side.get(a.role)
+                if lowest:
+                    allowed |= Q(
+                        procedure=version,
+                        **{field: a.agency_id},
+                        highest_stage_number__gte=lowest,
+                    )
+    return allowed
+
+
+def disagreement_list_visible_to(*, person: Person | None) -> QuerySet[Disagreement]:
+    if person is None:
+        return Disagreement.objects.none()
+    versions = ProcedureVersion.objects.filter(partnership_id=person.partnership_id)
+    return Disagreement.objects.filter(partnership_id=person.partnership_id).filter(
+        visibility_filter(person, versions)
+    )
+
+
+def disagreement_get_visible(*, person: Person | None, reference: str) -> Disagreement | None:
+    """The case if this person may see it; None whether it is hidden or does not exist."""
+    case = (
+        Disagreement.objects.select_related(
+            "procedure", "raising_agency", "other_agency", "raised_by", "other_professional"
+        )
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None or not can_view(person, case):
+        return None
+    return case

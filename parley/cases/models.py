@@ -1,0 +1,316 @@
+"""Persistence: partnerships, their people and procedures, disagreements and their record.
+
+The record (``Event``) is append-only: no update or delete path in Django, and database
+triggers refuse both (migration ``0002_event_append_only_triggers``). The current state
+of a disagreement is kept in plain fields for listing, and is derivable from its events
+(``services.disagreement_state``); a test replays every case and compares.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class Partnership(models.Model):
+    class Region(models.TextChoices):
+        ENGLAND_AND_WALES = "england-and-wales", "England and Wales"
+        SCOTLAND = "scotland", "Scotland"
+        NORTHERN_IRELAND = "northern-ireland", "Northern Ireland"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    region = models.CharField(
+        max_length=30, choices=Region.choices, default=Region.ENGLAND_AND_WALES
+    )
+    timezone = models.CharField(max_length=50, default="Europe/London")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClosureDay(models.Model):
+    """A day the partnership treats as non-working, beyond the bank holidays."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="closures")
+    day = models.DateField()
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "day"], name="one_closure_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.name}"
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        CHILDRENS_SERVICES = "childrens-services", "Council children's services"
+        ADULT_SERVICES = "adult-services", "Council adult services"
+        COUNCIL = "council", "Council (other)"
+        NHS_TRUST = "nhs-trust", "NHS trust"
+        INTEGRATED_CARE_BOARD = "icb", "Integrated care board"
+        POLICE = "police", "Police"
+        SCHOOL = "school", "School or college"
+        PROBATION = "probation", "Probation"
+        CAFCASS = "cafcass", "Cafcass"
+        HOUSING = "housing", "Housing"
+        YOUTH_JUSTICE = "youth-justice", "Youth justice"
+        FIRE = "fire", "Fire and rescue"
+        VOLUNTARY = "voluntary", "Voluntary sector"
+        PARTNERSHIP = "partnership", "Partnership business unit"
+        OTHER = "other", "Other"
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="agencies")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "name"], name="agency_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="person",
+        null=True,
+        blank=True,
+    )
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="people")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    job_title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleAssignment(models.Model):
+    """A role a person holds: in an agency, or partnership-wide when ``agency`` is empty.
+
+    ``procedure_ids`` names the procedures for which the person fills that rung of the
+    agency's ladder; empty means every procedure of the partnership.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="roles", null=True, blank=True
+    )
+    role = models.CharField(max_length=60)
+    procedure_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "agency", "role"],
+                condition=Q(agency__isnull=False),
+                name="role_once_per_agency",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "role"],
+                condition=Q(agency__isnull=True),
+                name="partnership_role_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "role"], name="role_by_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.role} ({self.agency or 'partnership'})"
+
+
+class ProcedureVersion(models.Model):
+    """One version of a procedure file as loaded; a case keeps the version it started under."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="procedures"
+    )
+    procedure_id = models.SlugField(max_length=80)
+    version = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    source_text = models.TextField()
+    source_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    is_current = models.BooleanField(default=True)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-loaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "procedure_id", "version"], name="procedure_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["partnership", "procedure_id"],
+                condition=Q(is_current=True),
+                name="one_current_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (version {self.version})"
+
+
+class Disagreement(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Route(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        IMMEDIATE_RISK = "immediate-risk", "Immediate risk"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="disagreements"
+    )
+    procedure = models.ForeignKey(
+        ProcedureVersion, on_delete=models.PROTECT, related_name="disagreements"
+    )
+    reference = models.CharField(max_length=40, unique=True)
+    track = models.CharField(max_length=80)
+    # Current state, derived from the events and kept here for lists and filters.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    route = models.CharField(max_length=20, choices=Route.choices, default=Route.STANDARD)
+    stage = models.CharField(max_length=80)
+    stage_number = models.PositiveSmallIntegerField(default=1)
+    highest_stage_number = models.PositiveSmallIntegerField(default=1)
+    stage_entered_at = models.DateTimeField()
+    raised_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    # Who is involved.
+    raised_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="raised")
+    raised_on_behalf_of = models.CharField(max_length=200, blank=True)
+    raising_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="raised")
+    other_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="received")
+    other_professional = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="received", null=True, blank=True
+    )
+    other_professional_name = models.CharField(max_length=200, blank=True)
+    # What it is about. The person's details are only what the procedure's forms need.
+    subject_name = models.CharField(max_length=200, blank=True)
+    subject_date_of_birth = models.DateField(null=True, blank=True)
+    subject_nhs_number = models.CharField(max_length=12, blank=True)
+    subject_client_reference = models.CharField(max_length=60, blank=True)
+    subject_gp = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=80, blank=True)
+    summary = models.TextField()
+    evidence = models.TextField(blank=True)
+    outcome_sought = models.TextField(blank=True)
+    outcome = models.TextField(blank=True)
+    outstanding = models.TextField(blank=True)
+    request_key = models.CharField(max_length=64, blank=True, null=True, unique=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        indexes = [
+            models.Index(fields=["partnership", "status", "next_due_at"], name="case_due"),
+            models.Index(fields=["partnership", "raised_at"], name="case_raised"),
+            models.Index(fields=["raising_agency", "status"], name="case_raising_agency"),
+            models.Index(fields=["other_agency", "status"], name="case_other_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("the record of a disagreement cannot be changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the record of a disagreement cannot be deleted")
+
+
+class Event(models.Model):
+    """One entry in a disagreement's record. Append-only."""
+
+    disagreement = models.ForeignKey(Disagreement, on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(max_length=40)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="events", null=True, blank=True
+    )
+    stage = models.CharField(max_length=80)
+    data = models.JSONField(default=dict, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["disagreement", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["disagreement", "sequence"], name="event_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.disagreement_id}#{self.sequence} {self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("the record of a disagreement cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the record of a disagreement cannot be deleted")
+
+
+class Deadline(models.Model):
+    """A copy of a deadline worked out by the planner, kept to find what is overdue fast."""
+
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="deadlines"
+    )
+    key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)
+    stage = models.CharField(max_length=80)
+    label = models.CharField(max_length=300)
+    side = models.CharField(max_length=20)
+    due_at = models.DateTimeField()
+    met_at = models.DateTimeField(null=True, blank=True)
+    advisory = models.BooleanField(default=False)
+    rule = models.CharField(max_length=100)
+    explanation = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [models.UniqueConstraint(fields=["disagreement", "key"], name="deadline_key")]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="deadline_open_due",
+                condition=Q(met_at__isnull=True, advisory=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} due {self.due_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,1096 @@
+"""Read and check a procedure file.
+
+Every problem is collected, not just the first, and each names the file, the line and
+what is wrong in plain English; a business manager fixing a file should never see a
+traceback. The format is described for its authors in docs/procedure-format.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from parley.core.durations import NO_LIMIT, Duration, DurationError, Unit, parse_duration
+from parley.core.procedure import (
+    STANDARD_ROLES,
+    Bypass,
+    Cadence,
+    CalendarSpec,
+    Cap,
+    Category,
+    Contact,
+    Debrief,
+    EscalationTrigger,
+    Form,
+    ImmediateRisk,
+    Notify,
+    NotifyWhen,
+    OnBehalf,
+    Outcome,
+    Procedure,
+    Reporting,
+    ResolutionKind,
+    ResolutionMethod,
+    Scope,
+    Side,
+    Signpost,
+    SignpostKind,
+    Source,
+    Stage,
+    Step,
+    StepAction,
+    StepAnchor,
+    Track,
+)
+
+FORMAT_VERSION = 1
+REGIONS = ("england-and-wales", "scotland", "northern-ireland")
+# Document templates Parley can fill in; a procedure names one per form.
+FORM_TEMPLATES = (
+    "escalation-referral",
+    "twsp-referral",
+    "wirral-resolved-stage-2",
+    "wirral-resolved-stage-3",
+    "outcome-confirmation",
+)
+DEFAULT_TRACK = "general"
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+E = TypeVar("E")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.file}, line {self.line}" if self.line else self.file
+        kind = "warning: " if self.warning else ""
+        return f"{where}: {kind}{self.message}"
+
+
+class ProcedureError(Exception):
+    """A procedure file that was refused, with every problem found in it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+@dataclass
+class CheckResult:
+    procedure: Procedure | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if not problem.warning]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.warning]
+
+    @property
+    def ok(self) -> bool:
+        return self.procedure is not None and not self.errors
+
+
+# --- YAML with line numbers -------------------------------------------------------------
+
+
+class LMap(dict[str, Any]):
+    """A mapping that remembers where it and each of its keys stood in the file."""
+
+    line: int = 0
+    file: str = ""
+    key_lines: dict[str, int]
+
+
+class LList(list[Any]):
+    line: int = 0
+    file: str = ""
+    item_lines: list[int]
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        self.key, self.line = key, line
+
+
+def _loader_for(file: str) -> type[yaml.SafeLoader]:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LMap:
+        result = LMap()
+        result.line, result.file, result.key_lines = node.start_mark.line + 1, file, {}
+        loader.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            key = str(key)
+            if key in result:
+                raise _Duplicate(key, key_node.start_mark.line + 1)
+            result[key] = loader.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LList:
+        result = LList(loader.construct_object(child, deep=True) for child in node.value)
+        result.line, result.file = node.start_mark.line + 1, file
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    return Loader
+
+
+def _read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
+    try:
+        return yaml.load(text, Loader=_loader_for(file)), []  # noqa: S506 - SafeLoader subclass
+    except _Duplicate as duplicate:
+        message = f'"{duplicate.key}" is given twice; keep one'
+        return None, [Problem(file, duplicate.line, message)]
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 0
+        what = error.problem or "the file is not valid YAML"
+        return None, [Problem(file, line, f"this is not valid YAML: {what}")]
+    except yaml.YAMLError as error:
+        return None, [Problem(file, 0, f"this is not valid YAML: {error}")]
+
+
+# --- merging a local procedure over the regional one it extends -------------------------
+
+
+def _merge(base: Any, override: Any) -> Any:
+    """Lay ``override`` over ``base``: mappings key by key, lists of items with ids by id."""
+    if isinstance(base, LMap) and isinstance(override, LMap):
+        merged = LMap(base)
+        merged.line, merged.file = override.line, override.file
+        merged.key_lines = dict(base.key_lines)
+        for key, value in override.items():
+            merged[key] = _merge(base[key], value) if key in base else value
+            merged.key_lines[key] = override.key_lines.get(key, 0)
+        return merged
+    if isinstance(base, LList) and isinstance(override, LList) and _all_have_ids(override):
+        by_id = {item["id"]: index for index, item in enumerate(base) if _has_id(item)}
+        merged_list = LList(base)
+        merged_list.line, merged_list.file = override.line, override.file
+        merged_list.item_lines = list(base.item_lines)
+        for item, line in zip(override, override.item_lines, strict=True):
+            if item["id"] in by_id:
+                index = by_id[item["id"]]
+                if item.get("remove") is True:
+                    merged_list[index] = None
+                else:
+                    merged_list[index] = _merge(merged_list[index], item)
+                    merged_list.item_lines[index] = line
+            else:
+                merged_list.append(item)
+                merged_list.item_lines.append(line)
+        keep = [i for i, item in enumerate(merged_list) if item is not None]
+        result = LList(merged_list[i] for i in keep)
+        result.line, result.file = merged_list.line, merged_list.file
+        result.item_lines = [merged_list.item_lines[i] for i in keep]
+        return result
+    return override
+
+
+def _has_id(item: Any) -> bool:
+    return isinstance(item, LMap) and isinstance(item.get("id"), str)
+
+
+def _all_have_ids(items: LList) -> bool:
+    return bool(items) and all(_has_id(item) for item in items)
+
+
+# --- reading sections -------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks the raw mapping, turning it into the model and noting every problem."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.known_roles: dict[str, str] = dict(STANDARD_ROLES)
+        self._role_refs: list[tuple[str, str, int]] = []  # role, file, line
+
+    # problem reporting -------------------------------------------------------------------
+    def problem(self, where: LMap | LList, key: str | None, message: str) -> None:
+        line = where.line
+        if key is not None and isinstance(where, LMap):
+            line = where.key_lines.get(key, where.line)
+        self.problems.append(Problem(where.file, line, message))
+
+    def warn(self, file: str, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message, warning=True))
+
+    def keys(self, node: LMap, allowed: Iterable[str], what: str) -> None:
+        allowed = tuple(allowed)
+        for key in node:
+            if key not in allowed:
+                nearest = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                hint = f'; did you mean "{nearest[0]}"?' if nearest else ""
+                listing = "" if nearest else f" (known: {', '.join(allowed)})"
+                self.problem(node, key, f'"{key}" is not something {what} can have{hint}{listing}')
+
+    # typed getters -----------------------------------------------------------------------
+    def text(self, node: LMap, key: str, what: str, *, required: bool = False) -> str:
+        value = node.get(key)
+        if value is None:
+            if required:
+                self.problem(node, None, f'{what} needs "{key}"')
+            return ""
+        if isinstance(value, LMap | LList):
+            self.problem(node, key, f'"{key}" of {what} should be plain text')
+            return ""
+        return str(value).strip()
+
+    def ident(self, node: LMap, key: str, what: str, *, required: bool = True) -> str:
+        value = self.text(node, key, what, required=required)
+        if value and not _ID.match(value):
+            self.problem(
+                node,
+                key,
+                f'"{value}" is not a usable {key}: use lower-case letters, digits and '
+                'hyphens, such as "stage-2"',
+            )
+        return value
+
+    def flag(self, node: LMap, key: str, default: bool = False) -> bool:
+        value = node.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(node, key, f'"{key}" should be yes or no, not "{value}"')
+            return default
+        return value
+
+    def number(self, node: LMap, key: str, default: int, *, minimum: int = 0) -> int:
+        value = node.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.problem(node, key, f'"{key}" should be a whole number of at least {minimum}')
+            return default
+        return value
+
+    def duration(self, node: LMap, key: str, default: Duration = NO_LIMIT) -> Duration:
+        if key not in node:
+            return default
+        try:
+            return parse_duration(node[key])
+        except DurationError as error:
+            self.problem(node, key, f'"{key}": {error}')
+            return default
+
+    def optional_duration(self, node: LMap, key: str) -> Duration | None:
+        return self.duration(node, key) if key in node else None
+
+    def choice(self, node: LMap, key: str, enum: type[E], default: E | None = None) -> E | None:
+        value = node.get(key)
+        if value is None:
+            if default is None:
+                self.problem(node, None, f'this needs "{key}"')
+            return default
+        options = [member.value for member in enum]  # type: ignore[attr-defined]
+        if value not in options:
+            nearest = difflib.get_close_matches(str(value), options, n=1, cutoff=0.5)
+            hint = f'did you mean "{nearest[0]}"? ' if nearest else ""
+            self.problem(
+                node,
+                key,
+                f'"{value}" is not a {key} Parley knows; {hint}use one of: ' + ", ".join(options),
+            )
+            return default
+        return enum(value)  # type: ignore[call-arg]
+
+    def mapping(self, node: LMap, key: str, what: str) -> LMap | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, LMap):
+            self.problem(node, key, f'"{key}" of {what} should be a set of named settings')
+            return None
+        return value
+
+    def items(self, node: LMap, key: str, what: str) -> list[LMap]:
+        value = node.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, LList):
+            self.problem(node, key, f'"{key}" of {what} should be a list')
+            return []
+        result = []
+        for item, line in zip(value, value.item_lines, strict=True):
+            if isinstance(item, LMap):
+                result.append(item)
+            else:
+                self.problems.append(
+                    Problem(value.file, line, f'each entry of "{key}" should be a set of settings')
+                )
+        return result
+
+    def roles(self, node: LMap, key: str) -> tuple[str, ...]:
+        value = node.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.problem(node, key, f'"{key}" should be a list of roles')
+            return ()
+        line = node.key_lines.get(key, node.line)
+        for role in value:
+            self._role_refs.append((str(role), node.file, line))
+        return tuple(str(role) for role in value)
+
+    def check_roles(self) -> None:
+        for role, file, line in self._role_refs:
+            if role not in self.known_roles:
+                nearest = difflib.get_close_matches(role, list(self.known_roles), n=1, cutoff=0.6)
+                hint = f'; did you mean "{nearest[0]}"?' if nearest else ""
+                self.problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f'"{role}" is not a role Parley knows{hint} Declare it under "roles" '
+                        "if it is one of this partnership's own.",
+                    )
+                )
+
+    def source(self, node: LMap) -> Source:
+        return Source(file=node.file, line=node.line, cite=self.text(node, "source", "this"))
+
+
+# --- the sections -----------------------------------------------------------------------
+
+TOP_KEYS = (
+    "parley", "id", "name", "version", "partnership", "document", "summary", "scope",
+    "categories", "roles", "calendar", "contacts", "signposting", "immediate_risk", "bypass",
+    "raise_on_behalf", "outcome", "forms", "reporting", "notify", "limits", "stages", "tracks",
+    "retention_years", "extends", "source",
+)  # fmt: skip
+STAGE_KEYS = (
+    "id", "name", "description", "informal", "raising_side", "other_side", "kept_informed",
+    "steps", "within", "cumulative", "escalate_when", "next", "notify", "forms", "resolution",
+    "advisory", "source", "remove",
+)  # fmt: skip
+STEP_KEYS = (
+    "id", "name", "by", "action", "within", "after", "only_if_agreed", "cumulative", "form",
+    "advisory", "source", "remove",
+)  # fmt: skip
+
+
+def _read_step(r: _Reader, node: LMap, stage_id: str, previous: str | None) -> Step:
+    what = f"a step of {stage_id}"
+    r.keys(node, STEP_KEYS, "a step")
+    step_id = r.ident(node, "id", what)
+    after = r.text(node, "after", what) or (previous or "stage-start")
+    anchor, anchor_event = StepAnchor.PREVIOUS_STEP, ""
+    if after == "stage-start":
+        anchor = StepAnchor.STAGE_START
+    elif after != previous:
+        anchor, anchor_event = StepAnchor.EVENT, after
+    side = r.choice(node, "by", Side, Side.RAISING)
+    action = r.choice(node, "action", StepAction, StepAction.DISCUSS)
+    return Step(
+        id=step_id,
+        name=r.text(node, "name", what, required=True),
+        by=side or Side.RAISING,
+        action=action or StepAction.DISCUSS,
+        within=r.duration(node, "within"),
+        anchor=anchor,
+        anchor_event=anchor_event,
+        only_if_agreed=r.flag(node, "only_if_agreed"),
+        cumulative=r.optional_duration(node, "cumulative"),
+        form=r.ident(node, "form", what, required=False),
+        advisory=r.flag(node, "advisory"),
+        source=r.source(node),
+    )
+
+
+RESOLUTION_KEYS = (
+    "kind", "description", "chaired_by", "convene_within", "decide_within", "panel_agencies",
+    "include_parties_where_possible", "binding", "source",
+)  # fmt: skip
+
+
+def _read_resolution(r: _Reader, node: LMap) -> ResolutionMethod:
+    r.keys(node, RESOLUTION_KEYS, "a way of resolving")
+    chaired_by = r.roles(node, "chaired_by")
+    return ResolutionMethod(
+        kind=r.choice(node, "kind", ResolutionKind) or ResolutionKind.AGREEMENT,
+        description=r.text(node, "description", "a way of resolving"),
+        chaired_by=chaired_by[0] if chaired_by else "",
+        convene_within=r.duration(node, "convene_within"),
+        decide_within=r.duration(node, "decide_within"),
+        panel_agencies=r.number(node, "panel_agencies", 0),
+        include_parties_where_possible=r.flag(node, "include_parties_where_possible"),
+        binding=r.flag(node, "binding"),
+        source=r.source(node),
+    )
+
+
+def _read_notify(r: _Reader, node: LMap, default_when: NotifyWhen) -> Notify:
+    r.keys(node, ("who", "when", "why", "source"), "a notification")
+    who = r.roles(node, "who")
+    if not who:
+        r.problem(node, None, 'a notification needs "who": the role to tell')
+    return Notify(
+        who=who[0] if who else "",
+        when=r.choice(node, "when", NotifyWhen, default_when) or default_when,
+        why=r.text(node, "why", "a notification"),
+        source=r.source(node),
+    )
+
+
+def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
+    r.keys(node, STAGE_KEYS, "a stage")
+    stage_id = r.ident(node, "id", f"stage {number} of {track_id}")
+    steps: list[Step] = []
+    previous: str | None = None
+    for step_node in r.items(node, "steps", stage_id):
+        step = _read_step(r, step_node, stage_id, previous)
+        steps.append(step)
+        previous = step.id
+    triggers: set[EscalationTrigger] = set()
+    raw_triggers = node.get("escalate_when")
+    if raw_triggers is not None:
+        values = raw_triggers if isinstance(raw_triggers, list) else [raw_triggers]
+        options = [trigger.value for trigger in EscalationTrigger]
+        for value in values:
+            if value in options:
+                triggers.add(EscalationTrigger(value))
+            else:
+                nearest = difflib.get_close_matches(str(value), options, n=1, cutoff=0.5)
+                hint = f' Did you mean "{nearest[0]}"?' if nearest else ""
+                r.problem(
+                    node,
+                    "escalate_when",
+                    f'"{value}" is not a reason to escalate Parley knows.{hint} '
+                    f"Use: {', '.join(options)}",
+                )
+    else:
+        triggers = set(EscalationTrigger)
+    forms = node.get("forms") or []
+    return Stage(
+        id=stage_id,
+        number=number,
+        name=r.text(node, "name", stage_id or "a stage", required=True),
+        description=r.text(node, "description", stage_id),
+        raising_side=r.roles(node, "raising_side"),
+        other_side=r.roles(node, "other_side"),
+        kept_informed=r.roles(node, "kept_informed"),
+        steps=tuple(steps),
+        within=r.duration(node, "within"),
+        cumulative=r.optional_duration(node, "cumulative"),
+        informal=r.flag(node, "informal"),
+        escalate_when=frozenset(triggers),
+        next=r.text(node, "next", stage_id) or None,
+        notify=tuple(_read_notify(r, n, NotifyWhen.ENTRY) for n in r.items(node, "notify", "")),
+        forms=tuple(str(form) for form in forms) if isinstance(forms, list) else (),
+        resolution=tuple(_read_resolution(r, n) for n in r.items(node, "resolution", stage_id)),
+        advisory=r.flag(node, "advisory"),
+        source=r.source(node),
+    )
+
+
+def _read_track(r: _Reader, node: LMap, track_id: str, name: str, stage_nodes: list[LMap]) -> Track:
+    stages = [_read_stage(r, s, i, track_id) for i, s in enumerate(stage_nodes, start=1)]
+    linked = []
+    for index, stage in enumerate(stages):
+        if stage.next is None and index + 1 < len(stages) and "next" not in stage_nodes[index]:
+            stage = _replace(stage, next=stages[index + 1].id)
+        linked.append(stage)
+    caps: list[Cap] = []
+    limits = r.mapping(node, "limits", track_id) if "limits" in node else None
+    if limits is not None:
+        for cap_node in r.items(limits, "caps", "limits"):
+            r.keys(cap_node, ("id", "stages", "within", "advisory", "source"), "a cap")
+            cap_stages = cap_node.get("stages") or []
+            caps.append(
+                Cap(
+                    id=r.ident(cap_node, "id", "a cap"),
+                    stages=tuple(str(s) for s in cap_stages),
+                    within=r.duration(cap_node, "within"),
+                    advisory=r.flag(cap_node, "advisory"),
+                    source=r.source(cap_node),
+                )
+            )
+    return Track(
+        id=track_id,
+        name=name,
+        description=r.text(node, "description", track_id),
+        stages=tuple(linked),
+        caps=tuple(caps),
+    )
+
+
+def _replace(stage: Stage, **changes: Any) -> Stage:
+    return dataclasses.replace(stage, **changes)
+
+
+def _read_calendar(r: _Reader, node: LMap | None) -> CalendarSpec:
+    if node is None:
+        return CalendarSpec()
+    r.keys(node, ("region", "end_of_day", "closures", "timezone"), "the calendar")
+    region = r.text(node, "region", "the calendar") or "england-and-wales"
+    if region not in REGIONS:
+        nearest = difflib.get_close_matches(region, REGIONS, n=1, cutoff=0.4)
+        hint = f'did you mean "{nearest[0]}"? ' if nearest else ""
+        r.problem(node, "region", f'"{region}" is not a region; {hint}use one of {REGIONS}')
+        region = "england-and-wales"
+    end_of_day = time(17, 0)
+    raw_end = r.text(node, "end_of_day", "the calendar")
+    if raw_end:
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw_end)
+        if match and int(match[1]) < 24 and int(match[2]) < 60:
+            end_of_day = time(int(match[1]), int(match[2]))
+        else:
+            r.problem(node, "end_of_day", f'"{raw_end}" is not a time of day such as "17:00"')
+    closures: list[tuple[date, str]] = []
+    for closure in r.items(node, "closures", "the calendar"):
+        r.keys(closure, ("date", "name"), "a closure day")
+        day = closure.get("date")
+        if not isinstance(day, date):
+            r.problem(closure, "date", "a closure day needs a date written as YYYY-MM-DD")
+            continue
+        closures.append((day, r.text(closure, "name", "a closure day") or "Closure day"))
+    return CalendarSpec(
+        region=region,
+        end_of_day=end_of_day,
+        closures=tuple(closures),
+        timezone=r.text(node, "timezone", "the calendar") or "Europe/London",
+    )
+
+
+def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
+    r.keys(raw, TOP_KEYS, "a procedure")
+    fmt = raw.get("parley")
+    if fmt != FORMAT_VERSION:
+        key = "parley" if "parley" in raw else None
+        r.problem(raw, key, f'start the file with "parley: {FORMAT_VERSION}" (the format version)')
+    for role_node in r.items(raw, "roles", "the procedure"):
+        r.keys(role_node, ("id", "label", "source"), "a role")
+        role_id = r.ident(role_node, "id", "a role")
+        if role_id:
+            r.known_roles[role_id] = r.text(role_node, "label", "a role") or role_id
+
+    scope_values = raw.get("scope") or []
+    scope: set[Scope] = set()
+    for value in scope_values if isinstance(scope_values, list) else [scope_values]:
+        try:
+            scope.add(Scope(value))
+        except ValueError:
+            options = ", ".join(s.value for s in Scope)
+            r.problem(raw, "scope", f'"{value}" is not a scope; use one or more of: {options}')
+    if not scope:
+        r.problem(raw, None, 'the procedure needs a "scope": children, adults or channel')
+
+    tracks: list[Track] = []
+    if "stages" in raw and "tracks" in raw:
+        r.problem(raw, "tracks", 'give either "stages" or "tracks", not both')
+    if "tracks" in raw:
+        for track_node in r.items(raw, "tracks", "the procedure"):
+            r.keys(track_node, ("id", "name", "description", "stages", "limits"), "a track")
+            track_id = r.ident(track_node, "id", "a track")
+            stage_nodes = r.items(track_node, "stages", track_id)
+            if not stage_nodes:
+                r.problem(track_node, None, f'track "{track_id}" needs at least one stage')
+            name = r.text(track_node, "name", "a track", required=True)
+            tracks.append(_read_track(r, track_node, track_id, name, stage_nodes))
+    else:
+        stage_nodes = r.items(raw, "stages", "the procedure")
+        if not stage_nodes:
+            r.problem(raw, None, 'the procedure needs "stages": at least one')
+        tracks.append(_read_track(r, raw, DEFAULT_TRACK, "Escalation", stage_nodes))
+
+    limits = r.mapping(raw, "limits", "the procedure")
+    overall, advisory = NO_LIMIT, False
+    if limits is not None:
+        r.keys(limits, ("overall", "advisory", "caps", "source"), "the limits")
+        overall = r.duration(limits, "overall")
+        advisory = r.flag(limits, "advisory")
+
+    immediate: ImmediateRisk | None = None
+    immediate_node = r.mapping(raw, "immediate_risk", "the procedure")
+    if immediate_node is not None:
+        r.keys(
+            immediate_node,
+            ("within", "start", "allowed_starts", "notify", "guidance", "source"),
+            "the immediate-risk route",
+        )
+        allowed = immediate_node.get("allowed_starts") or []
+        immediate = ImmediateRisk(
+            within=r.duration(immediate_node, "within", parse_duration("same working day")),
+            start=r.text(immediate_node, "start", "the immediate-risk route", required=True),
+            allowed_starts=tuple(str(a) for a in allowed) if isinstance(allowed, list) else (),
+            notify=r.roles(immediate_node, "notify"),
+            guidance=r.text(immediate_node, "guidance", "the immediate-risk route"),
+            source=r.source(immediate_node),
+        )
+
+    bypass = Bypass()
+    bypass_node = r.mapping(raw, "bypass", "the procedure")
+    if bypass_node is not None:
+        r.keys(bypass_node, ("allowed", "reason_required", "by", "source"), "bypass")
+        bypass = Bypass(
+            allowed=r.flag(bypass_node, "allowed"),
+            reason_required=r.flag(bypass_node, "reason_required", True),
+            by=r.roles(bypass_node, "by"),
+            source=r.source(bypass_node),
+        )
+
+    on_behalf = OnBehalf()
+    behalf_node = r.mapping(raw, "raise_on_behalf", "the procedure")
+    if behalf_node is not None:
+        r.keys(behalf_node, ("allowed", "by", "source"), "raising on another's behalf")
+        on_behalf = OnBehalf(
+            allowed=r.flag(behalf_node, "allowed"),
+            by=r.roles(behalf_node, "by"),
+            source=r.source(behalf_node),
+        )
+
+    outcome = Outcome()
+    outcome_node = r.mapping(raw, "outcome", "the procedure")
+    if outcome_node is not None:
+        r.keys(
+            outcome_node,
+            (
+                "written_confirmation", "outstanding_issues", "feedback_to_raiser",
+                "feedback_by", "debrief", "learning_to", "records_kept_by", "source",
+            ),
+            "the outcome",
+        )  # fmt: skip
+        outcome = Outcome(
+            written_confirmation=r.flag(outcome_node, "written_confirmation", True),
+            outstanding_issues=r.flag(outcome_node, "outstanding_issues", True),
+            feedback_to_raiser=r.choice(
+                outcome_node, "feedback_to_raiser", NotifyWhen, NotifyWhen.EVERY_STAGE
+            )
+            or NotifyWhen.EVERY_STAGE,
+            feedback_by=r.text(outcome_node, "feedback_by", "the outcome") or Outcome.feedback_by,
+            debrief=r.choice(outcome_node, "debrief", Debrief, Debrief.OPTIONAL)
+            or Debrief.OPTIONAL,
+            learning_to=r.text(outcome_node, "learning_to", "the outcome"),
+            records_kept_by=r.text(outcome_node, "records_kept_by", "the outcome"),
+            source=r.source(outcome_node),
+        )
+
+    forms = []
+    for form_node in r.items(raw, "forms", "the procedure"):
+        r.keys(
+            form_node,
+            ("id", "name", "template", "from_stage", "within", "send_to", "when", "source"),
+            "a form",
+        )
+        template = r.text(form_node, "template", "a form", required=True)
+        if template and template not in FORM_TEMPLATES:
+            nearest = difflib.get_close_matches(template, FORM_TEMPLATES, n=1, cutoff=0.5)
+            hint = f'did you mean "{nearest[0]}"? ' if nearest else ""
+            r.problem(
+                form_node, "template",
+                f'"{template}" is not a form Parley can fill in; {hint}use one of: '
+                + ", ".join(FORM_TEMPLATES),
+            )  # fmt: skip
+        when = r.text(form_node, "when", "a form") or "entry"
+        if when not in ("entry", "resolved-at"):
+            r.problem(form_node, "when", f'"{when}" should be "entry" or "resolved-at"')
+        forms.append(
+            Form(
+                id=r.ident(form_node, "id", "a form"),
+                name=r.text(form_node, "name", "a form", required=True),
+                template=template,
+                from_stage=r.text(form_node, "from_stage", "a form"),
+                within=r.duration(form_node, "within"),
+                send_to=r.roles(form_node, "send_to"),
+                when=when,
+                source=r.source(form_node),
+            )
+        )
+
+    reporting = []
+    for report_node in r.items(raw, "reporting", "the procedure"):
+        r.keys(report_node, ("cadence", "to", "by", "includes", "source"), "a report")
+        cadence = r.choice(report_node, "cadence", Cadence, Cadence.ANNUAL)
+        reporting.append(
+            Reporting(
+                cadence=cadence or Cadence.ANNUAL,
+                to=r.text(report_node, "to", "a report", required=True),
+                by=r.text(report_node, "by", "a report"),
+                includes=r.text(report_node, "includes", "a report"),
+                source=r.source(report_node),
+            )
+        )
+
+    signposts = []
+    for sign_node in r.items(raw, "signposting", "the procedure"):
+        r.keys(sign_node, ("kind", "advice", "contact", "source"), "a signpost")
+        kind = r.choice(sign_node, "kind", SignpostKind)
+        signposts.append(
+            Signpost(
+                kind=kind or SignpostKind.SYSTEM_ISSUE,
+                advice=r.text(sign_node, "advice", "a signpost", required=True),
+                contact=r.text(sign_node, "contact", "a signpost"),
+                source=r.source(sign_node),
+            )
+        )
+
+    contacts = []
+    for contact_node in r.items(raw, "contacts", "the procedure"):
+        r.keys(contact_node, ("name", "role", "agency", "phone", "email", "purpose"), "a contact")
+        contacts.append(
+            Contact(
+                name=r.text(contact_node, "name", "a contact", required=True),
+                role=r.text(contact_node, "role", "a contact"),
+                agency=r.text(contact_node, "agency", "a contact"),
+                phone=r.text(contact_node, "phone", "a contact"),
+                email=r.text(contact_node, "email", "a contact"),
+                purpose=r.text(contact_node, "purpose", "a contact"),
+            )
+        )
+
+    categories = []
+    for category_node in r.items(raw, "categories", "the procedure"):
+        r.keys(category_node, ("id", "label", "source"), "a category")
+        categories.append(
+            Category(
+                id=r.ident(category_node, "id", "a category"),
+                label=r.text(category_node, "label", "a category", required=True),
+            )
+        )
+
+    notify = tuple(
+        _read_notify(r, n, NotifyWhen.RAISED) for n in r.items(raw, "notify", "the procedure")
+    )
+    version = raw.get("version")
+    if version is None:
+        r.problem(raw, None, 'the procedure needs a "version", such as "2024-1"')
+    r.check_roles()
+    procedure = Procedure(
+        id=r.ident(raw, "id", "the procedure"),
+        name=r.text(raw, "name", "the procedure", required=True),
+        version=str(version or ""),
+        partnership=r.text(raw, "partnership", "the procedure", required=True),
+        document=r.text(raw, "document", "the procedure"),
+        summary=r.text(raw, "summary", "the procedure"),
+        scope=frozenset(scope),
+        tracks=tuple(tracks),
+        categories=tuple(categories),
+        roles={k: v for k, v in r.known_roles.items() if k not in STANDARD_ROLES},
+        calendar=_read_calendar(r, r.mapping(raw, "calendar", "the procedure")),
+        contacts=tuple(contacts),
+        signposting=tuple(signposts),
+        immediate_risk=immediate,
+        bypass=bypass,
+        on_behalf=on_behalf,
+        outcome=outcome,
+        forms=tuple(forms),
+        reporting=tuple(reporting),
+        notify=notify,
+        overall=overall,
+        advisory=advisory,
+        retention_years=r.number(raw, "retention_years", 7, minimum=1),
+        source_file=file,
+    )
+    _check_consistency(r, procedure, raw)
+    return procedure
+
+
+# --- consistency ------------------------------------------------------------------------
+
+
+def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
+    file = raw.file
+    all_stage_ids: set[str] = set()
+    for track in procedure.tracks:
+        _check_track(r, procedure, track, file)
+        all_stage_ids.update(stage.id for stage in track.stages)
+    track_ids = [track.id for track in procedure.tracks]
+    for track_id in {t for t in track_ids if track_ids.count(t) > 1}:
+        r.problems.append(Problem(file, 0, f'two tracks are called "{track_id}"'))
+
+    risk = procedure.immediate_risk
+    if risk is not None:
+        starts = [risk.start] if risk.start != "choose" else []
+        for start in (*starts, *risk.allowed_starts):
+            if start not in all_stage_ids:
+                r.problems.append(
+                    Problem(
+                        file,
+                        risk.source.line,
+                        f'the immediate-risk route starts at "{start}", which is not a stage'
+                        + _suggest(start, all_stage_ids),
+                    )
+                )
+    for form in procedure.forms:
+        if form.from_stage and form.from_stage not in all_stage_ids:
+            r.problems.append(
+                Problem(
+                    file,
+                    form.source.line,
+                    f'form "{form.id}" is used from "{form.from_stage}", which is not a stage'
+                    + _suggest(form.from_stage, all_stage_ids),
+                )
+            )
+    form_ids = {form.id for form in procedure.forms}
+    for track in procedure.tracks:
+        for stage in track.stages:
+            for form_id in (*stage.forms, *(step.form for step in stage.steps if step.form)):
+                if form_id not in form_ids:
+                    r.problems.append(
+                        Problem(
+                            file,
+                            stage.source.line,
+                            f'stage "{stage.id}" uses form "{form_id}", which is not listed '
+                            'under "forms"' + _suggest(form_id, form_ids),
+                        )
+                    )
+    if procedure.overall.is_limited:
+        for track in procedure.tracks:
+            total = sum(_stage_days(stage) for stage in track.formal_stages())
+            if procedure.overall.working_day_equivalent() < total and not procedure.advisory:
+                r.warn(
+                    file,
+                    raw.key_lines.get("limits", 0),
+                    f"the overall limit of {procedure.overall.describe()} is shorter than the "
+                    f"{total} working days the stages of {track.name} allow between them; "
+                    "cases that use every stage in full will run over it",
+                )
+
+
+def _suggest(value: str, options: Iterable[str]) -> str:
+    nearest = difflib.get_close_matches(value, list(options), n=1, cutoff=0.5)
+    return f'; did you mean "{nearest[0]}"?' if nearest else ""
+
+
+def _stage_days(stage: Stage) -> int:
+    if stage.within.is_limited:
+        return stage.within.working_day_equivalent()
+    return sum(step.within.working_day_equivalent() for step in stage.steps)
+
+
+def _check_track(r: _Reader, procedure: Procedure, track: Track, file: str) -> None:
+    ids = [stage.id for stage in track.stages]
+    for stage_id in {s for s in ids if ids.count(s) > 1}:
+        r.problems.append(Problem(file, 0, f'two stages of "{track.id}" are called "{stage_id}"'))
+    known = set(ids)
+    for stage in track.stages:
+        line = stage.source.line
+        if stage.next is not None and stage.next not in known:
+            r.problems.append(
+                Problem(
+                    file,
+                    line,
+                    f'stage "{stage.id}" goes next to "{stage.next}", which is not a stage of '
+                    f"this {'track' if len(procedure.tracks) > 1 else 'procedure'}"
+                    + _suggest(stage.next, known),
+                )
+            )
+        step_ids = [step.id for step in stage.steps]
+        for step_id in {s for s in step_ids if step_ids.count(s) > 1}:
+            r.problems.append(
+                Problem(file, line, f'stage "{stage.id}" has two steps called "{step_id}"')
+            )
+        for step in stage.steps:
+            if step.anchor is StepAnchor.EVENT and step.anchor_event not in step_ids:
+                r.problems.append(
+                    Problem(
+                        file,
+                        step.source.line,
+                        f'step "{step.id}" runs from "{step.anchor_event}", which is not a step '
+                        f'of stage "{stage.id}" (use a step id, or "stage-start")'
+                        + _suggest(step.anchor_event, step_ids),
+                    )
+                )
+        if not stage.raising_side and not stage.other_side and not stage.kept_informed:
+            r.problems.append(
+                Problem(file, line, f'stage "{stage.id}" needs to say who acts: "raising_side"')
+            )
+        if stage.within.is_limited and all(s.within.is_limited for s in stage.steps):
+            steps_total = sum(s.within.working_day_equivalent() for s in stage.steps)
+            if stage.steps and steps_total != stage.within.working_day_equivalent():
+                r.problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f'stage "{stage.id}" is given {stage.within.describe()}, but its steps '
+                        f"add up to {steps_total} working days",
+                    )
+                )
+    # Follow the ladder from the first stage: no loops, cumulative limits add up.
+    seen: list[str] = []
+    running = 0
+    current: Stage | None = track.stages[0] if track.stages else None
+    while current is not None:
+        stage = current
+        if stage.id in seen:
+            r.problems.append(
+                Problem(
+                    file,
+                    stage.source.line,
+                    f"the stages go round in a loop: {' → '.join([*seen, stage.id])}",
+                )
+            )
+            return
+        seen.append(stage.id)
+        for step in stage.steps:
+            if stage.informal:
+                break
+            running_step = running + step.within.working_day_equivalent()
+            if step.cumulative is not None and (
+                step.cumulative.working_day_equivalent() != running_step
+            ):
+                r.problems.append(
+                    Problem(
+                        file,
+                        step.source.line,
+                        f'step "{step.id}" says the cumulative limit is '
+                        f"{step.cumulative.describe()}, but the limits up to and including it "
+                        f"add up to {running_step} working days",
+                    )
+                )
+            running = running_step
+        if not stage.informal and not stage.steps:
+            running += stage.within.working_day_equivalent()
+        declared = stage.cumulative
+        if (
+            declared is not None
+            and not stage.informal
+            and declared.working_day_equivalent() != running
+        ):
+            r.problems.append(
+                Problem(
+                    file,
+                    stage.source.line,
+                    f'stage "{stage.id}" says the cumulative limit is '
+                    f"{declared.describe()}, but the stage limits up to and "
+                    f"including it add up to {running} working days",
+                )
+            )
+        if stage.next is None and not stage.resolution:
+            r.warn(
+                file,
+                stage.source.line,
+                f'stage "{stage.id}" is the top of the ladder but does not say how it '
+                'resolves ("resolution")',
+            )
+        current = track.stage(stage.next) if stage.next and track.has_stage(stage.next) else None
+    unreachable = [s.id for s in track.stages if s.id not in seen]
+    for stage_id in unreachable:
+        r.warn(file, track.stage(stage_id).source.line, f'no stage leads to "{stage_id}"')
+    for cap in track.caps:
+        missing = [s for s in cap.stages if s not in known]
+        for stage_id in missing:
+            r.problems.append(
+                Problem(
+                    file,
+                    cap.source.line,
+                    f'cap "{cap.id}" covers "{stage_id}", which is not a stage'
+                    + _suggest(stage_id, known),
+                )
+            )
+        if not missing and cap.within.is_limited:
+            parts = sum(_stage_days(track.stage(s)) for s in cap.stages)
+            if cap.within.working_day_equivalent() > parts:
+                r.warn(
+                    file,
+                    cap.source.line,
+                    f'cap "{cap.id}" ({cap.within.describe()}) is longer than its stages '
+                    f"allow between them ({parts} working days), so it never applies",
+                )
+
+
+# --- entry points -----------------------------------------------------------------------
+
+
+def check_text(
+    text: str, file: str = "<procedure>", *, base_dir: Path | None = None, _depth: int = 0
+) -> CheckResult:
+    raw, problems = _read_yaml(text, file)
+    if problems:
+        return CheckResult(None, problems)
+    if not isinstance(raw, LMap):
+        return CheckResult(
+            None, [Problem(file, 1, "a procedure file should be a set of named settings")]
+        )
+    if "extends" in raw:
+        raw, problems = _extend(raw, file, base_dir, _depth)
+        if problems:
+            return CheckResult(None, problems)
+    reader = _Reader()
+    try:
+        procedure = _read_procedure(reader, raw, file)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:  # pragma: no cover
+        # Defence in depth: a shape nobody foresaw is still a plain message, not a traceback.
+        reader.problems.append(Problem(file, 0, f"this file could not be read: {error!r}"))
+        procedure = None
+    result = CheckResult(procedure, reader.problems)
+    if result.errors:
+        result.procedure = None
+    return result
+
+
+def _extend(raw: LMap, file: str, base_dir: Path | None, depth: int) -> tuple[LMap, list[Problem]]:
+    target = str(raw["extends"])
+    if depth > 3:
+        return raw, [Problem(file, raw.key_lines["extends"], "procedures extend too deeply")]
+    candidates = [Path(base_dir or ".") / target, Path(base_dir or ".") / f"{target}.yaml"]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        line = raw.key_lines["extends"]
+        return raw, [Problem(file, line, f'it extends "{target}", but there is no such file')]
+    base_text = path.read_text(encoding="utf-8")
+    base_raw, problems = _read_yaml(base_text, str(path.name))
+    if problems:
+        return raw, problems
+    if not isinstance(base_raw, LMap):
+        return raw, [Problem(path.name, 1, "a procedure file should be a set of named settings")]
+    if "extends" in base_raw:
+        base_raw, problems = _extend(base_raw, path.name, path.parent, depth + 1)
+        if problems:
+            return raw, problems
+    override = LMap(raw)
+    override.line, override.file = raw.line, raw.file
+    override.key_lines = dict(raw.key_lines)
+    del override["extends"]
+    merged = _merge(base_raw, override)
+    return merged, []
+
+
+def check_file(path: Path | str) -> CheckResult:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return CheckResult(None, [Problem(str(path), 0, "there is no such file")])
+    except (OSError, UnicodeDecodeError) as error:
+        return CheckResult(None, [Problem(str(path), 0, f"the file cannot be read: {error}")])
+    return check_text(text, path.name, base_dir=path.parent)
+
+
+def load_file(path: Path | str) -> Procedure:
+    result = check_file(path)
+    if result.procedure is None:
+        raise ProcedureError(result.errors or result.problems)
+    return result.procedure
+
+
+def load_text(text: str, file: str = "<procedure>") -> Procedure:
+    result = check_text(text, file)
+    if result.procedure is None:
+        raise ProcedureError(result.errors or result.problems)
+    return result.procedure
+
+
+def unit_label(duration: Duration) -> str:
+    return "hours" if duration.unit is Unit.HOURS else "working days"

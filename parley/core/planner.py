@@ -1,0 +1,310 @@
+"""What is due when: deadlines derived from a case's state, and the "if raised on" plan.
+
+Deadlines are never stored as the truth: they are worked out from the procedure, the
+calendar and the state, so a calendar change (a bank holiday added later) moves them by
+recomputing. The database keeps a copy only to answer "what is overdue" quickly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from parley.core.calendar import Explanation, WorkingCalendar
+from parley.core.durations import Duration, Unit
+from parley.core.engine import CaseState, Route, Status
+from parley.core.procedure import Procedure, Side, Stage, Step, Track
+
+
+class DeadlineKind(StrEnum):
+    STEP = "step"
+    STAGE = "stage"
+    CAP = "cap"
+    OVERALL = "overall"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    key: str
+    kind: DeadlineKind
+    label: str
+    stage: str
+    due: datetime
+    explanation: Explanation
+    rule: str
+    by: Side = Side.BOTH
+    step: str = ""
+    advisory: bool = False
+    met_at: datetime | None = None
+
+    @property
+    def is_met(self) -> bool:
+        return self.met_at is not None
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.met_at is None and now > self.due
+
+
+def calendar_for(
+    procedure: Procedure, extra_closures: dict[date, str] | None = None
+) -> WorkingCalendar:
+    spec = procedure.calendar
+    closures = dict(spec.closures)
+    closures.update(extra_closures or {})
+    return WorkingCalendar(
+        region=spec.region, closures=closures, end_of_day=spec.end_of_day, timezone=spec.timezone
+    )
+
+
+def due_after(
+    calendar: WorkingCalendar, limit: Duration, anchor: datetime
+) -> tuple[datetime, Explanation] | None:
+    """When a limit that starts at ``anchor`` runs out, and how that was worked out."""
+    if limit.unit is Unit.NONE:
+        return None
+    if limit.unit is Unit.WORKING_DAYS:
+        start = anchor.astimezone(calendar.end_of_working_day(anchor.date()).tzinfo).date()
+        explanation = calendar.explain_add_working_days(start, limit.amount)
+        result = explanation.result
+        assert isinstance(result, date)
+        return calendar.end_of_working_day(result), explanation
+    if limit.unit is Unit.HOURS:
+        explanation = calendar.explain_add_hours(anchor, limit.amount)
+        assert isinstance(explanation.result, datetime)
+        return explanation.result, explanation
+    if limit.unit is Unit.SAME_WORKING_DAY:
+        explanation = calendar.explain_same_working_day(anchor)
+        assert isinstance(explanation.result, datetime)
+        return explanation.result, explanation
+    # Calendar days: the end of the last day, whatever day of the week it is.
+    local = anchor.astimezone(calendar.end_of_working_day(anchor.date()).tzinfo)
+    last = local.date() + timedelta(days=limit.amount)
+    due = datetime.combine(last, calendar.end_of_day, tzinfo=local.tzinfo)
+    return due, Explanation(local, limit.describe(), due, ())
+
+
+def _step_limit(stage: Stage, step: Step, state_route: Route, immediate: bool) -> Duration:
+    if immediate and step is stage.steps[0]:
+        return Duration(Unit.SAME_WORKING_DAY, 0, "same working day")
+    return step.within
+
+
+def stage_plan(
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    stage: Stage,
+    entered_at: datetime,
+    *,
+    completed: dict[str, datetime] | None = None,
+    agreed: bool = True,
+    immediate: bool = False,
+) -> list[Deadline]:
+    """The deadlines of one stage entered at ``entered_at``.
+
+    A step's clock starts when the step it follows is done, or when that step was due if it
+    is not done yet (so the plan shows the latest each step can be, if every one runs to its
+    limit). Steps that only follow an agreement are left out until one is recorded.
+    """
+    completed = completed or {}
+    deadlines: list[Deadline] = []
+    ends: dict[str, datetime] = {}
+    previous_end = entered_at
+    for step in stage.steps:
+        if step.anchor_event:
+            anchor = ends.get(step.anchor_event, entered_at)
+        elif step.anchor.value == "stage-start":
+            anchor = entered_at
+        else:
+            anchor = previous_end
+        limit = _step_limit(stage, step, Route.STANDARD, immediate)
+        due = due_after(calendar, limit, anchor)
+        done = completed.get(step.id)
+        if due is None:
+            end = done or anchor
+        else:
+            end = done or due[0]
+            if not step.only_if_agreed or agreed:
+                deadlines.append(
+                    Deadline(
+                        key=f"{stage.id}/{step.id}",
+                        kind=DeadlineKind.STEP,
+                        label=step.name,
+                        stage=stage.id,
+                        step=step.id,
+                        due=due[0],
+                        explanation=due[1],
+                        rule=limit.describe(),
+                        by=step.by,
+                        advisory=step.advisory or stage.advisory or procedure.advisory,
+                        met_at=done,
+                    )
+                )
+        ends[step.id] = end
+        previous_end = end
+    if stage.within.is_limited:
+        due = due_after(calendar, stage.within, entered_at)
+        if due is not None:
+            deadlines.append(
+                Deadline(
+                    key=stage.id,
+                    kind=DeadlineKind.STAGE,
+                    label=f"End of {stage.name}",
+                    stage=stage.id,
+                    due=due[0],
+                    explanation=due[1],
+                    rule=stage.within.describe(),
+                    advisory=stage.advisory or procedure.advisory,
+                )
+            )
+    return deadlines
+
+
+def case_deadlines(
+    procedure: Procedure, calendar: WorkingCalendar, state: CaseState
+) -> list[Deadline]:
+    """Every deadline that applies to the case now, soonest first; met ones included."""
+    if state.status is not Status.OPEN:
+        return []
+    track = procedure.track(state.track)
+    stage = track.stage(state.stage)
+    deadlines = stage_plan(
+        procedure,
+        calendar,
+        stage,
+        state.stage_entered_at,
+        completed=dict(state.completed),
+        agreed=state.agreed,
+        immediate=state.route is Route.IMMEDIATE_RISK and state.immediate_stage == stage.id,
+    )
+    deadlines.extend(_span_deadlines(procedure, calendar, track, state))
+    return sorted(deadlines, key=lambda d: (d.due, d.kind != DeadlineKind.STEP))
+
+
+def _span_deadlines(
+    procedure: Procedure, calendar: WorkingCalendar, track: Track, state: CaseState
+) -> list[Deadline]:
+    spans: list[Deadline] = []
+    if procedure.overall.is_limited:
+        formal = [s.id for s in track.formal_stages()]
+        start = next((at for sid, at in state.stage_entries if sid in formal), None)
+        due = due_after(calendar, procedure.overall, start) if start else None
+        if due is not None:
+            spans.append(
+                Deadline(
+                    key="overall",
+                    kind=DeadlineKind.OVERALL,
+                    label="Overall limit for the whole procedure",
+                    stage=state.stage,
+                    due=due[0],
+                    explanation=due[1],
+                    rule=procedure.overall.describe(),
+                    advisory=procedure.advisory,
+                )
+            )
+    for cap in track.caps:
+        if state.stage not in cap.stages:
+            continue
+        start = next((at for sid, at in state.stage_entries if sid in cap.stages), None)
+        due = due_after(calendar, cap.within, start) if start else None
+        if due is not None:
+            spans.append(
+                Deadline(
+                    key=f"cap:{cap.id}",
+                    kind=DeadlineKind.CAP,
+                    label=f"Limit across {', '.join(cap.stages)}",
+                    stage=state.stage,
+                    due=due[0],
+                    explanation=due[1],
+                    rule=cap.within.describe(),
+                    advisory=cap.advisory or procedure.advisory,
+                )
+            )
+    return spans
+
+
+def is_overdue(deadlines: list[Deadline], now: datetime) -> bool:
+    """Whether a binding deadline has passed undone: the "deadline passed" trigger."""
+    return any(d.is_overdue(now) and not d.advisory for d in deadlines)
+
+
+def next_deadline(deadlines: list[Deadline]) -> Deadline | None:
+    return next((d for d in deadlines if not d.is_met), None)
+
+
+# --- the "if raised on" plan ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedStage:
+    stage: Stage
+    entered_at: datetime | None  # None once an earlier stage has no timescale
+    deadlines: tuple[Deadline, ...]
+    ends_at: datetime | None
+    cumulative_working_days: int | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    procedure: Procedure
+    track: Track
+    raised_at: datetime
+    immediate_risk: bool
+    stages: tuple[PlannedStage, ...]
+    overall: Deadline | None
+
+
+def plan(
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    raised_at: datetime,
+    *,
+    track: str | None = None,
+    immediate_risk: bool = False,
+    start_stage: str | None = None,
+) -> Plan:
+    """If a disagreement is raised at ``raised_at`` and every stage runs to its limit."""
+    chosen = procedure.track(track)
+    if start_stage:
+        first = chosen.stage(start_stage)
+    elif (
+        immediate_risk and procedure.immediate_risk and not procedure.immediate_risk.raiser_chooses
+    ):
+        first = chosen.stage(procedure.immediate_risk.start)
+    else:
+        first = chosen.first_stage()
+    stages: list[PlannedStage] = []
+    entered: datetime | None = raised_at
+    base_day = raised_at.astimezone(calendar.end_of_working_day(raised_at.date()).tzinfo).date()
+    formal_start: datetime | None = None
+    for index, stage in enumerate(chosen.ladder_from(first)):
+        if entered is None:
+            stages.append(PlannedStage(stage, None, (), None, None))
+            continue
+        if not stage.informal and formal_start is None:
+            formal_start = entered
+        deadlines = stage_plan(
+            procedure, calendar, stage, entered, immediate=immediate_risk and index == 0
+        )
+        ends = max((d.due for d in deadlines), default=None)
+        cumulative = None
+        if ends is not None:
+            local_end = ends.astimezone(calendar.end_of_working_day(ends.date()).tzinfo).date()
+            cumulative = calendar.working_days_between(base_day, local_end)
+        stages.append(PlannedStage(stage, entered, tuple(deadlines), ends, cumulative))
+        entered = ends  # None when the stage has no timescale: nothing after it can be dated
+    overall = None
+    if procedure.overall.is_limited and formal_start is not None:
+        due = due_after(calendar, procedure.overall, formal_start)
+        if due is not None:
+            overall = Deadline(
+                key="overall",
+                kind=DeadlineKind.OVERALL,
+                label="Overall limit",
+                stage="",
+                due=due[0],
+                explanation=due[1],
+                rule=procedure.overall.describe(),
+                advisory=procedure.advisory,
+            )
+    return Plan(procedure, chosen, raised_at, immediate_risk, tuple(stages), overall)

@@ -1,0 +1,394 @@
+"""The procedure model: a partnership's escalation procedure as plain, checked data.
+
+Everything here is built by :mod:`parley.core.loader` from a procedure file and is
+immutable. The engine and the planner read it; nothing in it knows about Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, time
+from enum import StrEnum
+
+from parley.core.durations import NO_LIMIT, Duration
+
+
+class Side(StrEnum):
+    """Whose move a step is, seen from the disagreement."""
+
+    RAISING = "raising"  # the agency and professional who raised the disagreement
+    OTHER = "other"  # the agency whose decision is disputed
+    BOTH = "both"  # each side, at the same time, inside its own agency
+    PARTNERSHIP = "partnership"  # chair, business manager, coordinator, panel
+
+
+class StepAction(StrEnum):
+    """The recorded action that completes a step."""
+
+    RAISE = "raise"
+    DISCUSS = "discuss"
+    RESPOND = "respond"
+    CONFIRM = "confirm"  # written confirmation of an agreed outcome
+    REFER = "refer"  # a referral, usually on a form, to the next rung
+    MEET = "meet"
+    DECIDE = "decide"
+
+
+class EscalationTrigger(StrEnum):
+    """What moves a case up a rung."""
+
+    DEADLINE_PASSED = "deadline-passed"
+    RESPONSE_UNSATISFACTORY = "response-unsatisfactory"
+    NO_AGREEMENT = "no-agreement"
+
+
+class Scope(StrEnum):
+    CHILDREN = "children"
+    ADULTS = "adults"
+    CHANNEL = "channel"
+
+
+class ResolutionKind(StrEnum):
+    CHAIR_DECIDES = "chair-decides"
+    RESOLUTION_PANEL = "resolution-panel"
+    DISPUTE_RESOLUTION_MEETING = "dispute-resolution-meeting"
+    CONFLICT_RESOLUTION_MEETING = "conflict-resolution-meeting"
+    BINDING_DECISION = "binding-decision"
+    AGREEMENT = "agreement"
+
+
+class SignpostKind(StrEnum):
+    CONDUCT_COMPLAINT = "conduct-complaint"
+    ALLEGATION_AGAINST_STAFF = "allegation-against-staff"
+    WHISTLEBLOWING = "whistleblowing"
+    SINGLE_AGENCY = "single-agency"
+    SYSTEM_ISSUE = "system-issue"
+
+
+class StepAnchor(StrEnum):
+    PREVIOUS_STEP = "previous-step"
+    STAGE_START = "stage-start"
+    EVENT = "event"
+
+
+class NotifyWhen(StrEnum):
+    RAISED = "raised"
+    ENTRY = "entry"  # the case reaches this stage
+    OUTCOME = "outcome"  # the case is resolved at this stage, or anywhere if procedure-wide
+    ESCALATED = "escalated"  # the case leaves this stage upwards
+    CLOSED = "closed"
+    EVERY_STAGE = "every-stage"
+
+
+class Cadence(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    BI_ANNUAL = "bi-annual"
+    ANNUAL = "annual"
+
+
+class Debrief(StrEnum):
+    NONE = "none"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+# The roles Parley knows without a procedure declaring them. A procedure may add its
+# own under ``roles:`` (e.g. "TWSP Executive"); a name outside both is refused.
+STANDARD_ROLES: dict[str, str] = {
+    "practitioner": "Practitioner",
+    "line-manager": "Line manager or supervisor",
+    "safeguarding-lead": "Designated or named safeguarding lead",
+    "senior-manager": "Senior manager",
+    "service-director": "Service director",
+    "corporate-director": "Corporate director",
+    "director": "Director or assistant director",
+    "board-representative": "Board or partnership representative",
+    "business-manager": "Partnership or board business manager",
+    "board-chair": "Board or partnership chair",
+    "panel-chair": "Panel chair",
+    "channel-chair": "Channel panel chair",
+    "channel-coordinator": "Channel coordinator",
+    "channel-panel-member": "Channel panel member",
+    "administrator": "Administrator",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where in the document a rule comes from, as a file line and a citation."""
+
+    file: str = ""
+    line: int = 0
+    cite: str = ""
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    role: str = ""
+    agency: str = ""
+    phone: str = ""
+    email: str = ""
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
+class Signpost:
+    kind: SignpostKind
+    advice: str
+    contact: str = ""
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class Notify:
+    who: str  # a role
+    when: NotifyWhen
+    why: str = ""
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    name: str
+    by: Side
+    action: StepAction
+    within: Duration = NO_LIMIT
+    anchor: StepAnchor = StepAnchor.PREVIOUS_STEP
+    anchor_event: str = ""  # with anchor == EVENT, e.g. "meeting-held"
+    only_if_agreed: bool = False
+    cumulative: Duration | None = None
+    form: str = ""
+    advisory: bool = False
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class ResolutionMethod:
+    kind: ResolutionKind
+    description: str = ""
+    chaired_by: str = ""
+    convene_within: Duration = NO_LIMIT
+    decide_within: Duration = NO_LIMIT
+    panel_agencies: int = 0
+    include_parties_where_possible: bool = False
+    binding: bool = False
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    number: int  # 1-based position within its track
+    name: str
+    raising_side: tuple[str, ...]
+    other_side: tuple[str, ...]
+    steps: tuple[Step, ...]
+    within: Duration = NO_LIMIT
+    cumulative: Duration | None = None
+    informal: bool = False
+    escalate_when: frozenset[EscalationTrigger] = frozenset()
+    next: str | None = None
+    kept_informed: tuple[str, ...] = ()
+    notify: tuple[Notify, ...] = ()
+    forms: tuple[str, ...] = ()
+    resolution: tuple[ResolutionMethod, ...] = ()
+    advisory: bool = False
+    description: str = ""
+    source: Source = field(default_factory=Source)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.raising_side, *self.other_side, *self.kept_informed)))
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+
+@dataclass(frozen=True)
+class Cap:
+    """A limit on the time taken across several stages (e.g. "20 working days in all")."""
+
+    id: str
+    stages: tuple[str, ...]
+    within: Duration
+    advisory: bool = False
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class Track:
+    id: str
+    name: str
+    stages: tuple[Stage, ...]
+    description: str = ""
+    caps: tuple[Cap, ...] = ()
+
+    def stage(self, stage_id: str) -> Stage:
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage
+        raise KeyError(stage_id)
+
+    def has_stage(self, stage_id: str) -> bool:
+        return any(stage.id == stage_id for stage in self.stages)
+
+    def next_stage(self, stage: Stage) -> Stage | None:
+        return self.stage(stage.next) if stage.next else None
+
+    def formal_stages(self) -> Iterator[Stage]:
+        return (stage for stage in self.stages if not stage.informal)
+
+    def first_stage(self, *, informal: bool = False) -> Stage:
+        if informal:
+            return self.stages[0]
+        return next(self.formal_stages(), self.stages[0])
+
+    def ladder_from(self, stage: Stage) -> Iterator[Stage]:
+        current: Stage | None = stage
+        while current is not None:
+            yield current
+            current = self.next_stage(current)
+
+
+@dataclass(frozen=True)
+class ImmediateRisk:
+    """The route for someone at immediate risk of significant harm."""
+
+    within: Duration
+    start: str  # a stage id, or "choose" where the raiser uses discretion
+    allowed_starts: tuple[str, ...] = ()
+    notify: tuple[str, ...] = ()
+    guidance: str = ""
+    source: Source = field(default_factory=Source)
+
+    @property
+    def raiser_chooses(self) -> bool:
+        return self.start == "choose"
+
+
+@dataclass(frozen=True)
+class Bypass:
+    allowed: bool = False
+    reason_required: bool = True
+    by: tuple[str, ...] = ()  # roles; empty means either side's parties
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    allowed: bool = False
+    by: tuple[str, ...] = ()
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    written_confirmation: bool = True
+    outstanding_issues: bool = True
+    feedback_to_raiser: NotifyWhen = NotifyWhen.EVERY_STAGE
+    feedback_by: str = "the person the issue is referred to"
+    debrief: Debrief = Debrief.OPTIONAL
+    learning_to: str = ""
+    records_kept_by: str = ""
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    name: str
+    template: str  # a document template Parley knows, e.g. "twsp-referral"
+    from_stage: str = ""
+    within: Duration = NO_LIMIT
+    send_to: tuple[str, ...] = ()
+    when: str = "entry"  # "entry" (on reaching from_stage) or "resolved-at" (resolved there)
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class Reporting:
+    cadence: Cadence
+    to: str
+    by: str = ""
+    includes: str = ""
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    region: str = "england-and-wales"
+    end_of_day: time = time(17, 0)
+    closures: tuple[tuple[date, str], ...] = ()
+    timezone: str = "Europe/London"
+
+
+@dataclass(frozen=True)
+class Procedure:
+    id: str
+    name: str
+    version: str
+    partnership: str
+    scope: frozenset[Scope]
+    tracks: tuple[Track, ...]
+    document: str = ""
+    summary: str = ""
+    categories: tuple[Category, ...] = ()
+    roles: dict[str, str] = field(default_factory=dict)
+    calendar: CalendarSpec = field(default_factory=CalendarSpec)
+    contacts: tuple[Contact, ...] = ()
+    signposting: tuple[Signpost, ...] = ()
+    immediate_risk: ImmediateRisk | None = None
+    bypass: Bypass = field(default_factory=Bypass)
+    on_behalf: OnBehalf = field(default_factory=OnBehalf)
+    outcome: Outcome = field(default_factory=Outcome)
+    forms: tuple[Form, ...] = ()
+    reporting: tuple[Reporting, ...] = ()
+    notify: tuple[Notify, ...] = ()
+    overall: Duration = NO_LIMIT
+    advisory: bool = False
+    retention_years: int = 7
+    source_file: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def is_channel(self) -> bool:
+        return Scope.CHANNEL in self.scope
+
+    def track(self, track_id: str | None = None) -> Track:
+        if track_id is None:
+            return self.tracks[0]
+        for track in self.tracks:
+            if track.id == track_id:
+                return track
+        raise KeyError(track_id)
+
+    def role_label(self, role: str) -> str:
+        return self.roles.get(role) or STANDARD_ROLES.get(role, role.replace("-", " "))
+
+    def form(self, form_id: str) -> Form:
+        for form in self.forms:
+            if form.id == form_id:
+                return form
+        raise KeyError(form_id)
+
+    def category_label(self, category_id: str) -> str:
+        for category in self.categories:
+            if category.id == category_id:
+                return category.label
+        return category_id

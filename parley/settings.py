@@ -1,0 +1,266 @@
+"""Django settings for Parley.
+
+One settings module for every environment. It reads the environment once, at
+import. ``PARLEY_ENV=production`` switches on production hardening and refuses
+insecure defaults.
+
+Environment variables:
+
+``PARLEY_ENV``
+    ``development`` (default) or ``production``.
+``PARLEY_SECRET_KEY``
+    Required in production.
+``PARLEY_DEBUG``
+    ``1``/``0``. Defaults to on in development; refused in production.
+``PARLEY_ALLOWED_HOSTS``
+    Comma-separated host names. Required in production.
+``PARLEY_CSRF_TRUSTED_ORIGINS``
+    Comma-separated origins (``https://parley.example.org``).
+``PARLEY_DATABASE_URL``
+    ``postgres://user:password@host:5432/name``; SQLite at ``var/parley.sqlite3``
+    when unset.
+``PARLEY_SECURE_PROXY_SSL_HEADER``
+    ``1`` when a TLS-terminating proxy in front sets ``X-Forwarded-Proto``.
+``PARLEY_LOG_LEVEL``
+    Root log level, ``INFO`` by default.
+``PARLEY_VAR_DIR``
+    Where local data lives (SQLite database, collected static files).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from parley.dburl import database_from_url, sqlite_database
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}")
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PARLEY_VAR_DIR") or BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+NODE_MODULES = BASE_DIR / "node_modules"
+
+PARLEY_ENV = os.environ.get("PARLEY_ENV", "development").strip().lower()
+if PARLEY_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"PARLEY_ENV must be development or production, not {PARLEY_ENV!r}")
+PRODUCTION = PARLEY_ENV == "production"
+
+# --------------------------------------------------------------------------
+# Core
+# --------------------------------------------------------------------------
+# INSECURE: for development only. Production refuses to start without
+# PARLEY_SECRET_KEY.
+_INSECURE_DEV_SECRET_KEY = "django-insecure-parley-development-only-do-not-use-in-production"
+SECRET_KEY = os.environ.get("PARLEY_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("PARLEY_SECRET_KEY must be set when PARLEY_ENV=production")
+    SECRET_KEY = _INSECURE_DEV_SECRET_KEY
+
+DEBUG = _env_bool("PARLEY_DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("PARLEY_DEBUG must be off when PARLEY_ENV=production")
+
+ALLOWED_HOSTS = _env_list(
+    "PARLEY_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "PARLEY_ALLOWED_HOSTS must be set when PARLEY_ENV=production "
+        "(comma-separated host names, e.g. parley.example.org)"
+    )
+CSRF_TRUSTED_ORIGINS = _env_list("PARLEY_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    # ---- Parley apps ------------------------------------------------------
+    # Add parley.cases, parley.directory, ... here, above parley.web, so their
+    # templates can override the shared ones.
+    # -----------------------------------------------------------------------
+    "parley.cases",
+    "parley.audit",
+    "parley.accounts",
+    "parley.directory",
+    "parley.notifications",
+    "parley.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "parley.urls"
+WSGI_APPLICATION = "parley.wsgi.application"
+ASGI_APPLICATION = "parley.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --------------------------------------------------------------------------
+# Database
+# --------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("PARLEY_DATABASE_URL", "").strip()
+if DATABASE_URL:
+    try:
+        DATABASES = {"default": database_from_url(DATABASE_URL)}
+    except ValueError as error:
+        raise ImproperlyConfigured(f"PARLEY_DATABASE_URL: {error}") from error
+else:
+    DATABASES = {"default": sqlite_database(VAR_DIR / "parley.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --------------------------------------------------------------------------
+# Background tasks: django-tasks with the database backend (docs/adr/0002).
+# Run the worker with `python manage.py db_worker`.
+# --------------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# --------------------------------------------------------------------------
+# Authentication
+# --------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sessions end after 8 hours, or when the browser closes.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# --------------------------------------------------------------------------
+# Internationalisation
+# --------------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+# --------------------------------------------------------------------------
+# Static files
+# --------------------------------------------------------------------------
+# The compiled GOV.UK Frontend and MoJ Frontend CSS refer to their fonts and
+# images by absolute URLs under /assets/ (url(/assets/fonts/...)), so static
+# files are served from /assets/ and the two packages' assets/ folders are
+# merged at its top level.
+STATIC_URL = "/assets/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [
+    BASE_DIR / "parley" / "static",
+    # fonts/, images/, manifest.json -> /assets/fonts/..., /assets/images/...
+    NODE_MODULES / "govuk-frontend" / "dist" / "govuk" / "assets",
+    # images/ -> /assets/images/... (MoJ icons)
+    NODE_MODULES / "@ministryofjustice" / "frontend" / "moj" / "assets",
+    # govuk-frontend.min.css, govuk-frontend.min.js -> /assets/govuk-frontend/...
+    ("govuk-frontend", NODE_MODULES / "govuk-frontend" / "dist" / "govuk"),
+    # moj-frontend.min.css, moj-frontend.min.js -> /assets/moj-frontend/...
+    ("moj-frontend", NODE_MODULES / "@ministryofjustice" / "frontend" / "moj"),
+]
+
+# --------------------------------------------------------------------------
+# Security
+# --------------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure,
+    # host-only and for path /.
+    SESSION_COOKIE_NAME = "__Host-parley-session"
+    CSRF_COOKIE_NAME = "__Host-parley-csrf"
+    if _env_bool("PARLEY_SECURE_PROXY_SSL_HEADER", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --------------------------------------------------------------------------
+# Logging: everything to stderr.
+# --------------------------------------------------------------------------
+LOG_LEVEL = os.environ.get("PARLEY_LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+    },
+}

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from parley.web import views
+
+# Django's default 404 and 500 handlers render templates/404.html and
+# templates/500.html from parley.web.
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("parley.accounts.urls")),
+    path("audit/", include("parley.audit.urls")),
+    path("directory/", include("parley.directory.urls")),
+    path("notifications/", include("parley.notifications.urls")),
+]

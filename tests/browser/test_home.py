@@ -1,0 +1,53 @@
+"""The home page in a real browser, with its CSS and JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_page_renders_with_govuk_frontend(
+    page: Page, live_server: Any, screenshot: Callable[[str], Path]
+) -> None:
+    failed_assets: list[str] = []
+
+    def note_failure(response: Any) -> None:
+        if response.status >= 400:
+            failed_assets.append(f"{response.status} {response.url}")
+
+    page.on("response", note_failure)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(f"{live_server.url}/")
+    page.wait_for_load_state("networkidle")
+
+    assert page.title() == "Procedures – Parley"
+    assert page.locator("h1").inner_text() == "Procedures"
+    assert page.locator(".govuk-generic-header__homepage-link").inner_text() == "Parley"
+
+    # The GOV.UK Frontend stylesheet is applied ...
+    version = page.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--govuk-frontend-version')"
+    )
+    assert version.strip('"'), "govuk-frontend.min.css did not load"
+    # ... and its web fonts loaded from /assets/fonts/.
+    assert page.evaluate("document.fonts.check('19px \"GDS Transport\"')")
+    # js-enabled.js ran, and init.js started the components.
+    classes = page.evaluate("document.body.className").split()
+    assert {"js-enabled", "govuk-frontend-supported"} <= set(classes)
+    page.wait_for_selector("[data-module='govuk-skip-link'][data-govuk-skip-link-init]")
+
+    assert failed_assets == []
+    assert errors == []
+
+    path = screenshot("home")
+    assert path.stat().st_size > 0

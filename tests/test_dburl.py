@@ -1,0 +1,39 @@
+import pytest
+
+from parley.dburl import database_from_url, is_postgres_url, redact
+
+
+def test_postgres_url() -> None:
+    db = database_from_url("postgres://postgres@127.0.0.1:5432/parley")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "parley",
+        "postgres",
+        "",
+        "127.0.0.1",
+        "5432",
+    )
+    assert db["CONN_MAX_AGE"] == 60
+    assert db["CONN_HEALTH_CHECKS"] is True
+
+
+def test_postgres_url_with_password_socket_and_options() -> None:
+    db = database_from_url("postgresql://u%40x:p%2Fw@%2Fvar%2Frun%2Fpostgresql/db?sslmode=require")
+    assert (db["USER"], db["PASSWORD"], db["HOST"]) == ("u@x", "p/w", "/var/run/postgresql")
+    assert db["OPTIONS"] == {"sslmode": "require"}
+
+
+def test_sqlite_url() -> None:
+    assert database_from_url("sqlite:////tmp/x.sqlite3")["NAME"] == "/tmp/x.sqlite3"
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "postgres://host:5432/", "sqlite://"])
+def test_bad_urls(url: str) -> None:
+    with pytest.raises(ValueError):
+        database_from_url(url)
+
+
+def test_helpers() -> None:
+    assert is_postgres_url("postgres://x/y")
+    assert not is_postgres_url("")
+    assert redact("postgres://u:secret@h/db") == "postgres://u:***@h/db"
