@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from parley.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, register
 from parley.core.loader import CheckResult, check_file
 from parley.core.planner import Deadline, Plan, calendar_for, plan
-from parley.core.procedure import Procedure
+from parley.core.procedure import Procedure, Stage
 
 LIBRARY = Path(__file__).resolve().parent / "procedures"
 DEFAULT_TIME = time(9, 0)  # "raised on DATE" with no time: the start of a working day
@@ -131,10 +131,9 @@ def ladder_text(procedure: Procedure) -> str:
         if len(procedure.tracks) > 1:
             lines += ["", f"Track: {track.name}"]
         for stage in track.ladder_from(track.stages[0]):
-            informal = " (informal)" if stage.informal else ""
             limit = stage.within.describe() if stage.within.is_limited else "no fixed timescale"
             cumulative = f"; cumulative {stage.cumulative.describe()}" if stage.cumulative else ""
-            lines += ["", f"Stage {stage.number}{informal}: {stage.name} — {limit}{cumulative}"]
+            lines += ["", f"{_stage_title(stage)}: {stage.name} — {limit}{cumulative}"]
             if stage.raising_side:
                 lines.append("  Raising side: " + _roles(procedure, stage.raising_side))
             if stage.other_side:
@@ -154,6 +153,11 @@ def ladder_text(procedure: Procedure) -> str:
         lines += ["", f"Immediate risk: {risk.within.describe()}, starting at {start}"]
     lines.append(f"Bypass: {'allowed' if procedure.bypass.allowed else 'not allowed'}")
     return "\n".join(lines)
+
+
+def _stage_title(stage: Stage) -> str:
+    """The stage as the document numbers it, such as "Stage 2"; an informal stage is 0."""
+    return f"Stage {stage.number}" if stage.number else "Informal stage"
 
 
 def _roles(procedure: Procedure, roles: Sequence[str]) -> str:
@@ -263,12 +267,12 @@ def plan_text(the_plan: Plan) -> str:
         lines.append("")
         if planned.entered_at is None:
             lines.append(
-                f"Stage {stage.number}: {stage.name} — cannot be dated "
+                f"{_stage_title(stage)}: {stage.name} — cannot be dated "
                 "(an earlier stage has no fixed timescale)"
             )
             continue
         limit = stage.within.describe() if stage.within.is_limited else "no fixed timescale"
-        lines.append(f"Stage {stage.number}: {stage.name} — {limit}")
+        lines.append(f"{_stage_title(stage)}: {stage.name} — {limit}")
         for deadline in planned.deadlines:
             if deadline.kind.value != "step":
                 continue

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,7 +128,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
     """Argon2 is slow on purpose; tests of sign-in itself ask for it back explicitly."""
-    if request.config.pluginmanager.hasplugin("django"):
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+        "client",
+        "signed_in",
+        "admin_client",
+    } & set(request.fixturenames)
+    if uses_db and request.config.pluginmanager.hasplugin("django"):
         settings = request.getfixturevalue("settings")
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -155,3 +164,33 @@ def _let_the_test_database_be_emptied(request: pytest.FixtureRequest) -> Iterato
     if transactional and connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO cases_purge_permit DEFAULT VALUES")
+
+
+@pytest.fixture
+def signed_in(db: None) -> Callable[[str], Any]:
+    """``signed_in(username)``: a new test Client signed in as that user, second factor passed.
+
+    The user must exist (``demo_load()`` makes the demo people). A user with no
+    authenticator app gets one, so the page middleware sees a verified session.
+    """
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from parley.accounts.services import session_mark_signed_in
+
+    def sign_in(username: str) -> Client:
+        user = get_user_model().objects.get(username=username)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Authenticator app")
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session_mark_signed_in(session)
+        session.save()
+        return client
+
+    return sign_in

@@ -95,7 +95,11 @@ def in_escalation_line(person: Person, case: Disagreement, rungs: Rungs) -> bool
         sides = ((case.raising_agency_id, rungs.raising), (case.other_agency_id, rungs.other))
         for agency_id, side in sides:
             lowest = side.get(assignment.role)
-            if assignment.agency_id == agency_id and lowest and case.highest_stage_number >= lowest:
+            if (
+                assignment.agency_id == agency_id
+                and lowest is not None
+                and case.highest_stage_number >= lowest
+            ):
                 return True
     return False
 
@@ -138,7 +142,7 @@ def visibility_filter(person: Person, versions: Iterable[ProcedureVersion]) -> Q
                 continue
             for field, side in (("raising_agency", rungs.raising), ("other_agency", rungs.other)):
                 lowest = side.get(a.role)
-                if lowest:
+                if lowest is not None:
                     allowed |= Q(
                         procedure=version,
                         **{field: a.agency_id},

@@ -7,6 +7,7 @@ A limit is written in a procedure file the way the documents say it:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -111,10 +112,7 @@ def parse_duration(value: object) -> Duration:
     if isinstance(value, bool) or value is None:
         raise DurationError(f"a time limit is needed here, such as {EXAMPLES}")
     if isinstance(value, int | float):
-        raise DurationError(
-            f"{value!r} has no unit: write it with one, such as "
-            f'"{value} working days" or "{value} hours"'
-        )
+        raise DurationError(_bare_number(value))
     if not isinstance(value, str):
         raise DurationError(f"a time limit must be written as words, such as {EXAMPLES}")
     text = " ".join(value.strip().lower().split())
@@ -134,6 +132,24 @@ def parse_duration(value: object) -> Duration:
             '(weekends and bank holidays do not count) or "calendar days"'
         )
     raise DurationError(f'"{value}" is not a time limit Parley understands; use {EXAMPLES}')
+
+
+def _bare_number(value: float) -> str:
+    """Why a number with no unit is refused, suggesting only a limit Parley would accept."""
+    if not math.isfinite(value):
+        return f"a time limit must be written as words, such as {EXAMPLES}"
+    if value < 0:
+        return f"{value!r} is negative: a time limit cannot be less than 0"
+    if value != int(value):
+        whole = math.ceil(value)
+        return (
+            f"{value!r} has no unit and is not a whole number: write whole days or hours "
+            f'with a unit, such as "{whole} working days" or "{whole} hours"'
+        )
+    return (
+        f"{value!r} has no unit: write it with one, such as "
+        f'"{int(value)} working days" or "{int(value)} hours"'
+    )
 
 
 def _read_amount(raw: str, original: str) -> int:

@@ -156,6 +156,11 @@ EVENTS: Mapping[EventKind, EventSpec] = {
     ),
 }
 
+# The records in which the parties can say they have agreed (unlocking "if agreed" steps).
+AGREEMENT_EVENTS = frozenset(
+    {EventKind.DISCUSSION_RECORDED, EventKind.RESPONSE_RECORDED, EventKind.MEETING_HELD}
+)
+
 FIELD_WORDS = {
     "text": "what happened",
     "reason": "the reason",
@@ -430,6 +435,8 @@ def take(
     for name in spec.required:
         if not str(fields.get(name) or "").strip():
             raise Refused(f"Enter {FIELD_WORDS.get(name, name)}")
+    if fields.get("agreed") is not None and kind not in AGREEMENT_EVENTS:
+        raise Refused(f"{spec.label} cannot record an agreement")
     data: dict[str, Any] = {k: v for k, v in fields.items() if v not in (None, "")}
     data["sides"] = sorted(side.value for side in actor.sides)
     if kind is EventKind.ESCALATED:
@@ -437,6 +444,8 @@ def take(
     elif kind is EventKind.BYPASSED:
         data.update(_check_bypass(procedure, track, stage, actor, fields))
     elif kind is EventKind.IMMEDIATE_RISK_DECLARED:
+        if state.route is Route.IMMEDIATE_RISK:
+            raise Refused("This disagreement is already on the immediate-risk route")
         data.update(_check_immediate(procedure, track, stage, fields))
     elif kind is EventKind.RESPONSE_JUDGED_UNSATISFACTORY and not state.responded:
         raise Refused("There is no response at this stage to judge yet")
@@ -446,6 +455,8 @@ def take(
         raise Refused(f"{procedure.name} has no debrief")
     elif kind is EventKind.CLOSED and not state.resolved_at:
         raise Refused("A disagreement cannot be closed without a written outcome")
+    elif kind is EventKind.WITHDRAWN and actor.id != state.raised_by:
+        raise Refused("Only the person who raised the disagreement can withdraw it")
     elif kind is EventKind.FEEDBACK_GIVEN and actor.id == state.raised_by:
         raise Refused("Feedback is given to the person who raised it, not by them")
     return [Event(kind, at, actor.id, state.stage, data)]
@@ -476,7 +487,10 @@ def _check_escalation(
     except ValueError:
         raise Refused(f'"{reason}" is not a reason to escalate') from None
     if trigger not in stage.escalate_when:
-        raise Refused(f"At {stage.name} a case does not move up because: {_trigger_words(trigger)}")
+        raise Refused(
+            f"At this stage ({stage.name}) the procedure does not move a case up for "
+            f"{_trigger_words(trigger)}"
+        )
     if trigger is EscalationTrigger.DEADLINE_PASSED and not overdue:
         raise Refused("No deadline at this stage has passed yet")
     if trigger is EscalationTrigger.RESPONSE_UNSATISFACTORY and not state.unsatisfactory:
@@ -503,13 +517,23 @@ def _check_bypass(
         raise Refused(f"Only these roles may bypass a stage: {who}")
     if rule.reason_required and not str(fields.get("reason") or "").strip():
         raise Refused("Enter the reason for bypassing a stage")
+    if rule.from_stages and stage.id not in rule.from_stages:
+        raise Refused(f"{procedure.name} does not allow a stage to be bypassed from {stage.name}")
     target = str(fields.get("to_stage") or "")
-    later = [s.id for s in track.ladder_from(stage)][2:]
+    later = _bypassable(procedure, track, stage)
     if target not in later:
-        if stage.next is None or not later:
-            raise Refused("There is no stage beyond the next one to bypass to")
+        if not later:
+            raise Refused("There is no stage this procedure lets you bypass to from here")
         raise Refused("Choose a stage beyond the next one; to go to the next stage, escalate")
     return {"to_stage": target, "from_stage": stage.id}
+
+
+def _bypassable(procedure: Procedure, track: Track, stage: Stage) -> list[str]:
+    rule = procedure.bypass
+    if rule.from_stages and stage.id not in rule.from_stages:
+        return []
+    later = [s.id for s in track.ladder_from(stage)][2:]
+    return [s for s in later if not rule.to_stages or s in rule.to_stages]
 
 
 def _check_immediate(
@@ -521,6 +545,8 @@ def _check_immediate(
     target = str(fields.get("to_stage") or "") if risk.raiser_chooses else risk.start
     if not target:
         raise Refused("Choose the stage to escalate to")
+    if risk.raiser_chooses and risk.allowed_starts and target not in risk.allowed_starts:
+        raise Refused(f'"{target}" is not a stage this route may start at')
     ladder = [s.id for s in track.ladder_from(stage)]
     if target not in ladder:
         raise Refused("The immediate-risk route goes up the ladder, not down it")
@@ -607,7 +633,7 @@ def escalation_reasons(
 
 def bypass_targets(procedure: Procedure, state: CaseState) -> list[str]:
     track = procedure.track(state.track)
-    return [s.id for s in track.ladder_from(track.stage(state.stage))][2:]
+    return _bypassable(procedure, track, track.stage(state.stage))
 
 
 def immediate_targets(procedure: Procedure, state: CaseState) -> list[str]:

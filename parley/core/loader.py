@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -110,17 +110,26 @@ class CheckResult:
 
 
 class LMap(dict[str, Any]):
-    """A mapping that remembers where it and each of its keys stood in the file."""
+    """A mapping that remembers where it and each of its keys stood, and in which file.
+
+    After a local file is laid over the regional one it extends, one mapping can hold keys
+    from both files, so each key keeps its own file as well as its own line.
+    """
 
     line: int = 0
     file: str = ""
     key_lines: dict[str, int]
+    key_files: dict[str, str]
+
+    def file_of(self, key: str) -> str:
+        return self.key_files.get(key, self.file)
 
 
 class LList(list[Any]):
     line: int = 0
     file: str = ""
     item_lines: list[int]
+    item_files: list[str]
 
 
 class _Duplicate(Exception):
@@ -128,37 +137,105 @@ class _Duplicate(Exception):
         self.key, self.line = key, line
 
 
-def _loader_for(file: str) -> type[yaml.SafeLoader]:
-    class Loader(yaml.SafeLoader):
-        pass
+class _Sexagesimal(int):
+    """An unquoted time such as 17:00, which YAML 1.1 reads as the number 1020.
 
-    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LMap:
-        result = LMap()
-        result.line, result.file, result.key_lines = node.start_mark.line + 1, file, {}
-        loader.flatten_mapping(node)
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            key = str(key)
-            if key in result:
-                raise _Duplicate(key, key_node.start_mark.line + 1)
-            result[key] = loader.construct_object(value_node, deep=True)
-            result.key_lines[key] = key_node.start_mark.line + 1
-        return result
+    It keeps the text as written, so a time of day reads back as the time it looks like.
+    """
 
-    def construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LList:
-        result = LList(loader.construct_object(child, deep=True) for child in node.value)
-        result.line, result.file = node.start_mark.line + 1, file
-        result.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return result
+    text: str
 
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
-    return Loader
+    def __new__(cls, value: int, text: str) -> _Sexagesimal:
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_WHAT_A_TAG_MEANS = {
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+}
+
+
+def _unbuildable(node: yaml.Node) -> str:
+    """Why a value YAML recognised (by its look or a "!!" mark) could not be built."""
+    text = node.value if isinstance(node, yaml.ScalarNode) else "this value"
+    if node.tag == _TIMESTAMP:
+        return (
+            f'"{text}" is not a real date: write a day that exists, as YYYY-MM-DD, or put it '
+            "in quotes if it is not a date"
+        )
+    short = node.tag.replace("tag:yaml.org,2002:", "!!")
+    what = _WHAT_A_TAG_MEANS.get(node.tag)
+    if what is None:
+        return f'"{text}" cannot be read as "{short}"'
+    return f'"{text}" is marked "{short}" but is not {what}'
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that builds :class:`LMap` and :class:`LList` and notes values it cannot build."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # A value such as 2026-02-30 or "!!int abc" matches YAML's pattern for a date or a
+        # number but cannot be built: say so at its line, and carry on to find the rest.
+        deep_before = self.deep_construct
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError):
+            self.recursive_objects.pop(node, None)
+            self.deep_construct = deep_before
+            self.problems.append(Problem(self.file, node.start_mark.line + 1, _unbuildable(node)))
+            return None
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LMap:
+    result = LMap()
+    result.line, result.file = node.start_mark.line + 1, loader.file
+    result.key_lines, result.key_files = {}, {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = str(loader.construct_object(key_node, deep=True))
+        if key in result:
+            raise _Duplicate(key, key_node.start_mark.line + 1)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+        result.key_files[key] = loader.file
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LList:
+    result = LList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line, result.file = node.start_mark.line + 1, loader.file
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    result.item_files = [loader.file] * len(node.value)
+    return result
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    value = loader.construct_yaml_int(node)
+    return _Sexagesimal(value, node.value) if ":" in str(node.value) else value
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
+    loader = _Loader(text, file)
     try:
-        return yaml.load(text, Loader=_loader_for(file)), []  # noqa: S506 - SafeLoader subclass
+        data = loader.get_single_data()
     except _Duplicate as duplicate:
         message = f'"{duplicate.key}" is given twice; keep one'
         return None, [Problem(file, duplicate.line, message)]
@@ -169,43 +246,100 @@ def _read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(file, line, f"this is not valid YAML: {what}")]
     except yaml.YAMLError as error:
         return None, [Problem(file, 0, f"this is not valid YAML: {error}")]
+    except RecursionError:
+        return None, [Problem(file, 0, "this file is nested too deeply to read")]
+    finally:
+        loader.dispose()
+    if loader.problems:
+        return None, loader.problems
+    return data, []
 
 
 # --- merging a local procedure over the regional one it extends -------------------------
 
 
-def _merge(base: Any, override: Any) -> Any:
-    """Lay ``override`` over ``base``: mappings key by key, lists of items with ids by id."""
+def _merge(base: Any, override: Any, base_file: str, problems: list[Problem]) -> Any:
+    """Lay ``override`` over ``base``: mappings key by key, lists of items with ids by id.
+
+    Each key and item keeps the file and line it was written at, so a problem is reported
+    against the file it is in. A ``remove: true`` for an id ``base`` does not have is noted
+    in ``problems``.
+    """
     if isinstance(base, LMap) and isinstance(override, LMap):
         merged = LMap(base)
         merged.line, merged.file = override.line, override.file
-        merged.key_lines = dict(base.key_lines)
+        merged.key_lines, merged.key_files = dict(base.key_lines), dict(base.key_files)
         for key, value in override.items():
-            merged[key] = _merge(base[key], value) if key in base else value
+            if key in base:
+                merged[key] = _merge(base[key], value, base_file, problems)
+            else:
+                merged[key] = _without_removals(value, problems, _not_in(base_file))
             merged.key_lines[key] = override.key_lines.get(key, 0)
+            merged.key_files[key] = override.file_of(key)
         return merged
     if isinstance(base, LList) and isinstance(override, LList) and _all_have_ids(override):
         by_id = {item["id"]: index for index, item in enumerate(base) if _has_id(item)}
-        merged_list = LList(base)
-        merged_list.line, merged_list.file = override.line, override.file
-        merged_list.item_lines = list(base.item_lines)
-        for item, line in zip(override, override.item_lines, strict=True):
+        items = list(base)
+        lines, files = list(base.item_lines), list(base.item_files)
+        for item, line, file in zip(
+            override, override.item_lines, override.item_files, strict=True
+        ):
             if item["id"] in by_id:
                 index = by_id[item["id"]]
                 if item.get("remove") is True:
-                    merged_list[index] = None
+                    items[index] = None
                 else:
-                    merged_list[index] = _merge(merged_list[index], item)
-                    merged_list.item_lines[index] = line
+                    items[index] = _merge(items[index], item, base_file, problems)
+                    lines[index], files[index] = line, file
+            elif item.get("remove") is True:
+                problems.append(Problem(file, line, _not_in(base_file)(item["id"])))
             else:
-                merged_list.append(item)
-                merged_list.item_lines.append(line)
-        keep = [i for i, item in enumerate(merged_list) if item is not None]
-        result = LList(merged_list[i] for i in keep)
-        result.line, result.file = merged_list.line, merged_list.file
-        result.item_lines = [merged_list.item_lines[i] for i in keep]
+                items.append(_without_removals(item, problems, _not_in(base_file)))
+                lines.append(line)
+                files.append(file)
+        keep = [i for i, item in enumerate(items) if item is not None]
+        result = LList(items[i] for i in keep)
+        result.line, result.file = override.line, override.file
+        result.item_lines = [lines[i] for i in keep]
+        result.item_files = [files[i] for i in keep]
         return result
-    return override
+    return _without_removals(override, problems, _not_in(base_file))
+
+
+def _not_in(base_file: str) -> Callable[[str], str]:
+    return lambda item_id: f'removes "{item_id}", which {base_file} does not have'
+
+
+_NOTHING_TO_REMOVE_FROM = (
+    '"remove: true" only works in a file that extends another; delete the item instead'
+)
+
+
+def _without_removals(node: Any, problems: list[Problem], message: Callable[[str], str]) -> Any:
+    """``node`` with every item marked ``remove: true`` taken out, each one a problem.
+
+    Used where nothing is underneath to remove from, so the mark would otherwise be
+    silently ignored and the item kept.
+    """
+    if isinstance(node, LMap):
+        for key, value in node.items():
+            node[key] = _without_removals(value, problems, message)
+        return node
+    if isinstance(node, LList):
+        keep = []
+        for index, (item, line, file) in enumerate(
+            zip(node, node.item_lines, node.item_files, strict=True)
+        ):
+            if isinstance(item, LMap) and item.get("remove") is True:
+                problems.append(Problem(file, line, message(str(item.get("id", "")))))
+            else:
+                keep.append(index)
+        result = LList(_without_removals(node[i], problems, message) for i in keep)
+        result.line, result.file = node.line, node.file
+        result.item_lines = [node.item_lines[i] for i in keep]
+        result.item_files = [node.item_files[i] for i in keep]
+        return result
+    return node
 
 
 def _has_id(item: Any) -> bool:
@@ -229,10 +363,10 @@ class _Reader:
 
     # problem reporting -------------------------------------------------------------------
     def problem(self, where: LMap | LList, key: str | None, message: str) -> None:
-        line = where.line
+        line, file = where.line, where.file
         if key is not None and isinstance(where, LMap):
-            line = where.key_lines.get(key, where.line)
-        self.problems.append(Problem(where.file, line, message))
+            line, file = where.key_lines.get(key, where.line), where.file_of(key)
+        self.problems.append(Problem(file, line, message))
 
     def warn(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message, warning=True))
@@ -330,14 +464,28 @@ class _Reader:
             self.problem(node, key, f'"{key}" of {what} should be a list')
             return []
         result = []
-        for item, line in zip(value, value.item_lines, strict=True):
+        for item, line, file in zip(value, value.item_lines, value.item_files, strict=True):
             if isinstance(item, LMap):
                 result.append(item)
             else:
                 self.problems.append(
-                    Problem(value.file, line, f'each entry of "{key}" should be a set of settings')
+                    Problem(file, line, f'each entry of "{key}" should be a set of settings')
                 )
         return result
+
+    def ids(self, node: LMap, key: str, what: str, example: str) -> tuple[str, ...]:
+        """A list of ids; one id on its own is read as a list of one, as roles are."""
+        value = node.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or any(isinstance(v, LMap | LList) for v in value):
+            self.problem(
+                node, key, f'"{key}" of {what} should be an id or a list of ids, such as {example}'
+            )
+            return ()
+        return tuple(str(v) for v in value)
 
     def roles(self, node: LMap, key: str) -> tuple[str, ...]:
         value = node.get(key)
@@ -348,16 +496,16 @@ class _Reader:
         if not isinstance(value, list):
             self.problem(node, key, f'"{key}" should be a list of roles')
             return ()
-        line = node.key_lines.get(key, node.line)
+        line, file = node.key_lines.get(key, node.line), node.file_of(key)
         for role in value:
-            self._role_refs.append((str(role), node.file, line))
+            self._role_refs.append((str(role), file, line))
         return tuple(str(role) for role in value)
 
     def check_roles(self) -> None:
         for role, file, line in self._role_refs:
             if role not in self.known_roles:
                 nearest = difflib.get_close_matches(role, list(self.known_roles), n=1, cutoff=0.6)
-                hint = f'; did you mean "{nearest[0]}"?' if nearest else ""
+                hint = f'; did you mean "{nearest[0]}"?' if nearest else "."
                 self.problems.append(
                     Problem(
                         file,
@@ -455,10 +603,12 @@ def _read_notify(r: _Reader, node: LMap, default_when: NotifyWhen) -> Notify:
 
 def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
     r.keys(node, STAGE_KEYS, "a stage")
-    stage_id = r.ident(node, "id", f"stage {number} of {track_id}")
+    place = f"stage {number}" if number else "the informal stage"
+    stage_id = r.ident(node, "id", f"{place} of {track_id}")
+    what = f'stage "{stage_id}"' if stage_id else "a stage"
     steps: list[Step] = []
     previous: str | None = None
-    for step_node in r.items(node, "steps", stage_id):
+    for step_node in r.items(node, "steps", what):
         step = _read_step(r, step_node, stage_id, previous)
         steps.append(step)
         previous = step.id
@@ -481,12 +631,11 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
                 )
     else:
         triggers = set(EscalationTrigger)
-    forms = node.get("forms") or []
     return Stage(
         id=stage_id,
         number=number,
-        name=r.text(node, "name", stage_id or "a stage", required=True),
-        description=r.text(node, "description", stage_id),
+        name=r.text(node, "name", what, required=True),
+        description=r.text(node, "description", what),
         raising_side=r.roles(node, "raising_side"),
         other_side=r.roles(node, "other_side"),
         kept_informed=r.roles(node, "kept_informed"),
@@ -495,32 +644,58 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         cumulative=r.optional_duration(node, "cumulative"),
         informal=r.flag(node, "informal"),
         escalate_when=frozenset(triggers),
-        next=r.text(node, "next", stage_id) or None,
-        notify=tuple(_read_notify(r, n, NotifyWhen.ENTRY) for n in r.items(node, "notify", "")),
-        forms=tuple(str(form) for form in forms) if isinstance(forms, list) else (),
-        resolution=tuple(_read_resolution(r, n) for n in r.items(node, "resolution", stage_id)),
+        next=r.text(node, "next", what) or None,
+        notify=tuple(_read_notify(r, n, NotifyWhen.ENTRY) for n in r.items(node, "notify", what)),
+        forms=r.ids(node, "forms", what, "[referral]"),
+        resolution=tuple(_read_resolution(r, n) for n in r.items(node, "resolution", what)),
         advisory=r.flag(node, "advisory"),
         source=r.source(node),
     )
 
 
-def _read_track(r: _Reader, node: LMap, track_id: str, name: str, stage_nodes: list[LMap]) -> Track:
-    stages = [_read_stage(r, s, i, track_id) for i, s in enumerate(stage_nodes, start=1)]
+def _read_track(
+    r: _Reader, node: LMap, track_id: str, name: str, stage_nodes: list[LMap], *, own: bool
+) -> Track:
+    """One ladder; ``own`` when ``node`` is a track of its own, not the whole procedure."""
+    stages = []
+    formal = 0
+    for stage_node in stage_nodes:
+        # Formal stages are numbered from 1, as the documents number them; an informal stage
+        # before them is 0 (Bedfordshire's "Stage 1" follows its informal stage).
+        informal = stage_node.get("informal") is True
+        formal += 0 if informal else 1
+        stages.append(_read_stage(r, stage_node, 0 if informal else formal, track_id))
     linked = []
     for index, stage in enumerate(stages):
         if stage.next is None and index + 1 < len(stages) and "next" not in stage_nodes[index]:
             stage = _replace(stage, next=stages[index + 1].id)
         linked.append(stage)
     caps: list[Cap] = []
-    limits = r.mapping(node, "limits", track_id) if "limits" in node else None
+    limits = r.mapping(node, "limits", f'track "{track_id}"') if "limits" in node else None
+    if limits is not None and own:
+        r.keys(limits, ("caps", "source", "overall"), "a track's limits")
+        if "overall" in limits:
+            r.problem(
+                limits,
+                "overall",
+                '"overall" cannot be given for one track: put it under "limits" at the top of '
+                "the file, where it covers every track",
+            )
     if limits is not None:
         for cap_node in r.items(limits, "caps", "limits"):
             r.keys(cap_node, ("id", "stages", "within", "advisory", "source"), "a cap")
-            cap_stages = cap_node.get("stages") or []
+            cap_stages = cap_node.get("stages")
+            if not isinstance(cap_stages, list) or not all(isinstance(s, str) for s in cap_stages):
+                r.problem(
+                    cap_node,
+                    "stages",
+                    '"stages" of a cap should be a list of stage ids, such as [stage-1, stage-2]',
+                )
+                cap_stages = []
             caps.append(
                 Cap(
                     id=r.ident(cap_node, "id", "a cap"),
-                    stages=tuple(str(s) for s in cap_stages),
+                    stages=tuple(cap_stages),
                     within=r.duration(cap_node, "within"),
                     advisory=r.flag(cap_node, "advisory"),
                     source=r.source(cap_node),
@@ -529,7 +704,7 @@ def _read_track(r: _Reader, node: LMap, track_id: str, name: str, stage_nodes: l
     return Track(
         id=track_id,
         name=name,
-        description=r.text(node, "description", track_id),
+        description=r.text(node, "description", f'track "{track_id}"') if own else "",
         stages=tuple(linked),
         caps=tuple(caps),
     )
@@ -607,17 +782,24 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             if not stage_nodes:
                 r.problem(track_node, None, f'track "{track_id}" needs at least one stage')
             name = r.text(track_node, "name", "a track", required=True)
-            tracks.append(_read_track(r, track_node, track_id, name, stage_nodes))
+            tracks.append(_read_track(r, track_node, track_id, name, stage_nodes, own=True))
     else:
         stage_nodes = r.items(raw, "stages", "the procedure")
         if not stage_nodes:
             r.problem(raw, None, 'the procedure needs "stages": at least one')
-        tracks.append(_read_track(r, raw, DEFAULT_TRACK, "Escalation", stage_nodes))
+        tracks.append(_read_track(r, raw, DEFAULT_TRACK, "Escalation", stage_nodes, own=False))
 
     limits = r.mapping(raw, "limits", "the procedure")
     overall, advisory = NO_LIMIT, False
     if limits is not None:
         r.keys(limits, ("overall", "advisory", "caps", "source"), "the limits")
+        if "tracks" in raw and "caps" in limits:
+            r.problem(
+                limits,
+                "caps",
+                'with "tracks", a cap goes under its own track\'s "limits", not under "limits" '
+                "at the top of the file",
+            )
         overall = r.duration(limits, "overall")
         advisory = r.flag(limits, "advisory")
 
@@ -629,11 +811,12 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             ("within", "start", "allowed_starts", "notify", "guidance", "source"),
             "the immediate-risk route",
         )
-        allowed = immediate_node.get("allowed_starts") or []
         immediate = ImmediateRisk(
             within=r.duration(immediate_node, "within", parse_duration("same working day")),
             start=r.text(immediate_node, "start", "the immediate-risk route", required=True),
-            allowed_starts=tuple(str(a) for a in allowed) if isinstance(allowed, list) else (),
+            allowed_starts=r.ids(
+                immediate_node, "allowed_starts", "the immediate-risk route", "[stage-2, stage-3]"
+            ),
             notify=r.roles(immediate_node, "notify"),
             guidance=r.text(immediate_node, "guidance", "the immediate-risk route"),
             source=r.source(immediate_node),
@@ -642,11 +825,17 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
     bypass = Bypass()
     bypass_node = r.mapping(raw, "bypass", "the procedure")
     if bypass_node is not None:
-        r.keys(bypass_node, ("allowed", "reason_required", "by", "source"), "bypass")
+        r.keys(
+            bypass_node,
+            ("allowed", "reason_required", "by", "from_stages", "to_stages", "source"),
+            "bypass",
+        )
         bypass = Bypass(
             allowed=r.flag(bypass_node, "allowed"),
             reason_required=r.flag(bypass_node, "reason_required", True),
             by=r.roles(bypass_node, "by"),
+            from_stages=r.ids(bypass_node, "from_stages", "bypass", "[stage-3]"),
+            to_stages=r.ids(bypass_node, "to_stages", "bypass", "[stage-5]"),
             source=r.source(bypass_node),
         )
 
@@ -773,8 +962,16 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         _read_notify(r, n, NotifyWhen.RAISED) for n in r.items(raw, "notify", "the procedure")
     )
     version = raw.get("version")
-    if version is None:
+    if version is None or version == "":
         r.problem(raw, None, 'the procedure needs a "version", such as "2024-1"')
+    elif not isinstance(version, str):
+        # YAML reads version: 1.10 as the number 1.1, and 2026-01-01 as a date.
+        r.problem(
+            raw,
+            "version",
+            'write the version in quotes, such as version: "2026-1", so that it is read '
+            "exactly as written",
+        )
     r.check_roles()
     procedure = Procedure(
         id=r.ident(raw, "id", "the procedure"),
@@ -810,15 +1007,25 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
 
 
 def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
-    file = raw.file
     all_stage_ids: set[str] = set()
     for track in procedure.tracks:
-        _check_track(r, procedure, track, file)
+        _check_track(r, procedure, track)
         all_stage_ids.update(stage.id for stage in track.stages)
     track_ids = [track.id for track in procedure.tracks]
     for track_id in {t for t in track_ids if track_ids.count(t) > 1}:
-        r.problems.append(Problem(file, 0, f'two tracks are called "{track_id}"'))
+        r.problem(raw, "tracks", f'two tracks are called "{track_id}"')
 
+    rule = procedure.bypass
+    for stage_id in (*rule.from_stages, *rule.to_stages):
+        if stage_id not in all_stage_ids:
+            r.problems.append(
+                Problem(
+                    rule.source.file,
+                    rule.source.line,
+                    f'bypass names "{stage_id}", which is not a stage'
+                    + _suggest(stage_id, all_stage_ids),
+                )
+            )
     risk = procedure.immediate_risk
     if risk is not None:
         starts = [risk.start] if risk.start != "choose" else []
@@ -826,7 +1033,7 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
             if start not in all_stage_ids:
                 r.problems.append(
                     Problem(
-                        file,
+                        risk.source.file,
                         risk.source.line,
                         f'the immediate-risk route starts at "{start}", which is not a stage'
                         + _suggest(start, all_stage_ids),
@@ -836,7 +1043,7 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
         if form.from_stage and form.from_stage not in all_stage_ids:
             r.problems.append(
                 Problem(
-                    file,
+                    form.source.file,
                     form.source.line,
                     f'form "{form.id}" is used from "{form.from_stage}", which is not a stage'
                     + _suggest(form.from_stage, all_stage_ids),
@@ -849,7 +1056,7 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
                 if form_id not in form_ids:
                     r.problems.append(
                         Problem(
-                            file,
+                            stage.source.file,
                             stage.source.line,
                             f'stage "{stage.id}" uses form "{form_id}", which is not listed '
                             'under "forms"' + _suggest(form_id, form_ids),
@@ -860,7 +1067,7 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
             total = sum(_stage_days(stage) for stage in track.formal_stages())
             if procedure.overall.working_day_equivalent() < total and not procedure.advisory:
                 r.warn(
-                    file,
+                    raw.file_of("limits"),
                     raw.key_lines.get("limits", 0),
                     f"the overall limit of {procedure.overall.describe()} is shorter than the "
                     f"{total} working days the stages of {track.name} allow between them; "
@@ -873,19 +1080,51 @@ def _suggest(value: str, options: Iterable[str]) -> str:
     return f'; did you mean "{nearest[0]}"?' if nearest else ""
 
 
+def _step_ends(stage: Stage) -> list[int]:
+    """When each step can end, in working days from the start of its stage.
+
+    A step ends its limit after the end of the step it runs from: the step before it, the
+    stage's start, or the step named by ``after``. So a step that runs from an earlier step
+    runs alongside the ones between, and does not add to them (the planner dates steps
+    the same way).
+    """
+    ends: list[int] = []
+    end_of: dict[str, int] = {}
+    for step in stage.steps:
+        if step.anchor is StepAnchor.STAGE_START:
+            start = 0
+        elif step.anchor is StepAnchor.EVENT:
+            start = end_of.get(step.anchor_event, 0)
+        else:
+            start = ends[-1] if ends else 0
+        ends.append(start + step.within.working_day_equivalent())
+        end_of.setdefault(step.id, ends[-1])
+    return ends
+
+
 def _stage_days(stage: Stage) -> int:
+    """How many working days a stage takes when it runs to its limits."""
     if stage.within.is_limited:
         return stage.within.working_day_equivalent()
-    return sum(step.within.working_day_equivalent() for step in stage.steps)
+    return max(_step_ends(stage), default=0)
 
 
-def _check_track(r: _Reader, procedure: Procedure, track: Track, file: str) -> None:
+def _check_track(r: _Reader, procedure: Procedure, track: Track) -> None:
     ids = [stage.id for stage in track.stages]
-    for stage_id in {s for s in ids if ids.count(s) > 1}:
-        r.problems.append(Problem(file, 0, f'two stages of "{track.id}" are called "{stage_id}"'))
+    reported: set[str] = set()
+    for stage in track.stages:
+        if ids.count(stage.id) > 1 and stage.id not in reported:
+            reported.add(stage.id)
+            r.problems.append(
+                Problem(
+                    stage.source.file,
+                    stage.source.line,
+                    f'two stages of "{track.id}" are called "{stage.id}"',
+                )
+            )
     known = set(ids)
     for stage in track.stages:
-        line = stage.source.line
+        file, line = stage.source.file, stage.source.line
         if stage.next is not None and stage.next not in known:
             r.problems.append(
                 Problem(
@@ -893,7 +1132,7 @@ def _check_track(r: _Reader, procedure: Procedure, track: Track, file: str) -> N
                     line,
                     f'stage "{stage.id}" goes next to "{stage.next}", which is not a stage of '
                     f"this {'track' if len(procedure.tracks) > 1 else 'procedure'}"
-                    + _suggest(stage.next, known),
+                    + _suggest(stage.next, known - {stage.id}),
                 )
             )
         step_ids = [step.id for step in stage.steps]
@@ -901,24 +1140,21 @@ def _check_track(r: _Reader, procedure: Procedure, track: Track, file: str) -> N
             r.problems.append(
                 Problem(file, line, f'stage "{stage.id}" has two steps called "{step_id}"')
             )
-        for step in stage.steps:
-            if step.anchor is StepAnchor.EVENT and step.anchor_event not in step_ids:
-                r.problems.append(
-                    Problem(
-                        file,
-                        step.source.line,
-                        f'step "{step.id}" runs from "{step.anchor_event}", which is not a step '
-                        f'of stage "{stage.id}" (use a step id, or "stage-start")'
-                        + _suggest(step.anchor_event, step_ids),
-                    )
-                )
+        for index, step in enumerate(stage.steps):
+            if step.anchor is not StepAnchor.EVENT:
+                continue
+            _check_step_start(r, stage, step, step_ids[:index], step_ids)
         if not stage.raising_side and not stage.other_side and not stage.kept_informed:
             r.problems.append(
                 Problem(file, line, f'stage "{stage.id}" needs to say who acts: "raising_side"')
             )
-        if stage.within.is_limited and all(s.within.is_limited for s in stage.steps):
-            steps_total = sum(s.within.working_day_equivalent() for s in stage.steps)
-            if stage.steps and steps_total != stage.within.working_day_equivalent():
+        if (
+            stage.within.is_limited
+            and stage.steps
+            and all(s.within.is_limited for s in stage.steps)
+        ):
+            steps_total = max(_step_ends(stage))
+            if steps_total != stage.within.working_day_equivalent():
                 r.problems.append(
                     Problem(
                         file,
@@ -927,73 +1163,16 @@ def _check_track(r: _Reader, procedure: Procedure, track: Track, file: str) -> N
                         f"add up to {steps_total} working days",
                     )
                 )
-    # Follow the ladder from the first stage: no loops, cumulative limits add up.
-    seen: list[str] = []
-    running = 0
-    current: Stage | None = track.stages[0] if track.stages else None
-    while current is not None:
-        stage = current
-        if stage.id in seen:
-            r.problems.append(
-                Problem(
-                    file,
-                    stage.source.line,
-                    f"the stages go round in a loop: {' → '.join([*seen, stage.id])}",
-                )
-            )
-            return
-        seen.append(stage.id)
-        for step in stage.steps:
-            if stage.informal:
-                break
-            running_step = running + step.within.working_day_equivalent()
-            if step.cumulative is not None and (
-                step.cumulative.working_day_equivalent() != running_step
-            ):
-                r.problems.append(
-                    Problem(
-                        file,
-                        step.source.line,
-                        f'step "{step.id}" says the cumulative limit is '
-                        f"{step.cumulative.describe()}, but the limits up to and including it "
-                        f"add up to {running_step} working days",
-                    )
-                )
-            running = running_step
-        if not stage.informal and not stage.steps:
-            running += stage.within.working_day_equivalent()
-        declared = stage.cumulative
-        if (
-            declared is not None
-            and not stage.informal
-            and declared.working_day_equivalent() != running
-        ):
-            r.problems.append(
-                Problem(
-                    file,
-                    stage.source.line,
-                    f'stage "{stage.id}" says the cumulative limit is '
-                    f"{declared.describe()}, but the stage limits up to and "
-                    f"including it add up to {running} working days",
-                )
-            )
-        if stage.next is None and not stage.resolution:
-            r.warn(
-                file,
-                stage.source.line,
-                f'stage "{stage.id}" is the top of the ladder but does not say how it '
-                'resolves ("resolution")',
-            )
-        current = track.stage(stage.next) if stage.next and track.has_stage(stage.next) else None
-    unreachable = [s.id for s in track.stages if s.id not in seen]
-    for stage_id in unreachable:
-        r.warn(file, track.stage(stage_id).source.line, f'no stage leads to "{stage_id}"')
+    seen = _check_ladder(r, track)
+    unreachable = [s for s in track.stages if s.id not in seen]
+    for stage in unreachable:
+        r.warn(stage.source.file, stage.source.line, f'no stage leads to "{stage.id}"')
     for cap in track.caps:
         missing = [s for s in cap.stages if s not in known]
         for stage_id in missing:
             r.problems.append(
                 Problem(
-                    file,
+                    cap.source.file,
                     cap.source.line,
                     f'cap "{cap.id}" covers "{stage_id}", which is not a stage'
                     + _suggest(stage_id, known),
@@ -1003,11 +1182,95 @@ def _check_track(r: _Reader, procedure: Procedure, track: Track, file: str) -> N
             parts = sum(_stage_days(track.stage(s)) for s in cap.stages)
             if cap.within.working_day_equivalent() > parts:
                 r.warn(
-                    file,
+                    cap.source.file,
                     cap.source.line,
                     f'cap "{cap.id}" ({cap.within.describe()}) is longer than its stages '
                     f"allow between them ({parts} working days), so it never applies",
                 )
+
+
+def _check_step_start(
+    r: _Reader, stage: Stage, step: Step, earlier: list[str], step_ids: list[str]
+) -> None:
+    """A step can run from the stage's start or from an earlier step of its stage only."""
+    where = (step.source.file, step.source.line)
+    after = step.anchor_event
+    if after in earlier:
+        return
+    if after == step.id:
+        message = (
+            f'step "{step.id}" starts from itself: use "stage-start" or an earlier step of '
+            "the stage"
+        )
+    elif after in step_ids:
+        message = (
+            f'step "{step.id}" runs from "{after}", which comes after it: use "stage-start" '
+            "or an earlier step of the stage"
+        )
+    else:
+        message = (
+            f'step "{step.id}" runs from "{after}", which is not a step of stage '
+            f'"{stage.id}" (use a step id, or "stage-start")' + _suggest(after, earlier)
+        )
+    r.problems.append(Problem(*where, message))
+
+
+def _check_ladder(r: _Reader, track: Track) -> list[str]:
+    """Follow the ladder from the first stage: no loops, and cumulative limits add up.
+
+    The running total counts each formal stage for its own limit (or, without one, for its
+    longest run of steps); a step's cumulative limit is the total before its stage plus
+    when the step ends within it. Returns the stages reached, in order.
+    """
+    seen: list[str] = []
+    running = 0
+    current: Stage | None = track.stages[0] if track.stages else None
+    while current is not None:
+        stage = current
+        if stage.id in seen:
+            r.problems.append(
+                Problem(
+                    stage.source.file,
+                    stage.source.line,
+                    f"the stages go round in a loop: {' → '.join([*seen, stage.id])}",
+                )
+            )
+            return seen
+        seen.append(stage.id)
+        if not stage.informal:
+            for step, end in zip(stage.steps, _step_ends(stage), strict=True):
+                declared = step.cumulative
+                if declared is not None and declared.working_day_equivalent() != running + end:
+                    r.problems.append(
+                        Problem(
+                            step.source.file,
+                            step.source.line,
+                            f'step "{step.id}" says the cumulative limit is '
+                            f"{declared.describe()}, but the limits up to and including it "
+                            f"add up to {running + end} working days",
+                        )
+                    )
+            running += _stage_days(stage)
+            declared = stage.cumulative
+            if declared is not None and declared.working_day_equivalent() != running:
+                r.problems.append(
+                    Problem(
+                        stage.source.file,
+                        stage.source.line,
+                        f'stage "{stage.id}" says the cumulative limit is '
+                        f"{declared.describe()}, but the stage limits up to and "
+                        f"including it add up to {running} working days",
+                    )
+                )
+        if stage.next is None and not stage.resolution:
+            r.warn(
+                stage.source.file,
+                stage.source.line,
+                f'stage "{stage.id}" is the top of the ladder but does not say how it '
+                'resolves ("resolution")',
+            )
+        current = track.stage(stage.next) if stage.next and track.has_stage(stage.next) else None
+    return seen
 
 
 # --- entry points -----------------------------------------------------------------------
@@ -1018,15 +1281,17 @@ def check_text(
 ) -> CheckResult:
     raw, problems = _read_yaml(text, file)
     if problems:
-        return CheckResult(None, problems)
+        return _result(None, problems)
     if not isinstance(raw, LMap):
-        return CheckResult(
+        return _result(
             None, [Problem(file, 1, "a procedure file should be a set of named settings")]
         )
     if "extends" in raw:
         raw, problems = _extend(raw, file, base_dir, _depth)
-        if problems:
-            return CheckResult(None, problems)
+    else:
+        raw = _without_removals(raw, problems, lambda _id: _NOTHING_TO_REMOVE_FROM)
+    if problems:
+        return _result(None, problems)
     reader = _Reader()
     try:
         procedure = _read_procedure(reader, raw, file)
@@ -1034,37 +1299,71 @@ def check_text(
         # Defence in depth: a shape nobody foresaw is still a plain message, not a traceback.
         reader.problems.append(Problem(file, 0, f"this file could not be read: {error!r}"))
         procedure = None
-    result = CheckResult(procedure, reader.problems)
+    return _result(procedure, reader.problems)
+
+
+def _result(procedure: Procedure | None, problems: list[Problem]) -> CheckResult:
+    """The outcome, problems in file and line order; refused if any problem is an error."""
+    result = CheckResult(procedure, sorted(problems, key=lambda p: (p.file, p.line)))
     if result.errors:
         result.procedure = None
     return result
 
 
 def _extend(raw: LMap, file: str, base_dir: Path | None, depth: int) -> tuple[LMap, list[Problem]]:
-    target = str(raw["extends"])
+    """``raw`` laid over the file it extends, or the problems that stop that."""
+    line = raw.key_lines.get("extends", 0)
+    target = raw["extends"]
+    if not isinstance(target, str) or not target.strip():
+        message = (
+            '"extends" should be the name of the file this one changes, such as '
+            '"pennine-regional.yaml"'
+        )
+        return raw, [Problem(file, line, message)]
     if depth > 3:
-        return raw, [Problem(file, raw.key_lines["extends"], "procedures extend too deeply")]
-    candidates = [Path(base_dir or ".") / target, Path(base_dir or ".") / f"{target}.yaml"]
-    path = next((p for p in candidates if p.is_file()), None)
-    if path is None:
-        line = raw.key_lines["extends"]
+        return raw, [Problem(file, line, "procedures extend too deeply")]
+    try:
+        folder = Path(base_dir or ".").resolve()
+        candidates = [(folder / target).resolve(), (folder / f"{target}.yaml").resolve()]
+    except (OSError, ValueError):  # such as a name with a NUL character in it
+        return raw, [Problem(file, line, f'it extends "{target}", which is not a usable name')]
+    # Only a file beside this one, or in a folder inside this one's: never an absolute path
+    # or ".." out of it, so a procedure cannot read files it has no business with.
+    if not all(path.is_relative_to(folder) for path in candidates):
+        message = (
+            f'it extends "{target}", which is outside the folder this file is in: a file can '
+            "only extend one in the same folder, or in a folder inside it"
+        )
+        return raw, [Problem(file, line, message)]
+    found = next((p for p in candidates if p.is_file()), None)
+    if found is None:
         return raw, [Problem(file, line, f'it extends "{target}", but there is no such file')]
-    base_text = path.read_text(encoding="utf-8")
-    base_raw, problems = _read_yaml(base_text, str(path.name))
+    path, name = found, found.relative_to(folder).as_posix()
+    try:
+        base_text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        message = f'it extends "{target}", but {name} cannot be read: it is not saved as UTF-8 text'
+        return raw, [Problem(file, line, message)]
+    except OSError as error:
+        message = f'it extends "{target}", but {name} cannot be read ({error.strerror or error})'
+        return raw, [Problem(file, line, message)]
+    base_raw, problems = _read_yaml(base_text, name)
     if problems:
         return raw, problems
     if not isinstance(base_raw, LMap):
-        return raw, [Problem(path.name, 1, "a procedure file should be a set of named settings")]
+        return raw, [Problem(name, 1, "a procedure file should be a set of named settings")]
     if "extends" in base_raw:
-        base_raw, problems = _extend(base_raw, path.name, path.parent, depth + 1)
+        base_raw, problems = _extend(base_raw, name, path.parent, depth + 1)
         if problems:
             return raw, problems
+    else:
+        base_raw = _without_removals(base_raw, problems, lambda _id: _NOTHING_TO_REMOVE_FROM)
     override = LMap(raw)
     override.line, override.file = raw.line, raw.file
-    override.key_lines = dict(raw.key_lines)
+    override.key_lines, override.key_files = dict(raw.key_lines), dict(raw.key_files)
     del override["extends"]
-    merged = _merge(base_raw, override)
-    return merged, []
+    merged = _merge(base_raw, override, name, problems)
+    return merged, problems
 
 
 def check_file(path: Path | str) -> CheckResult:

@@ -8,11 +8,11 @@ recomputing. The database keeps a copy only to answer "what is overdue" quickly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from parley.core.calendar import Explanation, WorkingCalendar
-from parley.core.durations import Duration, Unit
+from parley.core.durations import SAME_WORKING_DAY, Duration, Unit
 from parley.core.engine import CaseState, Route, Status
 from parley.core.procedure import Procedure, Side, Stage, Step, Track
 
@@ -64,7 +64,10 @@ def due_after(
     if limit.unit is Unit.NONE:
         return None
     if limit.unit is Unit.WORKING_DAYS:
-        start = anchor.astimezone(calendar.end_of_working_day(anchor.date()).tzinfo).date()
+        local = anchor.astimezone(calendar.end_of_working_day(anchor.date()).tzinfo)
+        # A clock that ran out at midnight (an hours limit ending as a day closes) ended
+        # the day before: the next limit counts from that day, not the new one.
+        start = local.date() - timedelta(days=1) if local.time() == time(0) else local.date()
         explanation = calendar.explain_add_working_days(start, limit.amount)
         result = explanation.result
         assert isinstance(result, date)
@@ -84,9 +87,16 @@ def due_after(
     return due, Explanation(local, limit.describe(), due, ())
 
 
-def _step_limit(stage: Stage, step: Step, state_route: Route, immediate: bool) -> Duration:
+def _immediate_limit(procedure: Procedure) -> Duration:
+    """How soon the first step must be done at the stage the immediate-risk route starts at."""
+    if procedure.immediate_risk is None:
+        return SAME_WORKING_DAY
+    return procedure.immediate_risk.within
+
+
+def _step_limit(procedure: Procedure, stage: Stage, step: Step, immediate: bool) -> Duration:
     if immediate and step is stage.steps[0]:
-        return Duration(Unit.SAME_WORKING_DAY, 0, "same working day")
+        return _immediate_limit(procedure)
     return step.within
 
 
@@ -117,7 +127,7 @@ def stage_plan(
             anchor = entered_at
         else:
             anchor = previous_end
-        limit = _step_limit(stage, step, Route.STANDARD, immediate)
+        limit = _step_limit(procedure, stage, step, immediate)
         due = due_after(calendar, limit, anchor)
         done = completed.get(step.id)
         if due is None:
@@ -142,8 +152,28 @@ def stage_plan(
                 )
         ends[step.id] = end
         previous_end = end
+    if immediate and not stage.steps:
+        # A stage with no steps still has to be reached in the route's time.
+        limit = _immediate_limit(procedure)
+        due = due_after(calendar, limit, entered_at)
+        if due is not None:
+            deadlines.append(
+                Deadline(
+                    key=f"{stage.id}/immediate-risk",
+                    kind=DeadlineKind.STEP,
+                    label=f"Escalate to {stage.name}",
+                    stage=stage.id,
+                    due=due[0],
+                    explanation=due[1],
+                    rule=limit.describe(),
+                    advisory=stage.advisory or procedure.advisory,
+                )
+            )
     if stage.within.is_limited:
         due = due_after(calendar, stage.within, entered_at)
+        steps_met = [d.met_at for d in deadlines if d.kind is DeadlineKind.STEP]
+        # The stage's own limit is met when every step due in it has been done.
+        stage_met = max(steps_met) if steps_met and all(steps_met) else None  # type: ignore[type-var]
         if due is not None:
             deadlines.append(
                 Deadline(
@@ -155,6 +185,7 @@ def stage_plan(
                     explanation=due[1],
                     rule=stage.within.describe(),
                     advisory=stage.advisory or procedure.advisory,
+                    met_at=stage_met,
                 )
             )
     return deadlines

@@ -188,7 +188,7 @@ class ResolutionMethod:
 @dataclass(frozen=True)
 class Stage:
     id: str
-    number: int  # 1-based position within its track
+    number: int  # as the document numbers it: formal stages from 1, an informal stage 0
     name: str
     raising_side: tuple[str, ...]
     other_side: tuple[str, ...]
@@ -284,6 +284,8 @@ class Bypass:
     allowed: bool = False
     reason_required: bool = True
     by: tuple[str, ...] = ()  # roles; empty means either side's parties
+    from_stages: tuple[str, ...] = ()  # empty: from any stage
+    to_stages: tuple[str, ...] = ()  # empty: to any stage beyond the next
     source: Source = field(default_factory=Source)
 
 

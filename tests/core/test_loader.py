@@ -9,13 +9,16 @@ time-limit grammar.
 from __future__ import annotations
 
 import re
+from datetime import datetime, time
 from pathlib import Path
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from parley.commands import ladder_text, plan_text
 from parley.core.durations import DurationError, Unit, parse_duration
 from parley.core.loader import (
     FORM_TEMPLATES,
@@ -28,7 +31,9 @@ from parley.core.loader import (
     check_file,
     check_text,
     load_file,
+    load_text,
 )
+from parley.core.planner import Deadline, calendar_for, plan
 from parley.core.procedure import (
     STANDARD_ROLES,
     Cadence,
@@ -49,6 +54,7 @@ LIBRARY = ROOT / "parley" / "procedures"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "procedures"
 BROKEN = FIXTURES / "broken"
 GUIDE = ROOT / "docs" / "procedure-format.md"
+LONDON = ZoneInfo("Europe/London")
 
 SHIPPED = ("twsp", "torbay-channel", "torbay-children", "bedfordshire-channel", "wirral-children")
 
@@ -386,7 +392,7 @@ def test_a_local_file_that_removes_a_stage_still_named_elsewhere_is_refused() ->
     assert result.procedure is None
     assert [(p.file, p.message) for p in result.errors] == [
         (
-            "eastdale-draft.yaml",
+            "pennine-regional.yaml",
             'the immediate-risk route starts at "stage-3", which is not a stage; '
             'did you mean "stage-4"?',
         )
@@ -611,7 +617,7 @@ def test_every_problem_in_a_file_is_reported_in_one_go() -> None:
         (
             13,
             'stage "stage-2" goes next to "stage-4", which is not a stage of this procedure; '
-            'did you mean "stage-2"?',
+            'did you mean "stage-1"?',
         ),
         (
             16,
@@ -687,11 +693,6 @@ def test_any_text_at_all_gives_a_check_result_never_a_traceback(text: str) -> No
     _assert_checked(check_text(text, "anything.yaml"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="loader bug: an impossible date such as 2026-02-30 escapes _read_yaml as ValueError",
-)
 def test_an_impossible_closure_date_is_reported_not_raised() -> None:
     text = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
     text += "calendar:\n  closures:\n    - {date: 2026-02-30, name: Closed}\n"
@@ -783,3 +784,605 @@ def test_time_limit_that_cannot_be_read_is_refused_in_plain_english(
 )
 def test_hours_count_as_whole_days_of_24_when_limits_are_added_up(text: str, days: int) -> None:
     assert parse_duration(text).working_day_equivalent() == days
+
+
+# --- values YAML cannot build -------------------------------------------------------------
+
+MINIMAL = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
+
+
+def _errors(result: CheckResult) -> list[tuple[str, int, str]]:
+    return [(p.file, p.line, p.message) for p in result.errors]
+
+
+def test_an_impossible_version_date_is_reported_at_its_line() -> None:
+    text = MINIMAL.replace('version: "2026-1"', "version: 2026-13-01")
+
+    result = check_text(text, "minimal.yaml")
+
+    assert _errors(result) == [
+        (
+            "minimal.yaml",
+            5,
+            '"2026-13-01" is not a real date: write a day that exists, as YYYY-MM-DD, '
+            "or put it in quotes if it is not a date",
+        )
+    ]
+
+
+def test_every_value_yaml_cannot_build_is_reported_in_one_go() -> None:
+    text = MINIMAL + (
+        "retention_years: !!int abc\n"
+        "calendar:\n  closures:\n    - {date: 2026-02-30, name: Closed}\n"
+    )
+
+    result = check_text(text, "minimal.yaml")
+
+    assert _errors(result) == [
+        ("minimal.yaml", 27, '"abc" is marked "!!int" but is not a whole number'),
+        (
+            "minimal.yaml",
+            30,
+            '"2026-02-30" is not a real date: write a day that exists, as YYYY-MM-DD, '
+            "or put it in quotes if it is not a date",
+        ),
+    ]
+
+
+def test_a_whole_file_that_yaml_cannot_build_is_reported_not_raised() -> None:
+    assert _errors(check_text("!!float twelve\n", "x.yaml")) == [
+        ("x.yaml", 1, '"twelve" is marked "!!float" but is not a number')
+    ]
+
+
+# --- adding up limits -------------------------------------------------------------------------
+
+_LADDER = """\
+parley: 1
+id: example
+name: Example
+version: "2026-1"
+partnership: Example Safeguarding Partnership
+scope: [children]
+stages:
+"""
+
+
+def _ladder(*stages: str) -> str:
+    return _LADDER + "".join(stages)
+
+
+_LAST = """\
+  - id: top
+    name: Chair
+    raising_side: [board-chair]
+    resolution: [{kind: chair-decides}]
+"""
+
+
+def test_a_stage_with_a_limit_counts_its_own_days_even_when_some_steps_have_none() -> None:
+    text = _ladder(
+        """\
+  - id: stage-1
+    name: Practitioners
+    raising_side: [practitioner]
+    within: 5 working days
+    steps:
+      - {id: raise, name: Raise it, within: 2 working days, cumulative: 2 working days}
+      - {id: talk, name: Talk it through}
+  - id: stage-2
+    name: Managers
+    raising_side: [line-manager]
+    within: 3 working days
+    cumulative: 8 working days
+    steps:
+      - {id: refer, name: Refer it, within: 1 working day, cumulative: 6 working days}
+      - {id: meet, name: Meet}
+""",
+        _LAST,
+    )
+
+    result = check_text(text, "example.yaml")
+
+    assert result.ok, [str(p) for p in result.problems]
+
+
+def test_a_step_cumulative_limit_counts_from_the_start_of_the_ladder() -> None:
+    text = _ladder(
+        """\
+  - id: stage-1
+    name: Practitioners
+    raising_side: [practitioner]
+    within: 5 working days
+    steps:
+      - {id: talk, name: Talk it through}
+  - id: stage-2
+    name: Managers
+    raising_side: [line-manager]
+    steps:
+      - {id: refer, name: Refer it, within: 1 working day, cumulative: 1 working day}
+""",
+        _LAST,
+    )
+
+    assert _errors(check_text(text, "example.yaml")) == [
+        (
+            "example.yaml",
+            18,
+            'step "refer" says the cumulative limit is 1 working day, but the limits up to '
+            "and including it add up to 6 working days",
+        )
+    ]
+
+
+def test_a_step_that_runs_from_an_earlier_step_runs_alongside_the_steps_between() -> None:
+    text = _ladder(
+        """\
+  - id: stage-1
+    name: Heads of service
+    raising_side: [senior-manager]
+    within: 5 working days
+    cumulative: 5 working days
+    steps:
+      - {id: refer, name: Refer it, within: 24 hours, cumulative: 1 working day}
+      - {id: meet, name: Meet, within: 2 working days, cumulative: 3 working days}
+      - {id: notes, name: Send the notes, within: 1 working day, cumulative: 4 working days}
+      - id: letter
+        name: Confirm in writing
+        within: 48 hours
+        after: meet
+        cumulative: 5 working days
+  - id: stage-2
+    name: Managers
+    raising_side: [line-manager]
+    within: 4 working days
+    cumulative: 9 working days
+    steps:
+      - {id: raise, name: Raise it, within: 4 working days}
+      - {id: tell, name: Tell the chair, within: 2 working days, after: stage-start}
+""",
+        _LAST,
+    )
+
+    result = check_text(text, "example.yaml")
+
+    assert result.ok, [str(p) for p in result.problems]
+
+
+def test_a_stage_whose_longest_chain_of_steps_misses_its_limit_is_refused() -> None:
+    text = _ladder(
+        """\
+  - id: stage-1
+    name: Managers
+    raising_side: [line-manager]
+    within: 4 working days
+    steps:
+      - {id: raise, name: Raise it, within: 3 working days}
+      - {id: tell, name: Tell the chair, within: 5 working days, after: stage-start}
+""",
+        _LAST,
+    )
+
+    assert _errors(check_text(text, "example.yaml")) == [
+        (
+            "example.yaml",
+            8,
+            'stage "stage-1" is given 4 working days, but its steps add up to 5 working days',
+        )
+    ]
+
+
+def test_northshire_stage_three_gives_a_limit_though_its_letter_runs_from_the_meeting() -> None:
+    stage = fixture("northshire.yaml").track().stage("stage-3")
+
+    assert stage.step("letter").anchor_event == "meeting"
+    assert (str(stage.within), str(stage.cumulative)) == ("5 working days", "14 working days")
+
+
+def test_the_guide_no_longer_tells_authors_to_leave_limits_off_such_stages() -> None:
+    assert "Until Parley handles this" not in GUIDE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("after", "message"),
+    [
+        (
+            "talk",
+            'step "talk" starts from itself: use "stage-start" or an earlier step of the stage',
+        ),
+        (
+            "confirm",
+            'step "talk" runs from "confirm", which comes after it: use "stage-start" or an '
+            "earlier step of the stage",
+        ),
+    ],
+)
+def test_a_step_cannot_start_from_itself_or_a_later_step(after: str, message: str) -> None:
+    text = _ladder(
+        f"""\
+  - id: stage-1
+    name: Practitioners
+    raising_side: [practitioner]
+    steps:
+      - {{id: raise, name: Raise it, within: 1 working day}}
+      - {{id: talk, name: Talk, within: 1 working day, after: {after}}}
+      - {{id: confirm, name: Confirm, within: 1 working day}}
+""",
+        _LAST,
+    )
+
+    assert _errors(check_text(text, "example.yaml")) == [("example.yaml", 13, message)]
+
+
+# --- extending a regional file ------------------------------------------------------------------
+
+_BASE = """\
+parley: 1
+id: regional
+name: Regional procedure
+version: "2026-1"
+partnership: Regional boards
+scope: [adults]
+stages:
+  - id: stage-1
+    name: Practitioners
+    raising_side: [practitioner]
+    other_side: [practicioner]
+    within: 5 working days
+  - id: stage-2
+    name: Chair
+    raising_side: [board-chair]
+    within: 3 days
+    resolution: [{kind: chair-decides}]
+"""
+_LOCAL = """\
+parley: 1
+extends: regional.yaml
+id: local
+name: Local procedure
+version: "2026-1"
+partnership: Local board
+"""
+
+
+def _extending(tmp_path: Path, local: str, base: str | bytes = _BASE) -> CheckResult:
+    folder = tmp_path / "library"
+    folder.mkdir(exist_ok=True)
+    (folder / "regional.yaml").write_bytes(base.encode() if isinstance(base, str) else base)
+    (folder / "local.yaml").write_text(local, encoding="utf-8")
+    return check_file(folder / "local.yaml")
+
+
+def test_a_problem_in_the_regional_file_is_reported_against_the_regional_file(
+    tmp_path: Path,
+) -> None:
+    local = _LOCAL + "stages:\n  - id: stage-2\n    name: Board chair\n"
+
+    assert _errors(_extending(tmp_path, local)) == [
+        (
+            "regional.yaml",
+            11,
+            '"practicioner" is not a role Parley knows; did you mean "practitioner"? '
+            'Declare it under "roles" if it is one of this partnership\'s own.',
+        ),
+        (
+            "regional.yaml",
+            16,
+            '"within": "3 days" does not say which days count: write "working days" '
+            '(weekends and bank holidays do not count) or "calendar days"',
+        ),
+    ]
+
+
+def test_a_stage_in_the_regional_file_is_named_with_the_regional_files_line(
+    tmp_path: Path,
+) -> None:
+    base = _BASE.replace("[practicioner]", "[practitioner]").replace("3 days", "none")
+    local = _LOCAL + "stages:\n  - id: stage-1\n    next: stage-3\n"
+
+    assert _errors(_extending(tmp_path, local, base)) == [
+        (
+            "local.yaml",
+            8,
+            'stage "stage-1" goes next to "stage-3", which is not a stage of this procedure; '
+            'did you mean "stage-2"?',
+        )
+    ]
+    assert check_file(tmp_path / "library" / "regional.yaml").ok
+    local = _LOCAL + "stages:\n  - id: stage-3\n    name: New\n    raising_side: [directr]\n"
+    assert _errors(_extending(tmp_path, local, base)) == [
+        (
+            "local.yaml",
+            10,
+            '"directr" is not a role Parley knows; did you mean "director"? Declare it under '
+            '"roles" if it is one of this partnership\'s own.',
+        )
+    ]
+
+
+def test_removing_an_item_the_regional_file_does_not_have_is_refused(tmp_path: Path) -> None:
+    base = _BASE.replace("[practicioner]", "[practitioner]").replace("3 days", "none")
+    local = _LOCAL + "stages:\n  - id: stage-9\n    remove: true\n"
+
+    assert _errors(_extending(tmp_path, local, base)) == [
+        ("local.yaml", 8, 'removes "stage-9", which regional.yaml does not have')
+    ]
+
+
+def test_remove_in_a_file_that_extends_nothing_is_refused() -> None:
+    text = MINIMAL + "categories:\n  - {id: thresholds, remove: true}\n"
+
+    assert _errors(check_text(text, "minimal.yaml")) == [
+        (
+            "minimal.yaml",
+            28,
+            '"remove: true" only works in a file that extends another; delete the item instead',
+        )
+    ]
+
+
+def test_a_regional_file_that_is_not_utf8_is_refused_not_raised(tmp_path: Path) -> None:
+    base = _BASE.replace("Regional boards", "Régional boards").encode("latin-1")
+
+    assert _errors(_extending(tmp_path, _LOCAL, base)) == [
+        (
+            "local.yaml",
+            2,
+            'it extends "regional.yaml", but regional.yaml cannot be read: it is not saved '
+            "as UTF-8 text",
+        )
+    ]
+
+
+@pytest.mark.parametrize("target", ["../outside.yaml", "{outside}", "../library/../outside"])
+def test_a_file_can_only_extend_one_in_its_own_folder(tmp_path: Path, target: str) -> None:
+    (tmp_path / "outside.yaml").write_text(_BASE, encoding="utf-8")
+    target = target.format(outside=tmp_path / "outside.yaml")
+    local = _LOCAL.replace("extends: regional.yaml", f"extends: {target}")
+
+    assert _errors(_extending(tmp_path, local)) == [
+        (
+            "local.yaml",
+            2,
+            f'it extends "{target}", which is outside the folder this file is in: a file can '
+            "only extend one in the same folder, or in a folder inside it",
+        )
+    ]
+
+
+# --- limits with tracks -------------------------------------------------------------------------
+
+_TRACKS = """\
+parley: 1
+id: example
+name: Example
+version: "2026-1"
+partnership: Example Safeguarding Partnership
+scope: [children]
+limits:
+  overall: 20 working days
+  caps:
+    - {id: early, stages: [stage-1], within: 2 working days}
+tracks:
+  - id: general
+    name: General
+    limits:
+      overall: 10 working days
+      cap: []
+    stages:
+      - id: stage-1
+        name: Practitioners
+        raising_side: [practitioner]
+        within: 5 working days
+        resolution: [{kind: agreement}]
+"""
+
+
+def test_limits_with_tracks_are_checked_and_top_level_caps_refused() -> None:
+    assert _errors(check_text(_TRACKS, "example.yaml")) == [
+        (
+            "example.yaml",
+            9,
+            'with "tracks", a cap goes under its own track\'s "limits", not under "limits" '
+            "at the top of the file",
+        ),
+        (
+            "example.yaml",
+            15,
+            '"overall" cannot be given for one track: put it under "limits" at the top of the '
+            "file, where it covers every track",
+        ),
+        (
+            "example.yaml",
+            16,
+            '"cap" is not something a track\'s limits can have; did you mean "caps"?',
+        ),
+    ]
+
+
+# --- messages and shapes --------------------------------------------------------------------------
+
+
+def _stage_one(extra: str, *, within: str = "5 working days") -> str:
+    return _ladder(
+        "  - id: stage-1\n    name: Practitioners\n    raising_side: [practitioner]\n"
+        f"    within: {within}\n{extra}",
+        _LAST,
+    )
+
+
+def test_an_unknown_role_with_nothing_like_it_ends_its_sentence() -> None:
+    text = _stage_one("    other_side: [zookeeper]\n")
+
+    assert _errors(check_text(text, "example.yaml")) == [
+        (
+            "example.yaml",
+            12,
+            '"zookeeper" is not a role Parley knows. Declare it under "roles" if it is one of '
+            "this partnership's own.",
+        )
+    ]
+
+
+def test_a_missing_next_stage_is_never_suggested_as_the_stage_itself() -> None:
+    (problem,) = check_text(_stage_one("    next: stage-9\n"), "example.yaml").errors
+
+    assert problem.message == (
+        'stage "stage-1" goes next to "stage-9", which is not a stage of this procedure'
+    )
+
+
+def test_problems_come_in_file_and_line_order() -> None:
+    result = check_file(BROKEN / "several-problems.yaml")
+
+    assert [p.line for p in result.problems] == sorted(p.line for p in result.problems)
+
+
+def test_a_stage_notify_that_is_not_a_list_names_the_stage() -> None:
+    (problem,) = check_text(_stage_one("    notify: business-manager\n"), "example.yaml").errors
+
+    assert problem.message == '"notify" of stage "stage-1" should be a list'
+
+
+def test_a_cap_over_a_plain_string_of_stages_is_refused() -> None:
+    text = _stage_one("") + "limits:\n  caps:\n    - {id: early, stages: stage-1, within: none}\n"
+
+    assert _errors(check_text(text, "example.yaml")) == [
+        (
+            "example.yaml",
+            18,
+            '"stages" of a cap should be a list of stage ids, such as [stage-1, stage-2]',
+        )
+    ]
+
+
+def test_a_single_stage_form_or_immediate_risk_start_is_read_as_a_list_of_one() -> None:
+    text = _stage_one("    forms: outcome\n") + (
+        "forms:\n  - {id: outcome, name: Outcome, template: outcome-confirmation}\n"
+        "immediate_risk:\n  start: choose\n  allowed_starts: top\n"
+    )
+
+    procedure = check_text(text, "example.yaml").procedure
+
+    assert procedure is not None and procedure.immediate_risk is not None
+    assert procedure.track().stage("stage-1").forms == ("outcome",)
+    assert procedure.immediate_risk.allowed_starts == ("top",)
+
+
+def test_a_stage_form_list_of_settings_is_refused() -> None:
+    text = _stage_one("    forms: {id: outcome}\n")
+
+    assert [p.message for p in check_text(text, "example.yaml").errors] == [
+        '"forms" of stage "stage-1" should be an id or a list of ids, such as [referral]'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            2.5,
+            "2.5 has no unit and is not a whole number: write whole days or hours with a "
+            'unit, such as "3 working days" or "3 hours"',
+        ),
+        (5.0, '5.0 has no unit: write it with one, such as "5 working days" or "5 hours"'),
+        (-2, "-2 is negative: a time limit cannot be less than 0"),
+        (float("inf"), f"a time limit must be written as words, such as {_USE}"),
+    ],
+)
+def test_a_bare_number_is_never_answered_with_a_limit_parley_refuses(
+    value: float, message: str
+) -> None:
+    with pytest.raises(DurationError) as refused:
+        parse_duration(value)
+
+    assert str(refused.value) == message
+
+
+def test_an_unquoted_time_of_day_is_read_as_the_time_it_looks_like() -> None:
+    text = MINIMAL + "calendar:\n  end_of_day: 16:30\n"
+
+    procedure = check_text(text, "minimal.yaml").procedure
+
+    assert procedure is not None
+    assert procedure.calendar.end_of_day == time(16, 30)
+
+
+@pytest.mark.parametrize("version", ["1.10", "3", "2026-01-01"])
+def test_a_version_that_yaml_reads_as_something_else_is_refused(version: str) -> None:
+    text = MINIMAL.replace('version: "2026-1"', f"version: {version}")
+
+    assert _errors(check_text(text, "minimal.yaml")) == [
+        (
+            "minimal.yaml",
+            5,
+            'write the version in quotes, such as version: "2026-1", so that it is read '
+            "exactly as written",
+        )
+    ]
+
+
+# --- stage numbers ------------------------------------------------------------------------------
+
+
+def test_formal_stages_are_numbered_from_one_and_an_informal_stage_is_zero() -> None:
+    track = shipped("bedfordshire-channel").track()
+
+    assert [(s.id, s.number) for s in track.stages] == [
+        ("informal", 0),
+        ("stage-1", 1),
+        ("stage-2", 2),
+        ("stage-3", 3),
+        ("stage-4", 4),
+        ("stage-5", 5),
+    ]
+    assert [s.number for s in shipped("twsp").track().stages] == [1, 2, 3, 4, 5]
+
+
+def test_the_ladder_and_timeline_call_the_informal_stage_by_name_not_number() -> None:
+    procedure = shipped("bedfordshire-channel")
+    raised = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)
+    timeline = plan_text(plan(procedure, calendar_for(procedure), raised, start_stage="informal"))
+
+    assert "\nInformal stage: " in ladder_text(procedure)
+    assert "\nStage 1: " in ladder_text(procedure)
+    assert "\nInformal stage: " in timeline
+    assert "Stage 0" not in ladder_text(procedure) + timeline
+
+
+# --- the immediate-risk route's deadlines -----------------------------------------------------
+
+
+def _immediate_plan(procedure: Procedure, start: str | None = None) -> list[Deadline]:
+    raised = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)  # a Monday
+    the_plan = plan(
+        procedure, calendar_for(procedure), raised, immediate_risk=True, start_stage=start
+    )
+    return list(the_plan.stages[0].deadlines)
+
+
+def test_the_immediate_risk_route_uses_the_procedures_own_limit_for_the_first_step() -> None:
+    text = (
+        _stage_one("    steps:\n      - {id: raise, name: Raise it, within: 5 working days}\n")
+        + "immediate_risk:\n  start: stage-1\n  within: 2 working days\n"
+    )
+    procedure = load_text(text, "example.yaml")
+
+    first = _immediate_plan(procedure)[0]
+
+    assert (first.label, first.rule) == ("Raise it", "2 working days")
+    assert first.due == datetime(2026, 3, 4, 17, 0, tzinfo=LONDON)
+
+
+def test_the_immediate_risk_route_to_a_stage_without_steps_still_has_a_deadline() -> None:
+    text = _stage_one("") + "immediate_risk:\n  start: top\n  within: same working day\n"
+    procedure = load_text(text, "example.yaml")
+
+    (deadline,) = _immediate_plan(procedure)
+
+    assert (deadline.label, deadline.rule, deadline.stage) == (
+        "Escalate to Chair",
+        "the same working day",
+        "top",
+    )
+    assert deadline.due == datetime(2026, 3, 2, 17, 0, tzinfo=LONDON)
