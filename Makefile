@@ -13,18 +13,19 @@ NPM_STAMP := node_modules/.parley-installed
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# A second process started beside the web server by `make run` (e.g. the task
-# worker: `$(PY) manage.py db_worker --no-reload`). Empty: none.
-WORKER_CMD ?=
+# A second process started beside the web server by `make run`: the task worker,
+# with the clock that sweeps for due notifications every minute (docs/adr/0003).
+# Empty: none.
+WORKER_CMD ?= $(PY) manage.py notifications_worker --no-reload
 # The sign-in line `make run` prints.
-SIGNIN_HELP ?= Sign in as: (the demo accounts will be listed here)
 PYTEST_ARGS ?=
 
-.PHONY: help install run signin-help test lint fmt lock clean distclean browser-deps
+.PHONY: help install run signin-help test lint fmt lock clean distclean browser-deps deploy-check
 
 help:
 	@echo "make run    - set up, load the demo partnership and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - lint, type-check, check migrations and run the tests"
+	@echo "make deploy-check - bring up nginx, 2 web processes, 2 workers on PostgreSQL; smoke; tear down"
 	@echo "make lint   - ruff, ruff format --check, mypy, lint-imports"
 	@echo "make fmt    - format and auto-fix with ruff"
 	@echo "make lock   - regenerate requirements.lock from the virtualenv"
@@ -58,13 +59,17 @@ run: install
 	$(PY) manage.py ensure_database
 	$(PY) manage.py migrate --noinput
 	@if [ "$${PARLEY_ENV:-development}" = production ]; then $(PY) manage.py collectstatic --noinput; fi
-	$(PY) manage.py demo_load
+	@if [ "$${PARLEY_ENV:-development}" != production ]; then $(PY) manage.py demo_load; fi
 	@$(MAKE) --no-print-directory signin-help
 	PY='$(PY)' HOST='$(HOST)' PORT='$(PORT)' WORKER_CMD='$(WORKER_CMD)' scripts/run-dev.sh
 
 signin-help:
 	@echo "Parley is running at http://$(HOST):$(PORT)"
-	@echo "$(SIGNIN_HELP)"
+	@echo "Sign in as any demo person (docs/demo.md lists them all, one for every role), e.g."
+	@echo "  nia.nurse (health visitor), sam.social (social worker), ben.business (business manager)"
+	@echo "  password: demo-password-1"
+	@echo "  code from your authenticator app: add the demo secret OBQXE3DFPEWWIZLNN4WW63TMPEWTEZTB,"
+	@echo "  or run: $(BIN)/parley demo-code"
 
 # ---------------------------------------------------------------------------
 # Checks
@@ -78,6 +83,11 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The production layout on loopback (docs/deploy.md): needs PostgreSQL on 127.0.0.1:5432
+# and nginx (installed from Debian's packages when run as root).
+deploy-check: install
+	scripts/deploy-local.sh
 
 lint: $(PIP_STAMP)
 	$(BIN)/ruff check .

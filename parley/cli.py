@@ -35,7 +35,12 @@ Command = Callable[[list[str]], int]
 COMMANDS: dict[str, Command] = {}
 
 #: Modules imported before dispatch so that their ``@register`` calls run.
-COMMAND_MODULES: list[str] = ["parley.commands"]
+COMMAND_MODULES: list[str] = [
+    "parley.commands",
+    "parley.audit.cli",
+    "parley.accounts.cli",
+    "parley.ops.cli",
+]
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

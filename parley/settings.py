@@ -25,6 +25,10 @@ Environment variables:
     Root log level, ``INFO`` by default.
 ``PARLEY_VAR_DIR``
     Where local data lives (SQLite database, collected static files).
+``PARLEY_LOCKOUT_THRESHOLD``, ``PARLEY_LOCKOUT_MINUTES``, ``PARLEY_TRUSTED_PROXY_COUNT``,
+``PARLEY_OIDC_*``
+    Sign-in: lockout, the client address behind proxies, single sign-on with
+    Microsoft Entra ID. See docs/sign-in.md.
 """
 
 from __future__ import annotations
@@ -98,6 +102,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     # ---- Parley apps ------------------------------------------------------
@@ -109,17 +116,27 @@ INSTALLED_APPS = [
     "parley.accounts",
     "parley.directory",
     "parley.notifications",
+    "parley.reports",
+    "parley.ops",
+    "parley.api",
     "parley.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response.
+    "parley.accounts.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Every page but sign-in needs a second factor; sessions end after 10 hours. Last, so
+    # its redirects still pass through every header-setting middleware above.
+    "parley.accounts.middleware.RequireSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "parley.urls"
@@ -154,6 +171,17 @@ if DATABASE_URL:
 else:
     DATABASES = {"default": sqlite_database(VAR_DIR / "parley.sqlite3")}
 
+# Reports may read from a replica of a PostgreSQL database (docs/deploy.md).
+REPLICA_DATABASE_URL = os.environ.get("PARLEY_REPLICA_DATABASE_URL", "").strip()
+if REPLICA_DATABASE_URL:
+    try:
+        DATABASES["replica"] = database_from_url(REPLICA_DATABASE_URL)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"PARLEY_REPLICA_DATABASE_URL: {error}") from error
+    # Tests read the replica through the default connection.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["parley.ops.routers.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --------------------------------------------------------------------------
@@ -184,12 +212,54 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sessions end after 8 hours, or when the browser closes.
-SESSION_COOKIE_AGE = 8 * 60 * 60
+# Sign-in: password (username or email), then a code from an authenticator app or a
+# recovery code (docs/sign-in.md). Every page but the sign-in pages needs both.
+AUTHENTICATION_BACKENDS = ["parley.accounts.backends.UsernameOrEmailBackend"]
+LOGIN_URL = "/sign-in/"
+LOGIN_REDIRECT_URL = "/"
+# The only pages open without signing in (path prefixes); static files are open too.
+PARLEY_PUBLIC_PATHS = [
+    "/sign-in/",
+    "/sign-out/",
+    "/account/set-up-authenticator/",
+    "/healthz",
+    # The API signs each request in with a bearer token instead (parley.api.http).
+    "/api/",
+]
+OTP_TOTP_ISSUER = "Parley"
+# django-otp's own per-device back-off (1s, 2s, 4s ... after each wrong code) stays on,
+# beneath Parley's lockout.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Single sign-on with Microsoft Entra ID (OpenID Connect), off unless PARLEY_OIDC_ENABLED=1;
+# the other PARLEY_OIDC_* variables are listed in docs/sign-in.md.
+PARLEY_OIDC_ENABLED = _env_bool("PARLEY_OIDC_ENABLED", default=False)
+if PARLEY_OIDC_ENABLED:
+    from parley.accounts.sso_settings import oidc_settings
+
+    globals().update(oidc_settings(os.environ))
+    AUTHENTICATION_BACKENDS.append("parley.accounts.sso_backend.EntraBackend")
+
+# Lockout: the 10th failure (wrong password or code) within the window locks the
+# account typed and the address it came from for PARLEY_LOCKOUT_MINUTES.
+PARLEY_LOCKOUT_THRESHOLD = int(os.environ.get("PARLEY_LOCKOUT_THRESHOLD", "10"))
+PARLEY_LOCKOUT_MINUTES = int(os.environ.get("PARLEY_LOCKOUT_MINUTES", "15"))
+# How many reverse proxies stand in front of Parley and append to X-Forwarded-For.
+# 0: the client address is REMOTE_ADDR. Behind one proxy, set 1, or every user would
+# share the proxy's address (and its lockout).
+PARLEY_TRUSTED_PROXY_COUNT = int(os.environ.get("PARLEY_TRUSTED_PROXY_COUNT", "0"))
+
+# Sessions end after 30 minutes without a request, 10 hours after signing in whatever
+# the activity, and when the browser closes.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+PARLEY_SESSION_MAX_AGE = 10 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 
 # --------------------------------------------------------------------------
 # Internationalisation
@@ -227,6 +297,17 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent on every response by parley.accounts.middleware.SecurityHeadersMiddleware. No
+# inline script or style anywhere: the templates load parley/js-enabled.js and init.js.
+PARLEY_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
+PARLEY_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = True
@@ -262,5 +343,53 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        # WeasyPrint narrates every PDF at INFO; only its warnings matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
+
+# --------------------------------------------------------------------------
+# Notifications (docs/notifications.md, docs/adr/0003)
+# --------------------------------------------------------------------------
+# The address people follow from a notification; notifications carry only this link,
+# what is due and the case reference.
+PARLEY_BASE_URL = os.environ.get("PARLEY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# "email" (Django's email backend below) or "govuk-notify".
+PARLEY_NOTIFY_CHANNEL = os.environ.get("PARLEY_NOTIFY_CHANNEL", "email").strip() or "email"
+if PARLEY_NOTIFY_CHANNEL not in {"email", "govuk-notify"}:
+    raise ImproperlyConfigured(
+        f"PARLEY_NOTIFY_CHANNEL must be email or govuk-notify, not {PARLEY_NOTIFY_CHANNEL!r}"
+    )
+# GOV.UK Notify: an API key, and an email template whose subject is ((subject)) and
+# whose body is ((body)).
+PARLEY_NOTIFY_GOVUK_API_KEY = os.environ.get("PARLEY_NOTIFY_GOVUK_API_KEY", "")
+PARLEY_NOTIFY_GOVUK_TEMPLATE_ID = os.environ.get("PARLEY_NOTIFY_GOVUK_TEMPLATE_ID", "")
+PARLEY_NOTIFY_GOVUK_BASE_URL = os.environ.get(
+    "PARLEY_NOTIFY_GOVUK_BASE_URL", "https://api.notifications.service.gov.uk"
+)
+# Sending: tries before a notification is marked failed (then retried by hand), the
+# first back-off (doubling each time), how long a sender's claim on a message lasts
+# (longer than a send can take), and how often the worker sweeps for due deadlines.
+PARLEY_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("PARLEY_NOTIFY_MAX_ATTEMPTS", "6"))
+PARLEY_NOTIFY_RETRY_SECONDS = int(os.environ.get("PARLEY_NOTIFY_RETRY_SECONDS", "60"))
+PARLEY_NOTIFY_CLAIM_SECONDS = int(os.environ.get("PARLEY_NOTIFY_CLAIM_SECONDS", "300"))
+PARLEY_NOTIFY_SWEEP_SECONDS = int(os.environ.get("PARLEY_NOTIFY_SWEEP_SECONDS", "60"))
+# How many due notifications a sender claims at a time (with the rest of their
+# recipients' due notifications, which travel in the same message).
+PARLEY_NOTIFY_BATCH = int(os.environ.get("PARLEY_NOTIFY_BATCH", "20"))
+# Email: SMTP in production; files in var/mail/ in development (or any backend named
+# by PARLEY_EMAIL_BACKEND, e.g. django.core.mail.backends.console.EmailBackend).
+EMAIL_BACKEND = os.environ.get("PARLEY_EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = os.environ.get("PARLEY_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PARLEY_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("PARLEY_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PARLEY_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("PARLEY_EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("PARLEY_EMAIL_FROM", "Parley <parley@localhost>")

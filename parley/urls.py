@@ -5,10 +5,13 @@ from parley.web import views
 # Django's default 404 and 500 handlers render templates/404.html and
 # templates/500.html from parley.web.
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("parley.web.urls_cases")),
+    path("", include("parley.web.urls_procedures")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("parley.accounts.urls")),
     path("audit/", include("parley.audit.urls")),
     path("directory/", include("parley.directory.urls")),
     path("notifications/", include("parley.notifications.urls")),
+    path("reports/", include("parley.reports.urls")),
+    path("api/", include("parley.api.urls")),
 ]

@@ -1,29 +1,41 @@
 """The audit trail's one door: every view, download, export, sign-in and change is recorded here.
 
-Interface fixed for other apps; the hash-chained implementation lands with the audit app.
+Callers record *before* they show or send anything: ``audit_record`` raises if the
+entry cannot be written, so an unaudited page is never shown::
+
+    audit_record(action="case.view", request=request, disagreement=case)
+    return render(request, ...)
+
+Inside a transaction, record last: on PostgreSQL the append holds a lock that
+serialises every append until the caller's transaction ends.
+
+The client address is ``REMOTE_ADDR``. Behind reverse proxies, set
+``PARLEY_TRUSTED_PROXY_COUNT`` to how many there are, and the address is taken from
+``X-Forwarded-For`` as the outermost of them saw it; the header is ignored otherwise,
+since a client can write anything in it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ipaddress
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from itertools import chain, pairwise
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection, transaction
+from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 
+from parley.audit.chain import GENESIS, Link, clean_detail, clean_text, link_hash
+from parley.audit.models import AuditCheckpoint, AuditEntry
 from parley.cases.models import Disagreement, Person
 
-
-def audit_record(
-    *,
-    action: str,
-    request: HttpRequest | None = None,
-    person: Person | None = None,
-    disagreement: Disagreement | None = None,
-    detail: Mapping[str, Any] | None = None,
-) -> None:
-    """Record who did what, when, from where. ``action`` is one of ``ACTIONS``."""
-    return None
-
+logger = logging.getLogger(__name__)
 
 ACTIONS = {
     "case.view": "Looked at a disagreement",
@@ -43,6 +55,365 @@ ACTIONS = {
     "directory.import": "Imported the directory",
     "directory.export": "Exported the directory",
     "audit.view": "Looked at who has looked at a disagreement",
+    "audit.list": "Looked at the audit trail",
+    "audit.export": "Exported the audit trail",
     "retention.purge": "Removed data past its retention period",
     "subject-access.export": "Exported everything held about a person",
 }
+
+# One advisory lock for the whole trail: the bytes of "parleyAu" as a 64-bit key.
+ADVISORY_LOCK_KEY = int.from_bytes(b"parleyAu", "big")
+
+# The columns a hash commits to, in ``Link``'s order, then the stored hash.
+LINK_COLUMNS = (
+    "sequence",
+    "at",
+    "action",
+    "person_id",
+    "username",
+    "partnership_id",
+    "disagreement_id",
+    "reference",
+    "ip_address",
+    "user_agent",
+    "path",
+    "method",
+    "detail",
+    "previous_hash",
+)
+
+
+# --- recording --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Facts:
+    action: str
+    person: Person | None
+    username: str
+    partnership_id: int | None
+    disagreement: Disagreement | None
+    reference: str
+    ip_address: str
+    user_agent: str
+    path: str
+    method: str
+    detail: dict[str, Any]
+
+
+def audit_record(
+    *,
+    action: str,
+    request: HttpRequest | None = None,
+    person: Person | None = None,
+    disagreement: Disagreement | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """Record who did what, when, from where. ``action`` is one of ``ACTIONS``.
+
+    ``person`` defaults to the signed-in person of ``request``. For a failed sign-in pass
+    the username as typed in ``detail={"username": ...}``: it is kept in its own column.
+    Odd input is recorded as well as it can be and never raises; a failure to write
+    the entry does raise.
+    """
+    try:
+        facts = _facts(
+            action=action, request=request, person=person, disagreement=disagreement, detail=detail
+        )
+    except Exception:
+        # Whatever went wrong reading the request, the entry is still written.
+        logger.exception("audit: the facts of a %r entry could not all be read", action)
+        known = person if isinstance(person, Person) and person.pk else None
+        facts = _Facts(
+            action=clean_text(action, 40),
+            person=known,
+            username="",
+            partnership_id=known.partnership_id if known else None,
+            disagreement=None,
+            reference="",
+            ip_address="",
+            user_agent="",
+            path="",
+            method="",
+            detail={"problem": "the request could not be read"},
+        )
+    _append(facts)
+
+
+def _facts(
+    *,
+    action: object,
+    request: HttpRequest | None,
+    person: object,
+    disagreement: object,
+    detail: object,
+) -> _Facts:
+    action_text = clean_text(action, 40)
+    if action_text not in ACTIONS:
+        logger.warning("audit action %r is not one of ACTIONS; recorded as given", action_text)
+
+    details = _detail_dict(detail)
+    typed = details.pop("username", None)
+
+    user = getattr(request, "user", None) if request is not None else None
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    if not isinstance(person, Person) or person.pk is None:
+        person = _person_of(user) if signed_in else None
+
+    case = disagreement if isinstance(disagreement, Disagreement) else None
+    reference = clean_text(case.reference, 40) if case is not None else ""
+    if case is not None and case.pk is None:
+        case = None
+
+    if typed is not None:
+        username = clean_text(typed, 150)
+    elif signed_in:
+        username = clean_text(user.get_username(), 150)  # type: ignore[union-attr]
+    elif person is not None and person.user_id is not None:
+        username = clean_text(person.user.get_username(), 150)  # type: ignore[union-attr]
+    else:
+        username = ""
+
+    if case is not None:
+        partnership_id = case.partnership_id
+    elif person is not None:
+        partnership_id = person.partnership_id
+    else:
+        partnership_id = _partnership_of_account(username) if typed is not None else None
+
+    meta: Mapping[str, Any] = getattr(request, "META", None) or {}
+    return _Facts(
+        action=action_text,
+        person=person,
+        username=username,
+        partnership_id=partnership_id,
+        disagreement=case,
+        reference=reference,
+        ip_address=client_ip(meta),
+        user_agent=clean_text(meta.get("HTTP_USER_AGENT", ""), 300),
+        # The path only: a query string can carry names typed into a search.
+        path=clean_text(getattr(request, "path", ""), 500),
+        method=clean_text(getattr(request, "method", "") or "", 10),
+        detail=details,
+    )
+
+
+def _partnership_of_account(typed: str) -> int | None:
+    """The partnership of the account a failed sign-in typed, so its administrators see it.
+
+    Not the person: whoever typed it may not be them.
+    """
+    text = typed.strip()
+    if not text:
+        return None
+    found = set(
+        Person.objects.filter(
+            Q(user__username__iexact=text) | Q(user__email__iexact=text)
+        ).values_list("partnership_id", flat=True)[:2]
+    )
+    return found.pop() if len(found) == 1 else None
+
+
+def _detail_dict(detail: object) -> dict[str, Any]:
+    if detail is None:
+        return {}
+    cleaned = clean_detail(detail)
+    return cleaned if isinstance(cleaned, dict) else {"value": cleaned}
+
+
+def _person_of(user: object) -> Person | None:
+    try:
+        person = user.person  # type: ignore[attr-defined]
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+    return person if isinstance(person, Person) else None
+
+
+def _valid_ip(text: object) -> str:
+    try:
+        return str(ipaddress.ip_address(str(text).strip()))
+    except ValueError:
+        return ""
+
+
+def client_ip(meta: Mapping[str, Any]) -> str:
+    """The client's address: REMOTE_ADDR, or X-Forwarded-For behind trusted proxies."""
+    proxies = getattr(settings, "PARLEY_TRUSTED_PROXY_COUNT", 0) or 0
+    if isinstance(proxies, int) and proxies > 0:
+        forwarded = [part.strip() for part in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+        forwarded = [part for part in forwarded if part]
+        # Each proxy appends the address it was called from. Of the last ``proxies``
+        # addresses ours wrote them, and the first of those is the client as the
+        # outermost proxy saw it; anything further left the client wrote itself.
+        if len(forwarded) >= proxies and (address := _valid_ip(forwarded[-proxies])):
+            return address
+    return _valid_ip(meta.get("REMOTE_ADDR", ""))
+
+
+def _append(facts: _Facts) -> AuditEntry:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two appends at once would both read the same head and fork the chain; the
+            # unique sequence would refuse the second, but waiting is better than failing.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        # On SQLite the transaction began with BEGIN IMMEDIATE (parley.dburl), which
+        # already holds the database's single write lock.
+        head = AuditEntry.objects.order_by("-sequence").values_list("sequence", "hash").first()
+        sequence, previous_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
+        entry = AuditEntry(
+            sequence=sequence,
+            at=timezone.now(),
+            action=facts.action,
+            person=facts.person,
+            username=facts.username,
+            partnership_id=facts.partnership_id,
+            disagreement=facts.disagreement,
+            reference=facts.reference,
+            ip_address=facts.ip_address,
+            user_agent=facts.user_agent,
+            path=facts.path,
+            method=facts.method,
+            detail=facts.detail,
+            previous_hash=previous_hash,
+        )
+        entry.hash = link_hash(entry.link())
+        entry.save(force_insert=True)
+    return entry
+
+
+# --- verifying --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A head of the trail known from elsewhere: entry ``sequence`` had hash ``hash``."""
+
+    sequence: int
+    hash: str
+    source: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken: int | None
+    problem: str
+    head_sequence: int = 0
+    head_hash: str = GENESIS
+
+
+@dataclass(frozen=True)
+class _Row:
+    link: Link
+    hash: str
+
+
+def _rows(chunk_size: int) -> Iterator[_Row]:
+    rows = (
+        AuditEntry.objects.order_by("sequence")
+        .values_list(*LINK_COLUMNS, "hash")
+        .iterator(chunk_size=chunk_size)
+    )
+    for values in rows:
+        yield _Row(link=Link(*values[:-1]), hash=values[-1])
+
+
+def _anchors(expect: Anchor | None) -> dict[int, list[Anchor]]:
+    anchors: dict[int, list[Anchor]] = {}
+    for sequence, hash_, at in AuditCheckpoint.objects.values_list("sequence", "hash", "at"):
+        when = timezone.localtime(at).strftime("%d %B %Y at %H:%M")
+        anchors.setdefault(sequence, []).append(
+            Anchor(sequence, hash_, f"the checkpoint taken on {when}")
+        )
+    if expect is not None:
+        anchors.setdefault(expect.sequence, []).append(expect)
+    return anchors
+
+
+def _entries(first: int, last: int) -> str:
+    return f"entry {first} is" if first == last else f"entries {first} to {last} are"
+
+
+def audit_verify(*, expect: Anchor | None = None, chunk_size: int = 2000) -> VerifyResult:
+    """Check the whole trail, oldest first, and name the first broken link.
+
+    Streams the trail in chunks, so memory stays flat however long it is. Beyond the
+    chain, every stored checkpoint and ``expect`` (a head the operator kept) must match
+    the entry at its sequence, and the trail must reach it: that is how removing the
+    newest entries, or rewriting the chain and its hashes, is found.
+    """
+    anchors = _anchors(expect)
+    expected, previous, checked = 1, GENESIS, 0
+
+    def broken(sequence: int, problem: str) -> VerifyResult:
+        return VerifyResult(False, checked, sequence, problem, expected - 1, previous)
+
+    rows = _rows(chunk_size)
+    for row, following in pairwise(chain(rows, [None])):
+        assert row is not None  # only the padding after the last row is None
+        checked += 1
+        sequence = row.link.sequence
+        if sequence > expected:
+            return broken(expected, f"{_entries(expected, sequence - 1)} missing")
+        if sequence < expected:
+            return broken(sequence, f"entry {sequence} appears more than once")
+        if link_hash(row.link) != row.hash:
+            if following is not None and row.link.previous_hash == following.hash:
+                return broken(
+                    sequence,
+                    f"entries {sequence} and {sequence + 1} have been swapped: "
+                    "each is in the other's place",
+                )
+            return broken(sequence, f"entry {sequence} has been changed since it was written")
+        if row.link.previous_hash != previous:
+            return broken(
+                sequence,
+                f"entry {sequence} does not follow entry {sequence - 1}: the link between them "
+                "is broken, so an entry has been removed, added or moved",
+            )
+        for anchor in anchors.get(sequence, ()):
+            if anchor.hash != row.hash:
+                return broken(
+                    sequence,
+                    f"entry {sequence} does not match {anchor.source}: "
+                    "the trail up to it has been rewritten",
+                )
+        previous = row.hash
+        expected += 1
+
+    head = expected - 1
+    beyond = [a for seq, found in anchors.items() if seq > head for a in found]
+    if beyond:
+        furthest = max(beyond, key=lambda anchor: anchor.sequence)
+        return broken(
+            head + 1,
+            f"{_entries(head + 1, furthest.sequence)} missing: the trail ends at entry {head} "
+            f"but {furthest.source} recorded entry {furthest.sequence}",
+        )
+    return VerifyResult(True, checked, None, "", head, previous)
+
+
+@transaction.atomic
+def audit_checkpoint(*, result: VerifyResult) -> AuditCheckpoint | None:
+    """Keep the head of a trail just verified intact; nothing to keep for an empty trail."""
+    if not result.ok or result.head_sequence == 0:
+        return None
+    return AuditCheckpoint.objects.create(
+        sequence=result.head_sequence,
+        hash=result.head_hash,
+        entries_checked=result.checked,
+        at=timezone.now(),
+    )
+
+
+def anchor_parse(text: str) -> Anchor:
+    """``SEQUENCE:HASH`` as printed by ``parley audit verify``; ValueError otherwise."""
+    sequence_text, _, hash_text = text.strip().partition(":")
+    hash_text = hash_text.strip().lower()
+    if not sequence_text.strip().isdigit() or int(sequence_text) < 1:
+        raise ValueError("the entry number must be a whole number from 1")
+    if len(hash_text) != 64 or any(c not in "0123456789abcdef" for c in hash_text):
+        raise ValueError("the hash must be 64 hexadecimal characters")
+    return Anchor(int(sequence_text), hash_text, "the head you kept")

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from parley.accounts.demo import demo_refuse_in_production, demo_second_factors
 from parley.cases import services
 from parley.cases.models import Agency, Disagreement, Partnership, Person, RoleAssignment
 from parley.core.engine import EventKind
@@ -142,6 +143,7 @@ def library_files() -> list[Path]:
 
 @transaction.atomic
 def demo_load(*, with_cases: bool = True) -> Partnership:
+    demo_refuse_in_production()
     partnership, _ = Partnership.objects.get_or_create(
         slug=DEMO_SLUG, defaults={"name": "Demoshire Safeguarding Partnership"}
     )
@@ -184,6 +186,7 @@ def demo_load(*, with_cases: bool = True) -> Partnership:
             )
     if with_cases and not Disagreement.objects.filter(partnership=partnership).exists():
         _demo_cases(partnership, agencies)
+    demo_second_factors()
     return partnership
 
 

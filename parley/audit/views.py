@@ -1,0 +1,201 @@
+"""The audit pages, for a partnership's administrators: the trail, and who has looked at a case.
+
+Anyone else gets "Page not found", whether or not the case exists. Every page records
+that it was looked at before it is shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
+
+from parley.audit.chain import utc_text
+from parley.audit.forms import EntryFilterForm
+from parley.audit.models import AuditEntry
+from parley.audit.selectors import (
+    Page,
+    administers,
+    case_entries,
+    case_viewers,
+    entry_list,
+    page_of,
+)
+from parley.audit.services import ACTIONS, audit_record
+from parley.cases.models import Disagreement, Person
+
+
+def _person(request: HttpRequest) -> Person | None:
+    try:
+        return request.user.person  # type: ignore[union-attr]
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+
+
+def _administrator(request: HttpRequest) -> Person:
+    person = _person(request)
+    if person is None or not administers(person, person.partnership_id):
+        raise Http404
+    return person
+
+
+def _before(request: HttpRequest) -> int | None:
+    text = request.GET.get("before", "")
+    # A sequence is a 64-bit integer: anything longer is not one.
+    return int(text) if text.isdigit() and len(text) <= 18 and int(text) > 0 else None
+
+
+def _filters_context(form: EntryFilterForm) -> dict[str, object]:
+    def value(name: str) -> str:
+        return str(form[name].value() or "")
+
+    dates = [
+        (name, label, error, value(f"{name}_day"), value(f"{name}_month"), value(f"{name}_year"))
+        for name, label, error in (
+            ("from", "Date from", form.from_error),
+            ("to", "Date to", form.to_error),
+        )
+    ]
+    return {"form": form, "dates": dates}
+
+
+def _pages(path: str, query: dict[str, str], page: Page) -> dict[str, str]:
+    urls = {}
+    if page.newer:
+        urls["newer_url"] = f"{path}?{urlencode(query)}" if query else path
+    if page.older is not None:
+        urls["older_url"] = f"{path}?{urlencode({**query, 'before': page.older})}"
+    return urls
+
+
+@login_required
+@require_safe
+def entries(request: HttpRequest) -> HttpResponse:
+    administrator = _administrator(request)
+    form = EntryFilterForm(request.GET)
+    context = _filters_context(form)
+    if form.is_valid():
+        chosen = form.chosen()
+        before = _before(request)
+        audit_record(
+            action="audit.list",
+            request=request,
+            detail={"filters": chosen.as_query, "before": before},
+        )
+        page = page_of(
+            entry_list(partnership_id=administrator.partnership_id, chosen=chosen), before=before
+        )
+        export = reverse("audit:export")
+        context.update(
+            page=page,
+            export_url=f"{export}?{urlencode(chosen.as_query)}" if chosen.as_query else export,
+            **_pages(request.path, chosen.as_query, page),
+        )
+    return render(request, "parley/audit/entries.html", context)
+
+
+@login_required
+@require_safe
+def entries_export(request: HttpRequest) -> HttpResponse:
+    administrator = _administrator(request)
+    form = EntryFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "parley/audit/entries.html", _filters_context(form))
+    chosen = form.chosen()
+    audit_record(action="audit.export", request=request, detail={"filters": chosen.as_query})
+    rows = entry_list(partnership_id=administrator.partnership_id, chosen=chosen)
+    response = StreamingHttpResponse(
+        _csv_lines(rows.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+    )
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="audit-trail-{day}.csv"'
+    return response
+
+
+@login_required
+@require_safe
+def case_viewers_page(request: HttpRequest, reference: str) -> HttpResponse:
+    person = _person(request)
+    case = Disagreement.objects.filter(reference=reference).first()
+    if case is None or not administers(person, case.partnership_id):
+        audit_record(
+            action="case.refused",
+            request=request,
+            disagreement=case,
+            detail={"page": "who has looked", "reference": reference[:40]},
+        )
+        raise Http404
+    audit_record(action="audit.view", request=request, disagreement=case)
+    page = page_of(case_entries(disagreement=case), before=_before(request))
+    context = {
+        "reference": case.reference,
+        "viewers": case_viewers(disagreement=case),
+        "page": page,
+        **_pages(request.path, {}, page),
+    }
+    return render(request, "parley/audit/case_viewers.html", context)
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+HEADER = (
+    "Entry",
+    "When (UTC)",
+    "Action",
+    "What",
+    "Person",
+    "Username",
+    "Reference",
+    "IP address",
+    "Method",
+    "Path",
+    "Browser",
+    "Detail",
+)
+
+
+class _Line:
+    """A file-like that hands back what csv.writer writes, for streaming."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _cell(value: object) -> str:
+    # A spreadsheet runs a cell starting with one of these as a formula.
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_lines(rows: Iterable[AuditEntry]) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    yield writer.writerow(HEADER)
+    for entry in rows:
+        yield writer.writerow(
+            [
+                _cell(value)
+                for value in (
+                    entry.sequence,
+                    utc_text(entry.at),
+                    entry.action,
+                    ACTIONS.get(entry.action, entry.action),
+                    entry.person.name if entry.person else "",
+                    entry.username,
+                    entry.reference,
+                    entry.ip_address,
+                    entry.method,
+                    entry.path,
+                    entry.user_agent,
+                    json.dumps(entry.detail, sort_keys=True, ensure_ascii=False),
+                )
+            ]
+        )

@@ -1,0 +1,187 @@
+"""The directory pages, for a partnership's administrators: the list, import and export.
+
+Anyone else gets "Page not found". Importing is two steps: upload a file and see either
+every problem in it or the changes it would make; then confirm, and it is imported.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from parley.audit.selectors import administers
+from parley.cases.models import Person, RoleAssignment
+from parley.directory import csv_io, selectors, services
+from parley.directory.forms import DirectoryUploadForm
+from parley.directory.models import DirectoryUpload
+
+UPLOAD_LIFETIME = timedelta(days=1)
+
+
+def _administrator(request: HttpRequest) -> Person:
+    try:
+        person: Person = request.user.person  # type: ignore[union-attr]
+    except (ObjectDoesNotExist, AttributeError):
+        raise Http404 from None
+    if not administers(person, person.partnership_id):
+        raise Http404
+    return person
+
+
+def _counts(report: services.ImportReport) -> list[tuple[str, services.Tally]]:
+    return [
+        ("Agencies", report.agencies),
+        ("Teams", report.teams),
+        ("People", report.people),
+        ("Roles", report.roles),
+    ]
+
+
+def _role_text(assignment: RoleAssignment, vocabulary: services.Vocabulary) -> str:
+    text = vocabulary.role_label(assignment.role)
+    link = getattr(assignment, "team_link", None)
+    if link is not None:
+        text += f", {link.team.name} team"
+    if assignment.procedure_ids:
+        text += f" (only {', '.join(sorted(assignment.procedure_ids))})"
+    return text
+
+
+@login_required
+@require_safe
+def directory(request: HttpRequest) -> HttpResponse:
+    administrator = _administrator(request)
+    partnership = administrator.partnership
+    vocabulary = services.vocabulary_of(partnership)
+    sections = [
+        {
+            "title": section.agency.name if section.agency else "Roles for the whole partnership",
+            "caption": services.AGENCY_TYPES.get(section.agency.kind, "") if section.agency else "",
+            "rows": [
+                {"person": entry.person, "roles": [_role_text(r, vocabulary) for r in entry.roles]}
+                for entry in section.entries
+            ],
+        }
+        for section in selectors.directory_sections(partnership=partnership)
+    ]
+    return render(
+        request,
+        "parley/directory/directory.html",
+        {"partnership": partnership, "sections": sections},
+    )
+
+
+@login_required
+@require_safe
+def export_csv(request: HttpRequest) -> HttpResponse:
+    administrator = _administrator(request)
+    partnership = administrator.partnership
+    text = services.directory_export(partnership=partnership, by=administrator, request=request)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="directory-{partnership.slug}-{day}.csv"'
+    )
+    return response
+
+
+def _upload_page(
+    request: HttpRequest, form: DirectoryUploadForm, status: int = 200
+) -> HttpResponse:
+    messages = form.errors.get("file", []) if form.is_bound else []
+    errors = {"file": messages[0]} if messages else {}
+    return render(
+        request,
+        "parley/directory/import.html",
+        {"form": form, "errors": errors, "columns": csv_io.COLUMNS},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    administrator = _administrator(request)
+    if request.method == "GET":
+        return _upload_page(request, DirectoryUploadForm())
+    form = DirectoryUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _upload_page(request, form)
+    text: str = form.cleaned_data["file"]
+    remove_missing: bool = form.cleaned_data["remove_missing"]
+    partnership = administrator.partnership
+    report = services.directory_import(
+        partnership=partnership, text=text, dry_run=True, remove_missing=remove_missing
+    )
+    if not report.ok:
+        return render(
+            request,
+            "parley/directory/import_problems.html",
+            {"report": report, "form": DirectoryUploadForm(), "columns": csv_io.COLUMNS},
+        )
+    # It holds contact details: kept only until confirmed, and never beyond a day.
+    DirectoryUpload.objects.filter(uploaded_at__lt=timezone.now() - UPLOAD_LIFETIME).delete()
+    DirectoryUpload.objects.filter(uploaded_by=administrator).delete()
+    upload = None
+    if report.has_changes:
+        upload = DirectoryUpload.objects.create(
+            partnership=partnership,
+            uploaded_by=administrator,
+            text=text,
+            remove_missing=remove_missing,
+        )
+    return render(
+        request,
+        "parley/directory/import_check.html",
+        {"report": report, "report_counts": _counts(report), "upload": upload},
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    administrator = _administrator(request)
+    upload = DirectoryUpload.objects.filter(
+        pk=_uuid(request.POST.get("upload", "")),
+        uploaded_by=administrator,
+        partnership_id=administrator.partnership_id,
+        uploaded_at__gte=timezone.now() - UPLOAD_LIFETIME,
+    ).first()
+    if upload is None:
+        return render(request, "parley/directory/import_gone.html", status=404)
+    report = services.directory_import(
+        partnership=administrator.partnership,
+        text=upload.text,
+        dry_run=False,
+        remove_missing=upload.remove_missing,
+        by=administrator,
+        request=request,
+    )
+    if not report.ok:
+        # The directory changed since the check: the file is checked afresh.
+        upload.delete()
+        return render(
+            request,
+            "parley/directory/import_problems.html",
+            {"report": report, "form": DirectoryUploadForm(), "columns": csv_io.COLUMNS},
+        )
+    upload.delete()
+    return render(
+        request,
+        "parley/directory/import_done.html",
+        {"report": report, "report_counts": _counts(report)},
+    )
+
+
+def _uuid(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None

@@ -1,0 +1,49 @@
+"""Appends from many connections at once keep one chain."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from parley.audit.models import AuditEntry
+from parley.audit.services import audit_record, audit_verify
+
+WRITERS = 4
+EACH = 25
+
+
+def _append_many(start: threading.Barrier, problems: list[BaseException], writer: int) -> None:
+    try:
+        start.wait()
+        for n in range(EACH):
+            audit_record(action="signin.failed", detail={"username": f"w{writer}-{n}"})
+    except BaseException as problem:  # handed to the test, which fails with it
+        problems.append(problem)
+    finally:
+        connection.close()  # each thread has its own connection
+
+
+# SQLite's in-memory test database is shared between threads through a shared cache,
+# whose table locks fail at once instead of waiting; a file database waits on BEGIN
+# IMMEDIATE, which is how Parley runs it. The race that matters is PostgreSQL's.
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_writers_racing_each_other_keep_one_unbroken_chain():
+    start = threading.Barrier(WRITERS)
+    problems: list[BaseException] = []
+    threads = [
+        threading.Thread(target=_append_many, args=(start, problems, writer))
+        for writer in range(WRITERS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert problems == []
+    result = audit_verify()
+    assert (result.ok, result.checked) == (True, WRITERS * EACH)
+    assert list(AuditEntry.objects.values_list("sequence", flat=True)) == list(
+        range(1, WRITERS * EACH + 1)
+    )
