@@ -15,8 +15,13 @@ pytestmark = pytest.mark.browser
 
 
 def test_home_page_renders_with_govuk_frontend(
-    page: Page, live_server: Any, screenshot: Callable[[str], Path]
+    page: Page,
+    live_server: Any,
+    demo: Any,
+    sign_in: Callable[[Page, str], None],
+    screenshot: Callable[[str], Path],
 ) -> None:
+    sign_in(page, "nia.nurse")
     failed_assets: list[str] = []
 
     def note_failure(response: Any) -> None:
@@ -30,8 +35,8 @@ def test_home_page_renders_with_govuk_frontend(
     page.goto(f"{live_server.url}/")
     page.wait_for_load_state("networkidle")
 
-    assert page.title() == "Procedures – Parley"
-    assert page.locator("h1").inner_text() == "Procedures"
+    assert page.title() == "Your actions – Parley"
+    assert page.locator("h1").inner_text() == "Your actions"
     assert page.locator(".govuk-generic-header__homepage-link").inner_text() == "Parley"
 
     # The GOV.UK Frontend stylesheet is applied ...

@@ -1,0 +1,78 @@
+"""Dates, times and roles in the words a form or a page uses (GOV.UK style).
+
+Hand-typed names rather than ``strftime`` so the words never depend on the process locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from parley.core.procedure import Procedure, Side
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+SIDE_WORDS = {
+    Side.RAISING: "The agency that raised it",
+    Side.OTHER: "The other agency",
+    Side.BOTH: "Both agencies",
+    Side.PARTNERSHIP: "The partnership",
+}
+
+
+def long_date(day: date | None, *, weekday: bool = False) -> str:
+    """ "21 December 2026", or "Monday 21 December 2026"; empty for no date."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = day.date()
+    words = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return f"{WEEKDAYS[day.weekday()]} {words}" if weekday else words
+
+
+def clock(moment: time | datetime) -> str:
+    """ "5pm", "9:30am", "midday", "midnight"."""
+    if (moment.hour, moment.minute) == (0, 0):
+        return "midnight"
+    if (moment.hour, moment.minute) == (12, 0):
+        return "midday"
+    hour = moment.hour % 12 or 12
+    minutes = f":{moment.minute:02d}" if moment.minute else ""
+    return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+
+
+def local(moment: datetime, zone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(zone))
+
+
+def local_date(moment: datetime | None, zone: str, *, weekday: bool = False) -> str:
+    """The day a moment falls on where the partnership is, in words."""
+    if moment is None:
+        return ""
+    return long_date(local(moment, zone).date(), weekday=weekday)
+
+
+def role_list(procedure: Procedure, roles: Iterable[str]) -> str:
+    """The roles' labels as the procedure names them: "Practitioner or Line manager".
+
+    Labels that have "or" in them ("Designated or named safeguarding lead") are kept
+    apart with semicolons, so the list still reads as a list.
+    """
+    labels = [procedure.role_label(role) for role in dict.fromkeys(roles)]
+    if len(labels) <= 1:
+        return "".join(labels)
+    if any(" or " in label for label in labels):
+        return "; ".join(labels)
+    return f"{', '.join(labels[:-1])} or {labels[-1]}"
+
+
+def stage_title(number: int, name: str, *, informal: bool = False) -> str:
+    """ "Stage 3: Senior managers"; an informal stage has no number in the documents."""
+    if informal or number == 0:
+        return f"Informal stage: {name}"
+    return f"Stage {number}: {name}"

@@ -1,0 +1,775 @@
+"""The forms behind the case-work pages: parsing and checking what people type, nothing more.
+
+Every message says what is wrong and how to put it right, in the words of the GOV.UK
+Design System's error-message patterns. No form saves anything: views pass the cleaned
+values to :mod:`parley.cases.services`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+LONG_TEXT = 5_000  # characters: about two pages of typed text
+SHORT_TEXT = 200
+TEN_MEGABYTES = 10 * 1024 * 1024
+
+# C0 control characters other than tab, line feed and carriage return. PostgreSQL refuses
+# NUL in text, and none of them means anything in a typed answer, so they are removed.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_typed(value: str) -> str:
+    """Text as typed, minus control characters; line endings made plain."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n"))
+
+
+class TypedTextField(forms.CharField):
+    """A text field that removes control characters (such as NUL) before checking length."""
+
+    def __init__(self, *, what: str, max_length: int, required: bool = True, **kwargs: Any):
+        self.what = what
+        messages = {
+            "required": kwargs.pop("required_message", f"Enter {what}"),
+            "max_length": f"{what[0].upper()}{what[1:]} must be {max_length:,} characters or fewer",
+        }
+        super().__init__(
+            max_length=max_length, required=required, error_messages=messages, **kwargs
+        )
+
+    def to_python(self, value: Any) -> str:
+        # Removed here, before Django's own check refuses NUL with a message about a
+        # character nobody can see.
+        if isinstance(value, str):
+            value = clean_typed(value)
+        return str(super().to_python(value))
+
+
+def long_text(what: str, *, required: bool = True, **kwargs: Any) -> TypedTextField:
+    return TypedTextField(
+        what=what,
+        max_length=LONG_TEXT,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        **kwargs,
+    )
+
+
+def short_text(what: str, *, required: bool = False, **kwargs: Any) -> TypedTextField:
+    return TypedTextField(what=what, max_length=SHORT_TEXT, required=required, **kwargs)
+
+
+def radios(
+    choices: list[tuple[str, str]],
+    *,
+    required_message: str,
+    hints: dict[str, str] | None = None,
+    divider_before: str = "",
+    **kwargs: Any,
+) -> forms.ChoiceField:
+    field = forms.ChoiceField(
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": required_message, "invalid_choice": required_message},
+        **kwargs,
+    )
+    field.option_hints = hints or {}  # type: ignore[attr-defined]
+    field.divider_before = divider_before  # type: ignore[attr-defined]
+    return field
+
+
+# --- dates ------------------------------------------------------------------------------
+
+
+class DateWidget(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year as three boxes."""
+
+    def __init__(self) -> None:
+        box = {"inputmode": "numeric"}
+        super().__init__(
+            widgets={
+                "day": forms.TextInput(attrs=box),
+                "month": forms.TextInput(attrs=box),
+                "year": forms.TextInput(attrs=box),
+            }
+        )
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class DateField(forms.Field):
+    """A date typed as day, month and year, checked as the GOV.UK pattern says."""
+
+    widget = DateWidget
+
+    def __init__(self, *, what: str, **kwargs: Any) -> None:
+        self.what = what
+        self.parts_in_error: tuple[str, ...] = ()
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> date | None:
+        self.parts_in_error = ()
+        parts = dict(zip(("day", "month", "year"), value or ("", "", ""), strict=False))
+        typed = {k: clean_typed(str(v or "")).strip() for k, v in parts.items()}
+        if not any(typed.values()):
+            if self.required:
+                self.parts_in_error = ("day", "month", "year")
+                raise forms.ValidationError(f"Enter {self.what}")
+            return None
+        missing = [k for k in ("day", "month", "year") if not typed[k]]
+        if missing:
+            self.parts_in_error = tuple(missing)
+            raise forms.ValidationError(
+                f"{self._what_cap()} must include a {' and a '.join(missing)}"
+            )
+        if not all(typed[k].isdigit() and typed[k].isascii() for k in typed):
+            self.parts_in_error = tuple(k for k in typed if not typed[k].isdigit())
+            raise forms.ValidationError(f"{self._what_cap()} must be a real date, in numbers")
+        day, month, year = (int(typed[k]) for k in ("day", "month", "year"))
+        if len(typed["year"]) != 4:
+            self.parts_in_error = ("year",)
+            raise forms.ValidationError("Year must include 4 numbers")
+        try:
+            result = date(year, month, day)
+        except ValueError:
+            self.parts_in_error = ("day", "month", "year")
+            raise forms.ValidationError(f"{self._what_cap()} must be a real date") from None
+        return result
+
+    def _what_cap(self) -> str:
+        return self.what[0].upper() + self.what[1:]
+
+
+class PastDateField(DateField):
+    def __init__(self, *, what: str, today: date, **kwargs: Any) -> None:
+        self.today = today
+        super().__init__(what=what, **kwargs)
+
+    def clean(self, value: Any) -> date | None:
+        result = super().clean(value)
+        if result is not None and result > self.today:
+            self.parts_in_error = ("day", "month", "year")
+            raise forms.ValidationError(f"{self._what_cap()} must be today or in the past")
+        if result is not None and result.year < 1900:
+            self.parts_in_error = ("year",)
+            raise forms.ValidationError(f"{self._what_cap()} must be after 1900")
+        return result
+
+
+# --- NHS numbers ------------------------------------------------------------------------
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """The NHS number's Modulus 11 check: the tenth digit checks the first nine."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+class NHSNumberField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, max_length=20, **kwargs)
+        self.validators = []
+
+    def clean(self, value: Any) -> str:
+        typed = clean_typed(str(value or ""))
+        digits = re.sub(r"[\s-]", "", typed)
+        if not digits:
+            return ""
+        if not digits.isascii() or not digits.isdigit() or len(digits) != 10:
+            raise forms.ValidationError("NHS number must be 10 numbers, like 943 476 5919")
+        if not nhs_number_is_valid(digits):
+            raise forms.ValidationError(
+                "Enter a valid NHS number: check it against the record, like 943 476 5919"
+            )
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileType:
+    label: str
+    content_type: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileType("PDF", "application/pdf", (".pdf",))
+PNG = FileType("PNG image", "image/png", (".png",))
+JPEG = FileType("JPEG image", "image/jpeg", (".jpg", ".jpeg"))
+DOCX = FileType(
+    "Word document",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    (".docx",),
+)
+TEXT = FileType("Plain text", "text/plain; charset=utf-8", (".txt",))
+ACCEPTED = (PDF, PNG, JPEG, DOCX, TEXT)
+
+
+def file_type_of(upload: UploadedFile) -> FileType | None:
+    """What a file is, judged by its content (its first bytes), never by its name."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    found: FileType | None = None
+    if head.startswith(b"%PDF-"):
+        found = PDF
+    elif head.startswith(b"\x89PNG\r\n\x1a\n"):
+        found = PNG
+    elif head.startswith(b"\xff\xd8\xff"):
+        found = JPEG
+    elif head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                found = DOCX if "word/document.xml" in archive.namelist() else None
+        except (zipfile.BadZipFile, OSError, ValueError):
+            found = None
+    else:
+        content = upload.read()
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and "\x00" not in text and _mostly_printable(text):
+            found = TEXT
+    upload.seek(0)
+    return found
+
+
+def _mostly_printable(text: str) -> bool:
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\x0c")
+    return controls == 0
+
+
+class EvidenceFileField(forms.FileField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            error_messages={
+                "required": "Select a file",
+                "empty": "The selected file is empty",
+                "invalid": "Select a file",
+                "missing": "Select a file",
+            },
+            **kwargs,
+        )
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        upload = super().clean(data, initial)
+        if upload is None:
+            return upload
+        if upload.size > TEN_MEGABYTES:
+            raise forms.ValidationError("The selected file must be smaller than 10MB")
+        kind = file_type_of(upload)
+        if kind is None:
+            raise forms.ValidationError(
+                "The selected file must be a PDF, Word document (.docx), PNG, JPEG or plain text"
+            )
+        upload.parley_type = kind
+        return upload
+
+
+# --- raising a disagreement: one form per question page ---------------------------------
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class JourneyForm(forms.Form):
+    """A question page of the raising journey; ``journey`` supplies the choices."""
+
+    def __init__(self, *args: Any, journey: Any, **kwargs: Any) -> None:
+        self.journey = journey
+        super().__init__(*args, **kwargs)
+        self.setup(journey)
+
+    def setup(self, journey: Any) -> None:
+        """Fill in choices that depend on earlier answers."""
+
+    def rows(self) -> list[tuple[str, str]]:
+        """The lines this page adds to "Check your answers"."""
+        return []
+
+
+class ImmediateRiskForm(JourneyForm):
+    at_risk = radios(
+        YES_NO,
+        label="Is anyone at immediate risk of significant harm?",
+        help_text="For example, a child or adult who could be seriously harmed today if "
+        "nothing is done.",
+        required_message="Select yes if anyone is at immediate risk of significant harm",
+    )
+
+    def rows(self) -> list[tuple[str, str]]:
+        answer = "Yes" if self.cleaned_data["at_risk"] == "yes" else "No"
+        return [("Immediate risk of significant harm", answer)]
+
+
+NOT_SIGNPOSTED = "another-agency"
+ABOUT_CHOICES = [
+    ("conduct-complaint", "A complaint about a worker's conduct or behaviour"),
+    ("allegation-against-staff", "An allegation against a member of staff"),
+    ("whistleblowing", "Whistleblowing: suspected wrongdoing or danger at work"),
+    ("single-agency", "A disagreement inside your own agency"),
+    ("system-issue", "A problem with a system or service, not one person's case"),
+    (
+        NOT_SIGNPOSTED,
+        "None of these: I disagree with another agency's decision, action or inaction",
+    ),
+]
+
+
+class AboutForm(JourneyForm):
+    about = radios(
+        ABOUT_CHOICES,
+        label="What is this about?",
+        help_text="This service is for disagreements between agencies about a person's "
+        "safety. Other concerns have their own routes, which we will show you.",
+        required_message="Select what this is about",
+        divider_before=NOT_SIGNPOSTED,
+    )
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [("What it is about", dict(ABOUT_CHOICES)[self.cleaned_data["about"]])]
+
+
+class ProcedureForm(JourneyForm):
+    procedure = radios(
+        [],
+        label="Which procedure applies?",
+        help_text="Use the procedure of the partnership that covers the person.",
+        required_message="Select the procedure that applies",
+    )
+
+    def setup(self, journey: Any) -> None:
+        field = self.fields["procedure"]
+        field.choices = [(v.procedure_id, v.name) for v in journey.versions]
+        field.option_hints = {  # type: ignore[attr-defined]
+            v.procedure_id: journey.procedure_hint(v) for v in journey.versions
+        }
+
+    def rows(self) -> list[tuple[str, str]]:
+        names = dict(self.fields["procedure"].choices)  # type: ignore[attr-defined]
+        return [("Procedure", names[self.cleaned_data["procedure"]])]
+
+
+class RouteForm(JourneyForm):
+    track = radios([], label="Which route does it follow?", required_message="Select a route")
+
+    def setup(self, journey: Any) -> None:
+        procedure = journey.procedure
+        tracks = procedure.tracks if procedure else ()
+        self.fields["track"].choices = [(t.id, t.name) for t in tracks]
+        self.fields["track"].option_hints = {t.id: t.description for t in tracks}  # type: ignore[attr-defined]
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [("Route", dict(self.fields["track"].choices)[self.cleaned_data["track"]])]  # type: ignore[attr-defined]
+
+
+class RiskRouteForm(JourneyForm):
+    """The immediate-risk page: where the procedure says to start, or the raiser's choice."""
+
+    start_stage = radios(
+        [],
+        label="Which stage should it start at?",
+        help_text="The procedure leaves this to your judgement: choose the stage that can "
+        "act quickly enough to protect the person.",
+        required_message="Select the stage to start at",
+    )
+    seen = forms.CharField(widget=forms.HiddenInput, initial="yes", required=False)
+
+    def setup(self, journey: Any) -> None:
+        choices = journey.immediate_start_choices
+        if choices:
+            self.fields["start_stage"].choices = choices
+        else:
+            del self.fields["start_stage"]
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [("Route", self.journey.route_words)]
+
+
+class StartForm(JourneyForm):
+    start = radios([], label="Where does it start?", required_message="Select where it starts")
+
+    def setup(self, journey: Any) -> None:
+        informal, formal = journey.informal_and_formal_stages
+        self.fields["start"].choices = [
+            ("informal", f"Informally: {informal.name}"),
+            ("formal", f"Formally: {formal.name}"),
+        ]
+        self.fields["start"].option_hints = {  # type: ignore[attr-defined]
+            "informal": informal.description
+            or "Talk it through first; it moves on to the formal stages if that fails.",
+            "formal": formal.description or "",
+        }
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [("Starts", dict(self.fields["start"].choices)[self.cleaned_data["start"]])]  # type: ignore[attr-defined]
+
+
+class YourAgencyForm(JourneyForm):
+    agency = radios(
+        [], label="Which agency are you raising it for?", required_message="Select your agency"
+    )
+
+    def setup(self, journey: Any) -> None:
+        self.fields["agency"].choices = [(str(a.pk), a.name) for a in journey.own_agency_choices]
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [("Your agency", dict(self.fields["agency"].choices)[self.cleaned_data["agency"]])]  # type: ignore[attr-defined]
+
+
+class OnBehalfForm(JourneyForm):
+    on_behalf = radios(
+        YES_NO,
+        label="Are you raising it on behalf of someone else?",
+        required_message="Select yes if you are raising it on behalf of someone else",
+    )
+    on_behalf_name = short_text(
+        "the name of the person you are raising it for",
+        label="If yes, their name and role",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("on_behalf") == "yes" and not data.get("on_behalf_name"):
+            self.add_error("on_behalf_name", "Enter the name of the person you are raising it for")
+        if data.get("on_behalf") == "no":
+            data["on_behalf_name"] = ""
+        return data
+
+    def rows(self) -> list[tuple[str, str]]:
+        name = self.cleaned_data.get("on_behalf_name") or "No"
+        return [("Raised on behalf of", name)]
+
+
+class PersonForm(JourneyForm):
+    """Only what the procedure's forms need; a name or a reference is required."""
+
+    subject_name = short_text("the person's name", label="Full name")
+    subject_client_reference = TypedTextField(
+        what="the client reference",
+        max_length=60,
+        required=False,
+        label="Client reference number",
+        help_text="Your agency's reference for the person, if they have one",
+    )
+    subject_date_of_birth = PastDateField(
+        what="date of birth",
+        today=date.max,  # set from the view's "now" in setup()
+        required=False,
+        label="Date of birth",
+        help_text="For example, 27 3 2019",
+    )
+    subject_nhs_number = NHSNumberField(
+        label="NHS number", help_text="10 numbers, for example 943 476 5919"
+    )
+    subject_gp = short_text("the GP and surgery", label="Named GP and surgery")
+
+    LABELS = {
+        "subject_name": "Name",
+        "subject_client_reference": "Client reference",
+        "subject_date_of_birth": "Date of birth",
+        "subject_nhs_number": "NHS number",
+        "subject_gp": "GP and surgery",
+    }
+
+    def setup(self, journey: Any) -> None:
+        for name in list(self.fields):
+            if name not in journey.subject_fields:
+                del self.fields[name]
+        if "subject_date_of_birth" in self.fields:
+            self.fields["subject_date_of_birth"].today = journey.today  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            "subject_name" not in self.errors
+            and "subject_client_reference" not in self.errors
+            and not data.get("subject_name")
+            and not data.get("subject_client_reference")
+        ):
+            self.add_error("subject_name", "Enter the person's name or a client reference")
+        return data
+
+    def rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for name in self.fields:
+            value = self.cleaned_data.get(name)
+            if isinstance(value, date):
+                value = f"{value.day} {value:%B %Y}"
+            rows.append((self.LABELS[name], str(value or "Not given")))
+        return rows
+
+
+class OtherAgencyForm(JourneyForm):
+    agency = radios(
+        [],
+        label="Which agency do you disagree with?",
+        help_text="The agency whose decision, action or inaction concerns you.",
+        required_message="Select the agency you disagree with",
+    )
+
+    def setup(self, journey: Any) -> None:
+        self.fields["agency"].choices = [(str(a.pk), a.name) for a in journey.other_agency_choices]
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            (
+                "Agency you disagree with",
+                dict(self.fields["agency"].choices)[self.cleaned_data["agency"]],
+            )
+        ]  # type: ignore[attr-defined]
+
+
+SOMEONE_ELSE = "someone-else"
+NOT_KNOWN = "not-known"
+
+
+class OtherProfessionalForm(JourneyForm):
+    professional = radios(
+        [],
+        label="Who made the decision?",
+        help_text="The professional you disagree with, if you know.",
+        required_message="Select who made the decision, or that you do not know",
+    )
+    # Not a conditional reveal: GOV.UK Frontend's script marks a revealing radio with
+    # aria-expanded, which radios may not carry (axe-core: aria-allowed-attr).
+    professional_name = short_text(
+        "their name", label="If someone else, their name and role (optional)"
+    )
+
+    def setup(self, journey: Any) -> None:
+        people = journey.other_agency_people
+        field = self.fields["professional"]
+        field.choices = [
+            *((str(p.pk), p.name) for p in people),
+            (SOMEONE_ELSE, "Someone else"),
+            (NOT_KNOWN, "I do not know"),
+        ]
+        field.option_hints = {str(p.pk): p.job_title for p in people}  # type: ignore[attr-defined]
+        field.divider_before = SOMEONE_ELSE if people else ""  # type: ignore[attr-defined]
+        if journey.other_agency is not None:
+            field.label = f"Who in {journey.other_agency.name} made the decision?"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("professional") == SOMEONE_ELSE and not data.get("professional_name"):
+            self.add_error(
+                "professional_name", "Enter their name and role, or choose another answer"
+            )
+        if data.get("professional") != SOMEONE_ELSE:
+            data["professional_name"] = ""
+        return data
+
+    def rows(self) -> list[tuple[str, str]]:
+        choice = self.cleaned_data["professional"]
+        if choice == SOMEONE_ELSE:
+            return [("Professional", self.cleaned_data["professional_name"])]
+        return [("Professional", dict(self.fields["professional"].choices)[choice])]  # type: ignore[attr-defined]
+
+
+OTHER_CATEGORY = "something-else"
+
+
+class CategoryForm(JourneyForm):
+    category = radios(
+        [], label="What kind of disagreement is it?", required_message="Select what kind it is"
+    )
+
+    def setup(self, journey: Any) -> None:
+        procedure = journey.procedure
+        categories = procedure.categories if procedure else ()
+        field = self.fields["category"]
+        choices = [(c.id, c.label) for c in categories]
+        # A procedure may list its own "something else"; otherwise one is added.
+        if not any(label.strip().lower() in ("other", "something else") for _, label in choices):
+            choices.append((OTHER_CATEGORY, "Something else"))
+            field.divider_before = OTHER_CATEGORY  # type: ignore[attr-defined]
+        field.choices = choices
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            (
+                "Kind of disagreement",
+                dict(self.fields["category"].choices)[self.cleaned_data["category"]],
+            )
+        ]  # type: ignore[attr-defined]
+
+
+class SummaryForm(JourneyForm):
+    summary = long_text(
+        "what the disagreement is about",
+        label="What is the disagreement about?",
+        help_text="Say what was decided or not done, why you think it is not safe, and what "
+        "you have already tried. Include only the personal details the other agency needs.",
+    )
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [("What the disagreement is about", self.cleaned_data["summary"])]
+
+
+class EvidenceForm(JourneyForm):
+    evidence = long_text(
+        "the evidence",
+        required=False,
+        label="What is your concern based on?",
+        help_text="Records, observations, dates and who said what. You can attach files "
+        "on the disagreement's page once you have raised it.",
+    )
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [("Evidence", self.cleaned_data["evidence"] or "None given")]
+
+
+class OutcomeForm(JourneyForm):
+    outcome_sought = long_text(
+        "the outcome you want",
+        label="What outcome do you want?",
+        help_text="For example, a strategy discussion, an assessment, or information shared.",
+    )
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [("Outcome wanted", self.cleaned_data["outcome_sought"])]
+
+
+# --- actions on a disagreement ----------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    """An action page's form; ``choices`` carries options worked out from the case."""
+
+    def __init__(self, *args: Any, choices: dict[str, Any] | None = None, **kwargs: Any):
+        self.choices = choices or {}
+        super().__init__(*args, **kwargs)
+        self.setup()
+
+    def setup(self) -> None:
+        pass
+
+    def fields_for_service(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class TextActionForm(ActionForm):
+    text = long_text("what happened", label="What happened?")
+
+    def setup(self) -> None:
+        field = self.fields["text"]
+        field.label = self.choices.get("label", field.label)
+        field.help_text = self.choices.get("hint", "")
+        field.error_messages["required"] = self.choices.get("required", "Enter what happened")
+
+
+class AgreementActionForm(TextActionForm):
+    agreed = radios(
+        YES_NO,
+        label="Did you reach agreement?",
+        required_message="Select yes if you reached agreement",
+    )
+
+    def fields_for_service(self) -> dict[str, Any]:
+        fields = super().fields_for_service()
+        fields["agreed"] = fields.get("agreed") == "yes"
+        return fields
+
+
+class EscalateForm(ActionForm):
+    reason = radios([], label="Why are you escalating it?", required_message="Select why")
+    text = long_text("anything to add", required=False, label="Anything to add (optional)")
+
+    def setup(self) -> None:
+        self.fields["reason"].choices = self.choices["reasons"]
+
+
+class BypassForm(ActionForm):
+    to_stage = radios(
+        [], label="Which stage should it go to?", required_message="Select the stage to go to"
+    )
+    reason = long_text(
+        "the reason for bypassing a stage",
+        label="Why are you bypassing the stages in between?",
+    )
+
+    def setup(self) -> None:
+        self.fields["to_stage"].choices = self.choices["stages"]
+
+
+class ImmediateRiskActionForm(ActionForm):
+    to_stage = radios(
+        [], label="Which stage should it go to?", required_message="Select the stage to go to"
+    )
+    text = long_text(
+        "who is at risk and what you have done",
+        label="Who is at risk, and what have you done so far today?",
+    )
+
+    def setup(self) -> None:
+        if self.choices.get("stages"):
+            self.fields["to_stage"].choices = self.choices["stages"]
+        else:
+            del self.fields["to_stage"]
+
+
+class ResolveForm(ActionForm):
+    outcome = long_text(
+        "the written outcome agreed between the parties",
+        label="What outcome was agreed?",
+        help_text="The written confirmation of the agreed outcome that every party keeps.",
+    )
+    outstanding = long_text(
+        'how any outstanding issues will be pursued, or "None" if there are none',
+        label="How will any outstanding issues be pursued?",
+        help_text='Who will do what, by when. Write "None" if nothing is outstanding.',
+    )
+
+
+VISIBILITY_ALL = "all"
+
+
+class NoteForm(ActionForm):
+    text = long_text("the note", label="Note")
+    visibility = radios(
+        [],
+        label="Who can read this note?",
+        required_message="Select who can read this note",
+    )
+
+    def setup(self) -> None:
+        self.fields["visibility"].choices = self.choices["visibility"]
+        if len(self.choices["visibility"]) == 1:
+            self.fields["visibility"].initial = VISIBILITY_ALL
+            self.fields["visibility"].widget = forms.HiddenInput()
+
+
+class AttachEvidenceForm(ActionForm):
+    file = EvidenceFileField(
+        label="Upload a file",
+        help_text="PDF, Word (.docx), PNG, JPEG or plain text, smaller than 10MB.",
+    )
+    description = short_text("what the file is", label="What is this file? (optional)")
+
+    def fields_for_service(self) -> dict[str, Any]:
+        return {"description": self.cleaned_data.get("description", "")}
+
+
+class CloseForm(ActionForm):
+    text = long_text("anything to add", required=False, label="Anything to add (optional)")
+
+
+class WithdrawForm(ActionForm):
+    reason = long_text("why you are withdrawing it", label="Why are you withdrawing it?")

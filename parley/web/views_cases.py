@@ -1,0 +1,563 @@
+"""The case page, its action pages and evidence downloads.
+
+Reads go through :mod:`parley.cases.access` (a case this person may not see is "Page not
+found", whether or not it exists); writes through :mod:`parley.cases.services`; what this
+person may do now comes from :func:`parley.core.engine.allowed_actions`. Every look and
+every change is audited before the page is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from parley.audit.services import audit_record
+from parley.cases import access, services
+from parley.cases.models import Disagreement, Event, Person
+from parley.core import engine, planner
+from parley.core.engine import Actor, CaseState, EventKind, Refused
+from parley.core.procedure import Procedure, Side, Stage, StepAction, Track
+from parley.web import forms
+from parley.web import services as web_services
+from parley.web.models import EvidenceFile
+
+
+def person_of(request: HttpRequest) -> Person | None:
+    """The signed-in person, or None for an account with no place in a partnership."""
+    try:
+        return request.user.person  # type: ignore[union-attr]
+    except (Person.DoesNotExist, AttributeError):
+        return None
+
+
+def stage_words(stage: Stage) -> str:
+    """ "Stage 2: Line or team managers"; an informal stage by its name alone."""
+    if stage.informal:
+        return f"{stage.name} (informal stage)"
+    return f"Stage {stage.number}: {stage.name}"
+
+
+def not_set_up(request: HttpRequest) -> HttpResponse:
+    """For a signed-in account that is not a person in a partnership (an operator)."""
+    return render(request, "parley/web/no_person.html", status=403)
+
+
+# --- the actions, as data ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionPage:
+    """One action a person can take on a case, and the page that takes it."""
+
+    kind: EventKind
+    slug: str
+    title: str  # the link on the case page and the page's heading
+    form: type[forms.ActionForm]
+    button: str
+    label: str = ""  # the main text box's label
+    hint: str = ""
+    done: str = ""  # the message on the case page afterwards
+    describe: str = ""  # a line under the link on the case page
+    group: str = "record"  # "move": moves the case on; "record": adds to it; "other"
+    # Offered only at a stage with an open step of one of these kinds. The engine allows a
+    # referral, meeting or decision at any stage; offering one where the procedure has no
+    # such step only puzzles people.
+    for_steps: frozenset[StepAction] = frozenset()
+
+
+ACTIONS: tuple[ActionPage, ...] = (
+    ActionPage(
+        EventKind.RESPONSE_RECORDED, "respond", "Send or record a response",
+        forms.TextActionForm, "Save the response",
+        label="What is your agency's response?",
+        hint="What your agency will do, or why its decision stands, and why.",
+        done="Response saved", describe="Reply to the disagreement in writing.",
+        group="move",
+    ),
+    ActionPage(
+        EventKind.DISCUSSION_RECORDED, "record-discussion", "Record a discussion",
+        forms.AgreementActionForm, "Save the discussion",
+        label="What was discussed?",
+        hint="Who took part, when, and what each agency will do.",
+        done="Discussion saved", describe="A call, meeting or conversation about it.",
+        group="move",
+    ),
+    ActionPage(
+        EventKind.RESPONSE_JUDGED_UNSATISFACTORY, "judge-unsatisfactory",
+        "Say the response is unsatisfactory", forms.TextActionForm, "Save",
+        label="Why does the response not resolve your concern?",
+        done="Saved: you can now escalate it",
+        describe="Needed before escalating because of the response.",
+        group="move",
+    ),
+    ActionPage(
+        EventKind.ESCALATED, "escalate", "Escalate to the next stage", forms.EscalateForm,
+        "Escalate", done="Escalated to the next stage",
+        describe="Move it up to the next stage of the procedure.",
+        group="move",
+    ),
+    ActionPage(
+        EventKind.BYPASSED, "bypass", "Bypass a stage", forms.BypassForm, "Bypass",
+        done="Moved past the stages in between",
+        describe="Go straight to a higher stage, with a reason.",
+        group="move",
+    ),
+    ActionPage(
+        EventKind.IMMEDIATE_RISK_DECLARED, "immediate-risk", "Someone is at immediate risk",
+        forms.ImmediateRiskActionForm, "Escalate it today", done="Escalated the same working day",
+        describe="Escalate it on the same working day.",
+        group="other",
+    ),
+    ActionPage(
+        EventKind.REFERRED, "refer", "Record a written referral", forms.TextActionForm,
+        "Save the referral", label="What did you refer, and to whom?",
+        hint="For example, the referral form sent to the other agency's senior manager.",
+        done="Referral saved", describe="A referral in writing to the next rung.",
+        group="move", for_steps=frozenset({StepAction.REFER}),
+    ),
+    ActionPage(
+        EventKind.MEETING_HELD, "record-meeting", "Record a meeting",
+        forms.AgreementActionForm, "Save the meeting", label="Who met, and what was decided?",
+        done="Meeting saved", describe="A professionals' or resolution meeting.",
+        group="move", for_steps=frozenset({StepAction.MEET}),
+    ),
+    ActionPage(
+        EventKind.DECISION_MADE, "record-decision", "Record the decision",
+        forms.TextActionForm, "Save the decision", label="What was decided, and why?",
+        done="Decision saved", describe="The decision of the chair, panel or executive.",
+        group="move", for_steps=frozenset({StepAction.DECIDE}),
+    ),
+    ActionPage(
+        EventKind.RESOLVED, "resolve", "Record the agreed outcome", forms.ResolveForm,
+        "Save the outcome", done="Outcome saved: the disagreement is resolved",
+        describe="The written outcome and how any outstanding issues will be pursued.",
+        group="move",
+    ),
+    ActionPage(
+        EventKind.FEEDBACK_GIVEN, "feedback", "Give feedback to the person who raised it",
+        forms.TextActionForm, "Save the feedback", label="What action has been taken?",
+        hint="The person who raised it must be told what has been done at each stage.",
+        done="Feedback saved",
+    ),
+    ActionPage(
+        EventKind.DEBRIEF_RECORDED, "debrief", "Record a debrief", forms.TextActionForm,
+        "Save the debrief", label="What came out of the debrief?", done="Debrief saved",
+        describe="A debrief to keep good working relationships.",
+    ),
+    ActionPage(
+        EventKind.LEARNING_REFERRED, "refer-learning", "Refer a policy or learning issue",
+        forms.TextActionForm, "Refer it", label="What is the policy or learning issue?",
+        done="Policy or learning issue referred",
+    ),
+    ActionPage(
+        EventKind.EVIDENCE_ATTACHED, "attach-evidence", "Attach evidence",
+        forms.AttachEvidenceForm, "Attach the file", done="File attached",
+    ),
+    ActionPage(
+        EventKind.NOTE_ADDED, "note", "Add a note", forms.NoteForm, "Save the note",
+        done="Note saved",
+    ),
+    ActionPage(
+        EventKind.CLOSED, "close", "Close the disagreement", forms.CloseForm, "Close it",
+        done="Disagreement closed", describe="Once the outcome is recorded and shared.",
+        group="move",
+    ),
+    ActionPage(
+        EventKind.WITHDRAWN, "withdraw", "Withdraw the disagreement", forms.WithdrawForm,
+        "Withdraw it", done="Disagreement withdrawn",
+        group="other",
+    ),
+)  # fmt: skip
+ACTION_BY_SLUG = {action.slug: action for action in ACTIONS}
+ACTION_BY_KIND = {action.kind: action for action in ACTIONS}
+
+REASON_WORDS = {
+    "deadline-passed": "The deadline passed without a response",
+    "response-unsatisfactory": "The response did not resolve the concern",
+    "no-agreement": "No agreement was reached",
+}
+STATUS_TAGS = {
+    "open": ("Open", ""),
+    "resolved": ("Resolved", "govuk-tag--green"),
+    "closed": ("Closed", "govuk-tag--grey"),
+    "withdrawn": ("Withdrawn", "govuk-tag--grey"),
+}
+# A note's "visibility": the side that may read it, or everyone who can see the case.
+VISIBLE_TO_SIDE = {"raising": Side.RAISING, "other": Side.OTHER}
+
+
+# --- one case, as this person sees it now ----------------------------------------------
+
+
+@dataclass
+class CaseFile:
+    case: Disagreement
+    person: Person
+    procedure: Procedure
+    track: Track
+    stage: Stage
+    state: CaseState
+    deadlines: list[planner.Deadline]
+    actor: Actor
+    now: datetime
+    overdue: bool
+    allowed: list[EventKind] = field(default_factory=list)
+
+    def stage_label(self, stage_id: str) -> str:
+        try:
+            stage = self.track.stage(stage_id)
+        except KeyError:
+            return stage_id
+        return stage_words(stage)
+
+
+def case_file(request: HttpRequest, reference: str) -> CaseFile:
+    """The case if this person may see it, with its state and their actions; else 404."""
+    person = person_of(request)
+    case = access.disagreement_get_visible(person=person, reference=reference)
+    if case is None or person is None:
+        raise Http404("Page not found")
+    now = timezone.now()
+    procedure = services.procedure_of(case.procedure)
+    state = services.disagreement_state(case)
+    deadlines = services.disagreement_deadlines(case, state)
+    actor = services.actor_for(person=person, disagreement=case)
+    overdue = planner.is_overdue(deadlines, now)
+    track = procedure.track(state.track)
+    allowed = engine.allowed_actions(procedure, state, actor, at=now, overdue=overdue)
+    return CaseFile(
+        case=case,
+        person=person,
+        procedure=procedure,
+        track=track,
+        stage=track.stage(state.stage),
+        state=state,
+        deadlines=deadlines,
+        actor=actor,
+        now=now,
+        overdue=overdue,
+        allowed=allowed,
+    )
+
+
+def _can_read_note(data: dict[str, Any], actor: Actor) -> bool:
+    side = VISIBLE_TO_SIDE.get(str(data.get("visibility") or "all"))
+    return side is None or actor.is_on(side)
+
+
+def timeline(cf: CaseFile) -> list[dict[str, Any]]:
+    """The record, newest first, with notes private to one side shown only to that side."""
+    events = Event.objects.filter(disagreement=cf.case).select_related("actor")
+    evidence_names = {
+        e.token: e.original_name for e in EvidenceFile.objects.filter(disagreement=cf.case)
+    }
+    items = []
+    for event in events.order_by("-sequence"):
+        kind = EventKind(event.kind)
+        data = dict(event.data or {})
+        if kind is EventKind.NOTE_ADDED and not _can_read_note(data, cf.actor):
+            continue
+        details: list[tuple[str, str]] = []
+        if kind is EventKind.RAISED:
+            details.append(("Started at", cf.stage_label(event.stage)))
+            if data.get("route") == "immediate-risk":
+                details.append(("Route", "Immediate risk: escalated the same working day"))
+        if data.get("to_stage"):
+            details.append(("Now at", cf.stage_label(str(data["to_stage"]))))
+        if kind is EventKind.ESCALATED and data.get("reason"):
+            details.append(("Why", REASON_WORDS.get(str(data["reason"]), str(data["reason"]))))
+        elif data.get("reason"):
+            details.append(("Reason", str(data["reason"])))
+        if data.get("agreed") is True:
+            details.append(("Agreement", "Agreement reached"))
+        if data.get("outcome"):
+            details.append(("Agreed outcome", str(data["outcome"])))
+        if data.get("outstanding"):
+            details.append(("Outstanding issues", str(data["outstanding"])))
+        if kind is EventKind.NOTE_ADDED and data.get("visibility") in VISIBLE_TO_SIDE:
+            details.append(("Who can read it", _side_words(cf, str(data["visibility"]))))
+        if kind is EventKind.DEADLINES_MOVED and data.get("reason"):
+            details.append(("Why", str(data["reason"])))
+        items.append(
+            {
+                "label": engine.event_label(kind),
+                "by": event.actor.name if event.actor else "Parley",
+                "at": event.at,
+                "stage": cf.stage_label(event.stage),
+                "text": str(data.get("text") or ""),
+                "details": details,
+                "evidence": str(data.get("evidence") or ""),
+                "filename": evidence_names.get(str(data.get("evidence") or ""), ""),
+            }
+        )
+    return items
+
+
+def _side_words(cf: CaseFile, side: str) -> str:
+    agency = cf.case.raising_agency if side == "raising" else cf.case.other_agency
+    return f"Only people in {agency.name}"
+
+
+def holders(cf: CaseFile) -> dict[str, Any]:
+    """Who holds the case now on each side, and who next: the roles the procedure names
+    for the stage, in each agency."""
+    case, procedure = cf.case, cf.procedure
+
+    def side(stage: Stage | None) -> dict[str, Any] | None:
+        if stage is None:
+            return None
+        return {
+            "stage": stage_words(stage),
+            "raising": [procedure.role_label(r) for r in stage.raising_side],
+            "other": [procedure.role_label(r) for r in stage.other_side],
+            "informed": [procedure.role_label(r) for r in stage.kept_informed],
+        }
+
+    return {
+        "raising_agency": case.raising_agency.name,
+        "other_agency": case.other_agency.name,
+        "now": side(cf.stage),
+        "next": side(cf.track.next_stage(cf.stage)) if case.status == "open" else None,
+    }
+
+
+def _deadline_view(d: planner.Deadline, cf: CaseFile) -> dict[str, Any]:
+    source = ""
+    try:
+        stage = cf.track.stage(d.stage)
+        source = (stage.step(d.step).source.cite if d.step else stage.source.cite) or ""
+    except KeyError:
+        pass
+    return {
+        "label": d.label,
+        "due": d.due,
+        "overdue": d.is_overdue(cf.now),
+        "met_at": d.met_at,
+        "advisory": d.advisory,
+        "explanation": d.explanation.sentence(),
+        "rule": d.rule,
+        "source": source,
+        "by": _by_words(d.by, cf),
+        "kind": d.kind.value,
+    }
+
+
+ACTION_GROUPS = (
+    ("move", "Move it on"),
+    ("record", "Add to the record"),
+    ("other", "If things change"),
+)
+
+
+def offered_kinds(cf: CaseFile) -> set[EventKind]:
+    """The allowed actions worth offering here: those tied to a kind of step only where
+    the current stage has such a step still to do."""
+    done = {step_id for step_id, _ in cf.state.completed}
+    open_steps = {step.action for step in cf.stage.steps if step.id not in done}
+    return {
+        a.kind
+        for a in ACTIONS
+        if a.kind in cf.allowed and (not a.for_steps or a.for_steps & open_steps)
+    }
+
+
+def _by_words(side: Side, cf: CaseFile) -> str:
+    return {
+        Side.RAISING: cf.case.raising_agency.name,
+        Side.OTHER: cf.case.other_agency.name,
+        Side.BOTH: "Both agencies",
+        Side.PARTNERSHIP: "The partnership",
+    }[side]
+
+
+def deadline_summary(cf: CaseFile) -> dict[str, Any]:
+    open_ones = [d for d in cf.deadlines if not d.is_met]
+    binding = [d for d in open_ones if not d.advisory]
+    upcoming = binding[0] if binding else (open_ones[0] if open_ones else None)
+    overall = next((d for d in cf.deadlines if d.kind is planner.DeadlineKind.OVERALL), None)
+    return {
+        "next": _deadline_view(upcoming, cf) if upcoming else None,
+        "overall": _deadline_view(overall, cf) if overall else None,
+        "all": [_deadline_view(d, cf) for d in cf.deadlines],
+    }
+
+
+def documents(cf: CaseFile) -> list[dict[str, Any]]:
+    """The procedure's forms for this case, for links to the generated documents."""
+    rows = []
+    for form in cf.procedure.forms:
+        when = ""
+        if form.from_stage and cf.track.has_stage(form.from_stage):
+            stage = cf.track.stage(form.from_stage)
+            verb = "If resolved at" if form.when == "resolved-at" else "From"
+            when = f"{verb} stage {stage.number}"
+        elif form.when == "resolved-at":
+            when = "When it is resolved"
+        rows.append({"id": form.id, "name": form.name, "when": when})
+    return rows
+
+
+@login_required
+@require_safe
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    cf = case_file(request, reference)
+    audit_record(action="case.view", request=request, disagreement=cf.case)
+    case = cf.case
+    offered = [ACTION_BY_KIND[kind] for kind in cf.allowed if kind in offered_kinds(cf)]
+    groups = [
+        (heading, [a for a in offered if a.group == group]) for group, heading in ACTION_GROUPS
+    ]
+    status_words, status_class = STATUS_TAGS.get(case.status, (case.status, ""))
+    return render(
+        request,
+        "parley/web/cases/detail.html",
+        {
+            "cf": cf,
+            "case": case,
+            "procedure": cf.procedure,
+            "stage_label": cf.stage_label(case.stage),
+            "status_words": status_words,
+            "status_class": status_class,
+            "category": cf.procedure.category_label(case.category) if case.category else "",
+            "holders": holders(cf),
+            "deadlines": deadline_summary(cf),
+            "timeline": timeline(cf),
+            "actions": offered,
+            "action_groups": [(heading, actions) for heading, actions in groups if actions],
+            "documents": documents(cf),
+            "overdue": cf.overdue,
+        },
+    )
+
+
+# --- action pages -----------------------------------------------------------------------
+
+
+def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
+    procedure, state, actor = cf.procedure, cf.state, cf.actor
+    choices: dict[str, Any] = {"label": action.label, "hint": action.hint}
+    if action.kind is EventKind.ESCALATED:
+        reasons = engine.escalation_reasons(procedure, state, actor, at=cf.now, overdue=cf.overdue)
+        choices["reasons"] = [(r.value, REASON_WORDS[r.value]) for r in reasons]
+    elif action.kind is EventKind.BYPASSED:
+        choices["stages"] = [
+            (s, cf.stage_label(s)) for s in engine.bypass_targets(procedure, state)
+        ]
+    elif action.kind is EventKind.IMMEDIATE_RISK_DECLARED:
+        risk = procedure.immediate_risk
+        if risk is not None and risk.raiser_chooses:
+            choices["stages"] = [
+                (s, cf.stage_label(s)) for s in engine.immediate_targets(procedure, state)
+            ]
+    elif action.kind is EventKind.NOTE_ADDED:
+        visibility = [(forms.VISIBILITY_ALL, "Everyone who can see this disagreement")]
+        for value, side in VISIBLE_TO_SIDE.items():
+            if actor.is_on(side):
+                visibility.append((value, _side_words(cf, value)))
+        choices["visibility"] = visibility
+    elif action.kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
+        choices["hint"] = f"It goes to the {procedure.outcome.learning_to}."
+    return choices
+
+
+def _refusal(action: ActionPage, cf: CaseFile) -> str:
+    """Why this action is not open to this person now, in the engine's words."""
+    probe = {"text": "-", "reason": "-", "outcome": "-", "outstanding": "-", "filename": "-"}
+    try:
+        engine.take(
+            cf.procedure, cf.state, action.kind, actor=cf.actor, at=cf.now,
+            overdue=cf.overdue, **probe,
+        )  # fmt: skip
+    except Refused as refused:
+        return refused.reason
+    return "This is not possible on this disagreement now."
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    spec = ACTION_BY_SLUG.get(action)
+    if spec is None:
+        raise Http404("Page not found")
+    cf = case_file(request, reference)
+    context: dict[str, Any] = {"cf": cf, "case": cf.case, "action": spec}
+    if spec.kind not in cf.allowed:
+        context["refusal"] = _refusal(spec, cf)
+        audit_record(action="case.view", request=request, disagreement=cf.case)
+        return render(request, "parley/web/cases/action_unavailable.html", context, status=403)
+    choices = _choices_for(spec, cf)
+    problems: list[str] = []
+    if request.method == "POST":
+        form = spec.form(request.POST, request.FILES, choices=choices)
+        if form.is_valid():
+            try:
+                _take(spec, cf, form)
+            except Refused as refused:
+                problems.append(refused.reason)
+            else:
+                audit_record(
+                    action="case.change",
+                    request=request,
+                    disagreement=cf.case,
+                    detail={"action": spec.kind.value},
+                )
+                messages.success(request, spec.done or "Saved")
+                return redirect("case_detail", reference=cf.case.reference)
+    else:
+        form = spec.form(choices=choices)
+    audit_record(action="case.view", request=request, disagreement=cf.case)
+    context.update({"form": form, "problems": problems, "choices": choices})
+    return render(request, "parley/web/cases/action.html", context)
+
+
+def _take(spec: ActionPage, cf: CaseFile, form: forms.ActionForm) -> None:
+    if spec.kind is EventKind.EVIDENCE_ATTACHED:
+        upload = form.cleaned_data["file"]
+        web_services.evidence_attach(
+            disagreement=cf.case,
+            person=cf.person,
+            upload=upload,
+            kind=upload.parley_type,
+            description=form.cleaned_data.get("description", ""),
+        )
+        return
+    services.disagreement_act(
+        disagreement=cf.case, person=cf.person, kind=spec.kind, **form.fields_for_service()
+    )
+
+
+# --- evidence downloads -----------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def evidence_download(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    cf = case_file(request, reference)
+    evidence = EvidenceFile.objects.filter(disagreement=cf.case, token=token).first()
+    if evidence is None:
+        raise Http404("Page not found")
+    path = web_services.evidence_path(evidence)
+    if not path.is_file():
+        raise Http404("Page not found")
+    audit_record(
+        action="case.download",
+        request=request,
+        disagreement=cf.case,
+        detail={"file": evidence.original_name, "sha256": evidence.sha256},
+    )
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

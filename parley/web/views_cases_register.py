@@ -1,0 +1,294 @@
+"""The register of ongoing disagreements, for people with partnership-wide sight.
+
+Torbay's leaflet (Stage Three): the Board Manager "will keep a record of all on-going
+disagreements". This is that record for every procedure: filterable, sortable, paged,
+and exportable as CSV with the same filters. Anyone else gets "Page not found".
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from parley.audit.services import audit_record
+from parley.cases import access, services
+from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion, RoleAssignment
+from parley.core.procedure import Procedure
+from parley.web.templatetags.govuk import govuk_date, govuk_datetime
+from parley.web.views_cases import person_of, stage_words
+
+PAGE_SIZE = 50
+SORTS = {
+    "reference": ("reference",),
+    "raised": ("raised_at",),
+    "stage": ("stage_number", "reference"),
+    "deadline": ("next_due_at", "reference"),
+}
+SORT_WORDS = {
+    "reference": "Reference",
+    "raised": "Raised",
+    "stage": "Stage",
+    "deadline": "Next deadline",
+}
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def has_register_sight(person: Person | None, roles: list[RoleAssignment] | None = None) -> bool:
+    """A partnership-wide role: business manager, chair, Channel roles, a procedure's own."""
+    if person is None:
+        return False
+    return any(
+        assignment.agency_id is None and assignment.role not in access.NOT_A_RUNG
+        for assignment in (person.roles.all() if roles is None else roles)
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    procedure: str
+    stage: str
+    agency: str
+    overdue: bool
+    sort: str
+    descending: bool
+
+    @classmethod
+    def from_query(cls, query: Any) -> Filters:
+        sort = query.get("sort", "deadline")
+        return cls(
+            procedure=str(query.get("procedure", ""))[:80],
+            stage=str(query.get("stage", ""))[:80],
+            agency=str(query.get("agency", ""))[:20],
+            overdue=query.get("overdue") == "yes",
+            sort=sort if sort in SORTS else "deadline",
+            descending=query.get("order") == "desc",
+        )
+
+    def query(self, **changes: Any) -> str:
+        values = {
+            "procedure": self.procedure,
+            "stage": self.stage,
+            "agency": self.agency,
+            "overdue": "yes" if self.overdue else "",
+            "sort": self.sort,
+            "order": "desc" if self.descending else "",
+        }
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def ongoing(person: Person, filters: Filters, now: datetime) -> QuerySet[Disagreement]:
+    cases = access.disagreement_list_visible_to(person=person).filter(
+        status=Disagreement.Status.OPEN
+    )
+    if filters.procedure:
+        cases = cases.filter(procedure__procedure_id=filters.procedure)
+    if filters.stage:
+        cases = cases.filter(stage=filters.stage)
+    if filters.agency.isdigit():
+        agency_id = int(filters.agency)
+        cases = cases.filter(Q(raising_agency_id=agency_id) | Q(other_agency_id=agency_id))
+    if filters.overdue:
+        cases = cases.filter(next_due_at__lt=now)
+    order = []
+    for name in SORTS[filters.sort]:
+        expression = F(name)
+        order.append(
+            expression.desc(nulls_last=True)
+            if filters.descending
+            else expression.asc(nulls_last=True)
+        )
+    return cases.select_related("raising_agency", "other_agency", "raised_by").order_by(*order)
+
+
+def procedures_by_version(person: Person) -> dict[int, Procedure]:
+    """Every version of the partnership's procedures, parsed once: rows need no join."""
+    return {
+        version.pk: services.procedure_of(version)
+        for version in ProcedureVersion.objects.filter(partnership_id=person.partnership_id)
+    }
+
+
+def _stage_name(procedure: Procedure, track: str, stage_id: str) -> str:
+    try:
+        stage = procedure.track(track).stage(stage_id)
+    except KeyError:
+        return stage_id
+    return stage_words(stage)
+
+
+def _rows(cases: Any, procedures: dict[int, Procedure], now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for case in cases:
+        procedure = procedures[case.procedure_id]
+        rows.append(
+            {
+                "case": case,
+                "procedure": procedure.name,
+                "stage": _stage_name(procedure, case.track, case.stage),
+                "overdue": case.next_due_at is not None and case.next_due_at < now,
+            }
+        )
+    return rows
+
+
+def _stage_choices(versions: list[ProcedureVersion], chosen: str) -> list[tuple[str, str]]:
+    """Stages to filter by: one procedure's own names, or every stage id in use."""
+    stages: dict[str, str] = {}
+    for version in versions:
+        if chosen and version.procedure_id != chosen:
+            continue
+        procedure = services.procedure_of(version)
+        for track in procedure.tracks:
+            for stage in track.stages:
+                words = stage_words(stage) if chosen else stage.id.replace("-", " ").capitalize()
+                stages.setdefault(stage.id, words)
+    return sorted(stages.items(), key=lambda item: (len(item[0]), item[0]))
+
+
+def _person_with_sight(request: HttpRequest) -> Person:
+    person = person_of(request)
+    if not has_register_sight(person):
+        raise Http404("Page not found")
+    assert person is not None
+    return person
+
+
+@login_required
+@require_safe
+def register(request: HttpRequest) -> HttpResponse:
+    person = _person_with_sight(request)
+    now = timezone.now()
+    filters = Filters.from_query(request.GET)
+    cases = ongoing(person, filters, now)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    versions = list(
+        ProcedureVersion.objects.filter(partnership_id=person.partnership_id, is_current=True)
+    )
+    agencies = list(Agency.objects.filter(partnership_id=person.partnership_id))
+    audit_record(action="register.view", request=request, detail={"query": filters.query()})
+    headers = []
+    for key, words in SORT_WORDS.items():
+        active = filters.sort == key
+        descending = active and not filters.descending
+        headers.append(
+            {
+                "key": key,
+                "words": words,
+                "href": "?" + filters.query(sort=key, order="desc" if descending else "", page=""),
+                "aria_sort": ("descending" if filters.descending else "ascending")
+                if active
+                else "none",
+            }
+        )
+    selected = []
+    if filters.procedure:
+        names = {v.procedure_id: v.name for v in versions}
+        selected.append(("Procedure", names.get(filters.procedure, filters.procedure), "procedure"))
+    if filters.stage:
+        stage_words = dict(_stage_choices(versions, filters.procedure))
+        selected.append(("Stage", stage_words.get(filters.stage, filters.stage), "stage"))
+    if filters.agency:
+        names = {str(a.pk): a.name for a in agencies}
+        selected.append(("Agency", names.get(filters.agency, "Unknown agency"), "agency"))
+    if filters.overdue:
+        selected.append(("Overdue", "Overdue only", "overdue"))
+    return render(
+        request,
+        "parley/web/register/register.html",
+        {
+            "page": page,
+            "rows": _rows(page.object_list, procedures_by_version(person), now),
+            "filters": filters,
+            "procedures": sorted(((v.procedure_id, v.name) for v in versions), key=lambda p: p[1]),
+            "stages": _stage_choices(versions, filters.procedure),
+            "agencies": [(str(a.pk), a.name) for a in agencies],
+            "headers": headers,
+            "selected": [
+                {"heading": h, "text": t, "href": "?" + filters.query(**{key: "", "page": ""})}
+                for h, t, key in selected
+            ],
+            "csv_query": filters.query(),
+            "page_query": filters.query(page=""),
+        },
+    )
+
+
+def safe_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet will show, never run: formulas get a leading quote."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_COLUMNS = (
+    "Reference",
+    "Procedure",
+    "Version",
+    "Stage",
+    "Route",
+    "Raised",
+    "Raised by",
+    "Raising agency",
+    "Other agency",
+    "Category",
+    "Next deadline",
+    "Overdue",
+)
+
+
+@login_required
+@require_safe
+def register_csv(request: HttpRequest) -> HttpResponse:
+    person = _person_with_sight(request)
+    now = timezone.now()
+    filters = Filters.from_query(request.GET)
+    cases = ongoing(person, filters, now)
+    procedures = procedures_by_version(person)
+    audit_record(action="register.export", request=request, detail={"query": filters.query()})
+
+    def lines() -> Any:
+        writer = csv.writer(_Echo())
+        yield writer.writerow(CSV_COLUMNS)
+        for case in cases.iterator(chunk_size=500):
+            procedure = procedures[case.procedure_id]
+            overdue = case.next_due_at is not None and case.next_due_at < now
+            yield writer.writerow(
+                safe_cell(cell)
+                for cell in (
+                    case.reference,
+                    procedure.name,
+                    procedure.version,
+                    _stage_name(procedure, case.track, case.stage),
+                    case.get_route_display(),
+                    govuk_date(case.raised_at),
+                    case.raised_by.name,
+                    case.raising_agency.name,
+                    case.other_agency.name,
+                    procedure.category_label(case.category) if case.category else "",
+                    govuk_datetime(case.next_due_at),
+                    "Yes" if overdue else "No",
+                )
+            )
+
+    stamp = timezone.localtime(now).strftime("%Y-%m-%d")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ongoing-disagreements-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
