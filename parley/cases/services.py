@@ -64,11 +64,14 @@ def procedure_of(version: ProcedureVersion) -> Procedure:
 @transaction.atomic
 def procedure_load(*, partnership: Partnership, text: str, source_name: str) -> ProcedureVersion:
     """Load a procedure file into a partnership, checked; a changed file needs a new version."""
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    unchanged = ProcedureVersion.objects.filter(partnership=partnership, sha256=sha).first()
+    if unchanged is not None:
+        return unchanged  # loaded before, word for word: nothing to check again
     result = check_text(text, source_name)
     if result.procedure is None:
         raise ProcedureError(result.errors)
     procedure = result.procedure
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     existing = ProcedureVersion.objects.filter(
         partnership=partnership, procedure_id=procedure.id, version=procedure.version
     ).first()
@@ -308,9 +311,10 @@ def disagreement_raise(
             return Disagreement.objects.get(request_key=request_key)
         raise
     disagreement.reference = f"{core.id.upper()}-{disagreement.pk:06d}"
-    _append(disagreement, events, start=1)
+    rows = _append(disagreement, events, start=1)
     state = engine.replay(events, core)
     _store_state(disagreement, state, core, calendar_of(partnership, core))
+    _notify(disagreement=disagreement, before=None, after=state, events=rows)
     return disagreement
 
 
@@ -337,14 +341,26 @@ def disagreement_act(
     actor = actor_for(person=person, disagreement=locked)
     events = engine.take(procedure, state, kind, actor=actor, at=at, overdue=overdue, **fields)
     rows = _append(locked, events, start=len(past) + 1)
+    before = state
     for event in events:
         state = engine.apply(state, event, procedure)
     if kind is EventKind.RESOLVED:
         locked.outcome = str(fields.get("outcome", ""))
         locked.outstanding = str(fields.get("outstanding", ""))
     _store_state(locked, state, procedure, calendar)
+    _notify(disagreement=locked, before=before, after=state, events=rows)
     disagreement.refresh_from_db()
     return rows
+
+
+def _notify(
+    *, disagreement: Disagreement, before: CaseState | None, after: CaseState, events: list[Event]
+) -> None:
+    """The notifications a change implies, written in its transaction (the outbox)."""
+    # Imported here: the notifications app reads cases.services.
+    from parley.notifications.services import notifications_for_change
+
+    notifications_for_change(disagreement=disagreement, before=before, after=after, events=events)
 
 
 def disagreement_escalate(

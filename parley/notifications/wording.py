@@ -1,0 +1,157 @@
+"""What a notification says: plain English, and nothing about the people in the case.
+
+A notification leaves the secure system (an email, GOV.UK Notify), so it carries only
+what is due, the case reference and a link. The words come from the procedure file
+(stage names, step names, its reasons for telling someone) and from here; nothing typed
+into a case (names, the summary, an agency's free text) is ever used. Tests check this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.urls import reverse
+
+from parley.core.notify import Audience, Notice, NoticeKind
+from parley.core.procedure import Procedure
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+SUBJECT_PREFIX = "Parley"
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+def case_link(reference: str) -> str:
+    base = str(getattr(settings, "PARLEY_BASE_URL", "")).rstrip("/")
+    return f"{base}{reverse('case_detail', args=[reference])}"
+
+
+def mine_link() -> str:
+    base = str(getattr(settings, "PARLEY_BASE_URL", "")).rstrip("/")
+    return f"{base}{reverse('notifications:mine')}"
+
+
+def when(moment: datetime, zone: ZoneInfo) -> str:
+    """GOV.UK style: "5pm on Tuesday 29 December 2026", "10:30am on ..."."""
+    local = moment.astimezone(zone)
+    if (local.hour, local.minute) == (0, 0):
+        clock = "midnight"
+    elif (local.hour, local.minute) == (12, 0):
+        clock = "midday"
+    else:
+        hour = local.hour % 12 or 12
+        minutes = f":{local.minute:02d}" if local.minute else ""
+        clock = f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+    day = local.date()
+    return f"{clock} on {_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def compose(
+    notice: Notice, *, reference: str, procedure: Procedure, track: str, zone: ZoneInfo
+) -> Message:
+    try:
+        stage = procedure.track(track or None).stage(notice.stage)
+        where = f"stage {stage.number}: {stage.name}"
+    except KeyError:
+        where = "its current stage"
+    kind = notice.kind
+    lines: list[str] = []
+    due = when(notice.due, zone) if notice.due else ""
+    if kind is NoticeKind.IMMEDIATE_RISK:
+        headline = "Immediate risk: act today"
+        lines.append(
+            f"A disagreement on the immediate-risk route needs you today. It is at {where}."
+        )
+    elif kind is NoticeKind.RAISED_WITH_YOU:
+        headline = "A disagreement needs you"
+        lines.append(f"A disagreement has been raised under the {procedure.name}.")
+        lines.append(f"It is at {where}.")
+    elif kind is NoticeKind.ESCALATED_TO_YOU:
+        headline = "A disagreement has been escalated to you"
+        lines.append(f"It is now at {where}.")
+    elif kind is NoticeKind.REMINDER:
+        headline = f"Reminder: due by {due}"
+        lines.append(f"Due by {due}: {notice.label}.")
+        lines.append(f"The disagreement is at {where}.")
+    elif kind is NoticeKind.DUE_TODAY:
+        headline = f"Due today by {when(notice.due, zone).split(' on ')[0]}" if notice.due else ""
+        lines.append(f"Due by {due}: {notice.label}.")
+        lines.append(f"The disagreement is at {where}.")
+    elif kind is NoticeKind.OVERDUE and notice.recipient.audience is Audience.NEXT_RUNG:
+        headline = "Overdue at the stage below you"
+        lines.append(f"A deadline at {where} passed at {due} and has not been met:")
+        lines.append(f"{notice.label}.")
+        lines.append("Under the procedure it may now be escalated to you.")
+    elif kind is NoticeKind.OVERDUE:
+        headline = "Overdue"
+        lines.append(f"This was due by {due} and has not been recorded as done:")
+        lines.append(f"{notice.label}.")
+        lines.append(f"The disagreement is at {where}. It may now be escalated.")
+    elif kind is NoticeKind.RESPONSE_RECEIVED:
+        headline = "A response has been recorded"
+        lines.append(f"The other agency has responded at {where}.")
+    elif kind is NoticeKind.FEEDBACK:
+        headline, line = _feedback(notice.label, where)
+        lines.append(line)
+    elif kind is NoticeKind.NAMED_ALERT:
+        headline = "For your attention"
+        lines.append(
+            f"The {procedure.name} asks that you are told: the disagreement is at {where}."
+        )
+    elif kind is NoticeKind.KEPT_INFORMED:
+        headline = "For your information"
+        lines.append(f"You are kept informed at {where}.")
+    else:
+        headline = "A disagreement has been withdrawn"
+        lines.append(f"It was withdrawn by the person who raised it, at {where}.")
+    if notice.why:
+        lines.append("")
+        lines.append(f"Why you are told: {notice.why}")
+    lines += ["", f"Case reference: {reference}", f"See it in Parley: {case_link(reference)}"]
+    lines += ["", _FOOTER]
+    subject = f"{SUBJECT_PREFIX}: {headline} – {reference}"
+    return Message(subject=subject[:200], body="\n".join(lines))
+
+
+def _feedback(label: str, where: str) -> tuple[str, str]:
+    if label == "resolved":
+        return "Your disagreement has been resolved", f"It was resolved at {where}."
+    if label == "closed":
+        return "Your disagreement has been closed", "The written outcome is on the case."
+    if label == "feedback-given":
+        return "Feedback on your disagreement", f"Feedback has been recorded at {where}."
+    return "Your disagreement has moved on", f"It is now at {where}."
+
+
+_FOOTER = (
+    "This message has no details of the case: sign in to Parley to see them. "
+    "Do not reply to this email."
+)
+
+
+def digest(subjects: Sequence[tuple[str, str]]) -> Message:
+    """One message for several notifications at once (the morning's digest).
+
+    ``subjects`` are (subject, case reference) pairs, already free of personal details.
+    """
+    lines = [f"You have {len(subjects)} notifications from Parley:", ""]
+    for subject, reference in subjects:
+        headline = subject.removeprefix(f"{SUBJECT_PREFIX}: ")
+        lines.append(f"- {headline}: {case_link(reference)}")
+    lines += ["", f"Every notification sent to you: {mine_link()}", "", _FOOTER]
+    return Message(
+        subject=f"{SUBJECT_PREFIX}: {len(subjects)} things need your attention",
+        body="\n".join(lines),
+    )
