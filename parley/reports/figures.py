@@ -1,0 +1,1014 @@
+"""The board's report for one procedure and one period, worked out by a handful of queries.
+
+Every figure is an aggregate query grouped by what the report shows (agencies, stages,
+days): the number of queries stays the same however many cases there are, and the rows
+that come back grow with the number of agencies and days, not cases. Time at each stage
+comes from the record itself: each case's stage-changing events in order, the day each
+stage was reached and the day it was left (a window over the events), grouped by those
+days and counted in working days with numpy (:mod:`parley.core.report`).
+
+Which cases each figure counts (the same definitions are in docs/reports.md):
+
+- raised, by agency, pair and category: raised in the period;
+- resolved (with the stage at which), withdrawn, closed, highest stage reached: the
+  resolution, withdrawal or closure fell in the period;
+- time at each stage: stages left in the period (moved on, resolved or withdrawn);
+- time overall: cases resolved in the period, from the day they reached a formal stage;
+- immediate risk: cases put on the immediate-risk route in the period;
+- open and overdue at the end: open at the end of the period (or today, for a period not
+  yet over), and past their stage's limit by then.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Lead, TruncDate
+from django.utils import timezone
+
+from parley.cases.models import Agency, Disagreement, Event, Partnership, ProcedureVersion
+from parley.cases.services import calendar_of, procedure_of
+from parley.core import engine, planner
+from parley.core import report as core
+from parley.core.calendar import WorkingCalendar
+from parley.core.engine import EventKind
+from parley.core.procedure import Procedure
+from parley.core.report import Limit, Period, Timing
+from parley.reports.models import LearningItem
+from parley.reports.tables import Cell, Key, LearningRow, Report, Row, Section, Table
+
+ENTRY = sorted(k.value for k in core.ENTRY_KINDS)
+CHANGES = sorted(k.value for k in core.STAGE_CHANGE_KINDS)
+NOT_GIVEN = ""  # the category of a case raised without one
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One procedure (every version of it) in one partnership, or in all of them."""
+
+    partnership: Partnership | None
+    procedure_id: str
+    versions: tuple[ProcedureVersion, ...]
+    procedures: dict[int, Procedure]  # by ProcedureVersion pk
+    current: Procedure
+    calendar: WorkingCalendar
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.calendar.timezone)
+
+    @property
+    def is_channel(self) -> bool:
+        return any(p.is_channel for p in self.procedures.values())
+
+    def cases(self) -> QuerySet[Disagreement]:
+        return Disagreement.objects.filter(procedure_id__in=[v.pk for v in self.versions])
+
+    def stages(self) -> list[tuple[str, int, str]]:
+        ordered = [self.current, *(p for p in self.procedures.values() if p is not self.current)]
+        return core.stages_in_order(ordered)
+
+    def stage_label(self, stage_id: str) -> str:
+        for procedure in (self.current, *self.procedures.values()):
+            if core.find_stage([procedure], stage_id):
+                return core.stage_words(procedure, stage_id)
+        return stage_id
+
+    def limit(self, version_pk: int, stage_id: str) -> Limit | None:
+        found = core.find_stage([self.procedures[version_pk]], stage_id)
+        return core.stage_limit(*found) if found else None
+
+    def overall(self, version_pk: int, stage_id: str) -> Limit | None:
+        found = core.find_stage([self.procedures[version_pk]], stage_id)
+        return core.overall_limit(*found) if found else None
+
+
+def report_scope(*, partnership: Partnership | None, procedure_id: str) -> Scope | None:
+    """The versions of a procedure loaded in a partnership (or anywhere, for ``None``)."""
+    versions = ProcedureVersion.objects.filter(procedure_id=procedure_id)
+    if partnership is not None:
+        versions = versions.filter(partnership=partnership)
+    found = tuple(versions.order_by("-is_current", "-loaded_at", "-pk"))
+    if not found:
+        return None
+    procedures = {v.pk: procedure_of(v) for v in found}
+    current = procedures[found[0].pk]
+    calendar = calendar_of(partnership, current) if partnership else planner.calendar_for(current)
+    return Scope(partnership, procedure_id, found, procedures, current, calendar)
+
+
+# --- the queries ------------------------------------------------------------------------
+
+
+def _between(field: str, period: Period, zone: ZoneInfo) -> Q:
+    start, end = period.bounds(zone)
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def _entry_stage() -> Case:
+    return Case(
+        When(kind=EventKind.RAISED.value, then=F("stage")),
+        default=KT("data__to_stage"),
+        output_field=CharField(),
+    )
+
+
+def core_event(event: Event) -> engine.Event:
+    """A stored event as the pure core reads it."""
+    return engine.Event(
+        kind=EventKind(event.kind),
+        at=event.at,
+        actor=str(event.actor_id or ""),
+        stage=event.stage,
+        data=event.data,
+    )
+
+
+def _as_day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True)
+class SpanRow:
+    version: int
+    stage: str
+    entered: date
+    left: date | None
+    left_by: str | None
+    immediate: bool
+    count: int
+
+
+def span_rows(
+    scope: Scope, window: Period, cases: QuerySet[Disagreement] | None = None
+) -> list[SpanRow]:
+    """Every stage any case was at during ``window``, grouped by the day reached and left.
+
+    One query: the stage-changing events of the cases that were open at some point in the
+    window, each paired with the next one by a window function, grouped and counted.
+    """
+    start, end = window.bounds(scope.zone)
+    touching = (cases if cases is not None else scope.cases()).filter(
+        Q(raised_at__lt=end)
+        & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
+        & ~Q(status=Disagreement.Status.WITHDRAWN, closed_at__lt=start)
+    )
+    by_case = {"partition_by": [F("disagreement_id")], "order_by": [F("sequence").asc()]}
+    day = TruncDate("at", tzinfo=scope.zone)
+    inner = (
+        Event.objects.filter(disagreement__in=touching.values("pk"), kind__in=CHANGES)
+        .order_by()
+        .annotate(
+            entry_stage=_entry_stage(),
+            entered=day,
+            left_day=Window(Lead(TruncDate("at", tzinfo=scope.zone)), **by_case),
+            left_kind=Window(Lead("kind"), **by_case),
+            immediate=Case(
+                When(kind=EventKind.IMMEDIATE_RISK_DECLARED.value, then=Value(True)),
+                When(
+                    Q(kind=EventKind.RAISED.value, data__route="immediate-risk"), then=Value(True)
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            version=F("disagreement__procedure_id"),
+        )
+        .values("kind", "entry_stage", "entered", "left_day", "left_kind", "immediate", "version")
+    )
+    sql, params = inner.query.sql_with_params()
+    marks = ", ".join(["%s"] * len(ENTRY))
+    columns = "version, entry_stage, entered, left_day, left_kind, immediate"
+    outer = (
+        f"SELECT {columns}, COUNT(*) FROM ({sql}) spans "
+        f"WHERE kind IN ({marks}) AND entered < %s AND (left_day IS NULL OR left_day >= %s) "
+        f"GROUP BY {columns}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(outer, [*params, *ENTRY, window.end, window.start])
+        rows = cursor.fetchall()
+    return [
+        SpanRow(
+            version=int(version),
+            stage=str(stage),
+            entered=_as_day(entered),  # type: ignore[arg-type]
+            left=_as_day(left),
+            left_by=left_by,
+            immediate=bool(immediate),
+            count=int(count),
+        )
+        for version, stage, entered, left, left_by, immediate, count in rows
+    ]
+
+
+def _period_counts(
+    periods: Sequence[Period], field: str, zone: ZoneInfo, prefix: str
+) -> dict[str, Count]:
+    """``{prefix}_{i}``: how many rows have ``field`` in the i-th period."""
+    return {
+        f"{prefix}_{index}": Count("pk", filter=_between(field, period, zone))
+        for index, period in enumerate(periods)
+    }
+
+
+def _first_formal_entry(scope: Scope) -> Subquery | None:
+    """When each case reached a formal stage, for procedures that start informally; None
+    when no version has an informal stage (then it is the day it was raised)."""
+    formal = {
+        stage.id
+        for procedure in scope.procedures.values()
+        for track in procedure.tracks
+        for stage in track.stages
+        if not stage.informal
+    }
+    has_informal = any(
+        stage.informal
+        for procedure in scope.procedures.values()
+        for track in procedure.tracks
+        for stage in track.stages
+    )
+    if not has_informal:
+        return None
+    entries = (
+        Event.objects.filter(disagreement=OuterRef("pk"), kind__in=ENTRY)
+        .annotate(entry_stage=_entry_stage())
+        .filter(entry_stage__in=sorted(formal))
+        .order_by("sequence")
+        .values("at")[:1]
+    )
+    return Subquery(entries)
+
+
+# --- the report -------------------------------------------------------------------------
+
+
+def report_build(
+    *,
+    scope: Scope,
+    period: Period,
+    threshold: int,
+    today: date | None = None,
+    learning: bool = True,
+) -> Report:
+    """The figures for ``period`` and the four periods before it, as tables."""
+    zone = scope.zone
+    today = today or timezone.localdate(timezone=zone)
+    periods = period.with_earlier()
+    window = Period(periods[0].start, period.end)
+    codes = [p.code for p in periods]
+    here = codes[-1]
+    # A period not yet over is looked at as it stands today: open now, and overdue when
+    # the last day within the timescale was before today.
+    cutoffs = [min(p.end, today + timedelta(days=1)) for p in periods]
+    overdue_cutoffs = [min(p.end, today) for p in periods]
+    cases = scope.cases()
+    counts: dict[Key, int] = {}
+    sums: list[tuple[Key, list[Key]]] = []
+
+    def put(key: Key, value: int) -> Key:
+        counts[key] = counts.get(key, 0) + int(value)
+        return key
+
+    def link(figure: str, code: str = here, **params: Any) -> str:
+        query = {"period": code, "figure": figure}
+        query.update({k: v for k, v in params.items() if v is not None})
+        return urlencode(query)
+
+    # 1. Raised: by agency, pair and category, in each period.
+    raised_rows = list(
+        cases.filter(_between("raised_at", window, zone))
+        .values("raising_agency_id", "other_agency_id", "category")
+        .annotate(**_period_counts(periods, "raised_at", zone, "raised"))
+        .order_by()
+    )
+    last = len(periods) - 1
+    agency_ids = {r["raising_agency_id"] for r in raised_rows} | {
+        r["other_agency_id"] for r in raised_rows
+    }
+    raising: dict[int, int] = defaultdict(int)
+    receiving: dict[int, int] = defaultdict(int)
+    pairs: dict[tuple[int, int], int] = defaultdict(int)
+    categories: dict[str, int] = defaultdict(int)
+    involved: dict[tuple[int, int], int] = defaultdict(int)
+    raised_by_period = [0] * len(periods)
+    for r in raised_rows:
+        for index in range(len(periods)):
+            n = r[f"raised_{index}"]
+            raised_by_period[index] += n
+            involved[(r["raising_agency_id"], index)] += n
+            involved[(r["other_agency_id"], index)] += n
+        n = r[f"raised_{last}"]
+        if n:
+            raising[r["raising_agency_id"]] += n
+            receiving[r["other_agency_id"]] += n
+            pairs[(r["raising_agency_id"], r["other_agency_id"])] += n
+            categories[r["category"] or NOT_GIVEN] += n
+
+    # 2. Resolved, withdrawn and closed: where each ended and how high it went.
+    ended_rows = list(
+        cases.filter(_between("resolved_at", window, zone) | _between("closed_at", window, zone))
+        .values("status", "stage", "highest_stage_number")
+        .annotate(
+            **_period_counts(periods, "resolved_at", zone, "resolved"),
+            **{
+                f"withdrawn_{i}": Count(
+                    "pk",
+                    filter=_between("closed_at", p, zone) & Q(status=Disagreement.Status.WITHDRAWN),
+                )
+                for i, p in enumerate(periods)
+            },
+            **{
+                f"closed_{i}": Count(
+                    "pk",
+                    filter=_between("closed_at", p, zone) & Q(status=Disagreement.Status.CLOSED),
+                )
+                for i, p in enumerate(periods)
+            },
+        )
+        .order_by()
+    )
+    resolved_at: dict[str, int] = defaultdict(int)
+    withdrawn_at: dict[str, int] = defaultdict(int)
+    highest: dict[int, int] = defaultdict(int)
+    ended = {name: [0] * len(periods) for name in ("resolved", "withdrawn", "closed")}
+    for r in ended_rows:
+        for index in range(len(periods)):
+            for name in ended:
+                ended[name][index] += r[f"{name}_{index}"]
+        if r[f"resolved_{last}"]:
+            resolved_at[r["stage"]] += r[f"resolved_{last}"]
+            highest[r["highest_stage_number"]] += r[f"resolved_{last}"]
+        if r[f"withdrawn_{last}"]:
+            withdrawn_at[r["stage"]] += r[f"withdrawn_{last}"]
+            highest[r["highest_stage_number"]] += r[f"withdrawn_{last}"]
+
+    # 3. Stages: time at each, immediate-risk entries, and where open cases stood.
+    spans = span_rows(scope, window)
+    left_groups: dict[tuple[int, str, int], list[tuple[date, date, int]]] = defaultdict(list)
+    immediate = [0] * len(periods)
+    open_groups: dict[tuple[int, str, int], list[tuple[date, int]]] = defaultdict(list)
+    for span in spans:
+        for index, p in enumerate(periods):
+            if span.immediate and p.contains(span.entered):
+                immediate[index] += span.count
+            if span.left is not None and span.left_by and p.contains(span.left):
+                left_groups[(index, span.stage, span.version)].append(
+                    (span.entered, span.left, span.count)
+                )
+            cutoff = cutoffs[index]
+            if span.entered < cutoff and (span.left is None or span.left >= cutoff):
+                open_groups[(index, span.stage, span.version)].append((span.entered, span.count))
+    stages = scope.stages()
+    timing: dict[tuple[int, str], Timing] = {}
+    for index in range(len(periods)):
+        for stage_id, _, _ in stages:
+            groups = [
+                (scope.limit(v.pk, stage_id), left_groups.get((index, stage_id, v.pk), []))
+                for v in scope.versions
+            ]
+            timing[(index, stage_id)] = core.timing_of_groups(
+                scope.calendar, groups, scope.limit(scope.versions[0].pk, stage_id)
+            )
+    open_at: dict[tuple[int, str], int] = defaultdict(int)
+    overdue_at: dict[tuple[int, str], int] = defaultdict(int)
+    for (index, stage_id, version), entries in open_groups.items():
+        total = sum(n for _, n in entries)
+        open_at[(index, stage_id)] += total
+        limit = scope.limit(version, stage_id)
+        if limit is None or limit.advisory:
+            continue
+        due = core.due_days(scope.calendar, [d for d, _ in entries], limit)
+        passed = due < core.as_days([overdue_cutoffs[index]] * len(entries))
+        overdue_at[(index, stage_id)] += sum(
+            n for (_, n), late in zip(entries, passed, strict=True) if late
+        )
+
+    # 4. Time overall: resolved cases, from the day they reached a formal stage.
+    first_formal = _first_formal_entry(scope)
+    start_expr: Any = first_formal if first_formal is not None else F("raised_at")
+    overall_rows = list(
+        cases.filter(_between("resolved_at", period, zone))
+        .annotate(
+            start_day=TruncDate(start_expr, tzinfo=zone),
+            end_day=TruncDate("resolved_at", tzinfo=zone),
+        )
+        .values("procedure_id", "stage", "start_day", "end_day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    overall_groups: dict[str, dict[int, list[tuple[date, date, int]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for r in overall_rows:
+        start_day = _as_day(r["start_day"])
+        if start_day is None:
+            continue  # never reached a formal stage: no overall limit applies
+        overall_groups[r["stage"]][r["procedure_id"]].append(
+            (start_day, _as_day(r["end_day"]), r["n"])  # type: ignore[arg-type]
+        )
+    overall: dict[str, Timing] = {}
+    for stage_id, by_version in overall_groups.items():
+        overall[stage_id] = core.timing_of_groups(
+            scope.calendar,
+            [(scope.overall(v, stage_id), rows) for v, rows in by_version.items()],
+            scope.overall(scope.versions[0].pk, stage_id),
+        )
+
+    # 5. Learning referred from cases.
+    learning_counts = Event.objects.filter(
+        disagreement__in=cases.values("pk"), kind=EventKind.LEARNING_REFERRED.value
+    ).aggregate(
+        **{f"at_{i}": Count("pk", filter=_between("at", p, zone)) for i, p in enumerate(periods)}
+    )
+
+    names = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "name"))
+
+    # --- the tables -------------------------------------------------------------------
+    def count(key: Key, value: int, link_to: str = "") -> Cell:
+        return Cell(value, key=put(key, value), link=link_to if value else "")
+
+    def share(within: Key, late: Key) -> Cell:
+        judged = counts.get(within, 0) + counts.get(late, 0)
+        value = counts.get(within, 0) / judged if judged else None
+        return Cell(value, key=("share", *within), kind="share", depends=(within, late))
+
+    def days(value: float | None, key: Key, base: Key) -> Cell:
+        return Cell(value, key=key, kind="days", depends=(base,))
+
+    def text(words: str) -> Cell:
+        return Cell(None, kind="text", text=words)
+
+    # Headline figures and their trend.
+    left_totals = []
+    for index, code in enumerate(codes):
+        within = sum(timing[(index, s)].within for s, _, _ in stages)
+        late = sum(timing[(index, s)].late for s, _, _ in stages)
+        left = sum(timing[(index, s)].count for s, _, _ in stages)
+        left_totals.append((within, late, left))
+        put(("within", code), within)
+        put(("late", code), late)
+        put(("left", code), left)
+        if left == within + late:
+            sums.append((("left", code), [("within", code), ("late", code)]))
+
+    headline_specs = (
+        ("raised", "Raised", raised_by_period, "raised"),
+        ("immediate", "Put on the immediate-risk route", immediate, "immediate"),
+        ("resolved", "Resolved", ended["resolved"], "resolved"),
+        ("withdrawn", "Withdrawn", ended["withdrawn"], "withdrawn"),
+        ("closed", "Closed", ended["closed"], "closed"),
+        (
+            "open_end",
+            "Open at the end of the period",
+            [sum(open_at[(i, s)] for s, _, _ in stages) for i in range(len(periods))],
+            "open",
+        ),
+        (
+            "overdue_end",
+            "Overdue at the end of the period",
+            [sum(overdue_at[(i, s)] for s, _, _ in stages) for i in range(len(periods))],
+            "overdue",
+        ),
+        (
+            "learning",
+            "Policy or learning issues referred",
+            [learning_counts[f"at_{i}"] for i in range(len(periods))],
+            "",
+        ),
+    )
+    headline_rows = []
+    for name, words, values, figure in headline_specs:
+        headline_rows.append(
+            Row(
+                words,
+                [
+                    count((name, code), values[i], link(figure, code) if figure else "")
+                    for i, code in enumerate(codes)
+                ],
+            )
+        )
+    headline_rows.append(
+        Row(
+            "Stages finished within their timescale",
+            [share(("within", code), ("late", code)) for code in codes],
+        )
+    )
+    trend = Table(
+        "trend",
+        f"The {period.noun} and the {len(periods) - 1} before it",
+        "Figure",
+        [p.label for p in periods],
+        headline_rows,
+        description=(
+            f"Disagreements raised and resolved in {period.label}, compared with the "
+            f"{len(periods) - 1} {period.noun}s before."
+        ),
+        chart="trend",
+    )
+
+    # Who raised them, with whom, about what.
+    raised_key = ("raised", here)
+    agency_order = sorted(agency_ids, key=lambda a: names.get(a, str(a)))
+    raising_rows = [
+        Row(
+            names.get(a, str(a)),
+            [count(("raising", str(a)), raising[a], link("raised", raising=a))],
+        )
+        for a in agency_order
+        if raising[a]
+    ]
+    receiving_rows = [
+        Row(
+            names.get(a, str(a)),
+            [count(("receiving", str(a)), receiving[a], link("raised", other=a))],
+        )
+        for a in agency_order
+        if receiving[a]
+    ]
+    total_raised = Row(
+        "Total", [Cell(counts.get(raised_key, 0), key=raised_key, link=link("raised"))], total=True
+    )
+    sums.append((raised_key, [("raising", str(a)) for a in raising]))
+    sums.append((raised_key, [("receiving", str(a)) for a in receiving]))
+    pair_rows = [
+        Row(
+            f"{names.get(a, str(a))} → {names.get(b, str(b))}",
+            [count(("pair", str(a), str(b)), n, link("raised", raising=a, other=b))],
+        )
+        for (a, b), n in sorted(
+            pairs.items(),
+            key=lambda item: (-item[1], names.get(item[0][0], ""), names.get(item[0][1], "")),
+        )
+    ]
+    sums.append((raised_key, [("pair", str(a), str(b)) for a, b in pairs]))
+    for a in raising:
+        sums.append((("raising", str(a)), [("pair", str(a), str(b)) for x, b in pairs if x == a]))
+    for b in receiving:
+        sums.append((("receiving", str(b)), [("pair", str(a), str(b)) for a, y in pairs if y == b]))
+    category_rows = []
+    known = [c.id for c in scope.current.categories]
+    for category_id in [*known, *sorted(c for c in categories if c not in known)]:
+        if category_id == NOT_GIVEN:
+            continue
+        words = scope.current.category_label(category_id)
+        category_rows.append(
+            Row(
+                words,
+                [
+                    count(
+                        ("category", category_id),
+                        categories.get(category_id, 0),
+                        link("raised", category=category_id),
+                    )
+                ],
+            )
+        )
+    if categories.get(NOT_GIVEN):
+        category_rows.append(
+            Row(
+                "Not given",
+                [
+                    count(
+                        ("category", NOT_GIVEN), categories[NOT_GIVEN], link("raised", category="-")
+                    )
+                ],
+            )
+        )
+    sums.append((raised_key, [("category", c) for c in categories]))
+    involvement_rows = []
+    for a in agency_order:
+        cells = [
+            count(("involved", str(a), code), involved[(a, i)], link("raised", code, agency=a))
+            for i, code in enumerate(codes)
+        ]
+        involvement_rows.append(Row(names.get(a, str(a)), cells))
+        sums.append((("involved", str(a), here), [("raising", str(a)), ("receiving", str(a))]))
+
+    # How they ended.
+    stage_rows_resolved = []
+    for stage_id, _, _ in stages:
+        r, w = resolved_at.get(stage_id, 0), withdrawn_at.get(stage_id, 0)
+        if not (r or w) and not core.find_stage([scope.current], stage_id):
+            continue
+        stage_rows_resolved.append(
+            Row(
+                scope.stage_label(stage_id),
+                [
+                    count(("resolved_at", stage_id), r, link("resolved", stage=stage_id)),
+                    count(("withdrawn_at", stage_id), w, link("withdrawn", stage=stage_id)),
+                ],
+            )
+        )
+    stage_rows_resolved.append(
+        Row(
+            "Total",
+            [
+                Cell(
+                    counts.get(("resolved", here), 0), key=("resolved", here), link=link("resolved")
+                ),
+                Cell(
+                    counts.get(("withdrawn", here), 0),
+                    key=("withdrawn", here),
+                    link=link("withdrawn"),
+                ),
+            ],
+            total=True,
+        )
+    )
+    sums.append((("resolved", here), [("resolved_at", s) for s in resolved_at]))
+    sums.append((("withdrawn", here), [("withdrawn_at", s) for s in withdrawn_at]))
+    concluded_key = put(("concluded", here), ended["resolved"][last] + ended["withdrawn"][last])
+    sums.append((concluded_key, [("resolved", here), ("withdrawn", here)]))
+    numbers = sorted({n for _, n, _ in stages})
+    highest_rows = []
+    for number in numbers:
+        label = next(
+            (f"Stage {n}: {name}" for _, n, name in stages if n == number), f"Stage {number}"
+        )
+        highest_rows.append(
+            Row(
+                label,
+                [
+                    count(
+                        ("highest", str(number)),
+                        highest.get(number, 0),
+                        link("ended", highest=number),
+                    )
+                ],
+            )
+        )
+    for number in sorted(set(highest) - set(numbers)):
+        highest_rows.append(
+            Row(
+                f"Stage {number}",
+                [count(("highest", str(number)), highest[number], link("ended", highest=number))],
+            )
+        )
+    highest_rows.append(
+        Row(
+            "Total",
+            [Cell(counts[concluded_key], key=concluded_key, link=link("ended"))],
+            total=True,
+        )
+    )
+    sums.append((concluded_key, [("highest", str(n)) for n in highest]))
+
+    # How long they took.
+    timing_rows = []
+    for stage_id, _, _ in stages:
+        t = timing[(last, stage_id)]
+        if t.count == 0 and not core.find_stage([scope.current], stage_id):
+            continue
+        left_key = ("stage_left", stage_id)
+        within_key, late_key = ("stage_within", stage_id), ("stage_late", stage_id)
+        cells = [
+            text(t.limit.describe() if t.limit else "No timescale"),
+            count(left_key, t.count, link("left", stage=stage_id)),
+        ]
+        if t.limit is not None or t.within or t.late:
+            cells += [
+                count(within_key, t.within, link("left", stage=stage_id, late="0")),
+                count(late_key, t.late, link("left", stage=stage_id, late="1")),
+                share(within_key, late_key),
+            ]
+            sums.append((left_key, [within_key, late_key]))
+        else:
+            cells += [Cell(None), Cell(None), Cell(None)]
+        cells += [
+            days(t.median_days, ("stage_median", stage_id), left_key),
+            days(t.mean_days, ("stage_mean", stage_id), left_key),
+        ]
+        timing_rows.append(Row(scope.stage_label(stage_id), cells))
+    sums.append((("left", here), [("stage_left", s) for s, _, _ in stages]))
+    sums.append((("within", here), [("stage_within", s) for s, _, _ in stages]))
+    sums.append((("late", here), [("stage_late", s) for s, _, _ in stages]))
+
+    overall_rows_table = []
+    all_within = all_late = 0
+    no_limit = 0
+    for stage_id, _, _ in stages:
+        t = overall.get(stage_id)
+        if t is None or t.count == 0:
+            continue
+        base = ("resolved_at", stage_id)
+        within_key, late_key = ("overall_within", stage_id), ("overall_late", stage_id)
+        cells = [
+            text(t.limit.describe() if t.limit else "No overall timescale"),
+            Cell(counts.get(base, 0), key=base, link=link("resolved", stage=stage_id)),
+        ]
+        if t.limit is not None:
+            cells += [
+                count(within_key, t.within),
+                count(late_key, t.late),
+                share(within_key, late_key),
+            ]
+            if t.count == counts.get(base, 0):
+                sums.append((base, [within_key, late_key]))
+        else:
+            no_limit += t.count
+            cells += [Cell(None), Cell(None), Cell(None)]
+        all_within += t.within
+        all_late += t.late
+        cells += [
+            days(t.median_days, ("overall_median", stage_id), base),
+            days(t.mean_days, ("overall_mean", stage_id), base),
+        ]
+        overall_rows_table.append(Row(scope.stage_label(stage_id), cells))
+    if overall_rows_table:
+        put(("overall_within", "all"), all_within)
+        put(("overall_late", "all"), all_late)
+        sums.append((("overall_within", "all"), [("overall_within", s) for s in overall]))
+        sums.append((("overall_late", "all"), [("overall_late", s) for s in overall]))
+        everything = core.timing_of_groups(
+            scope.calendar,
+            [
+                (scope.overall(v, s), rows)
+                for s, by_version in overall_groups.items()
+                for v, rows in by_version.items()
+            ],
+            None,
+        )
+        resolved_key = ("resolved", here)
+        if no_limit == 0 and everything.count == counts.get(resolved_key, 0):
+            sums.append((resolved_key, [("overall_within", "all"), ("overall_late", "all")]))
+        overall_rows_table.append(
+            Row(
+                "All resolved",
+                [
+                    text(""),
+                    Cell(counts.get(resolved_key, 0), key=resolved_key, link=link("resolved")),
+                    Cell(all_within, key=("overall_within", "all")),
+                    Cell(all_late, key=("overall_late", "all")),
+                    share(("overall_within", "all"), ("overall_late", "all")),
+                    days(everything.median_days, ("overall_median", "all"), resolved_key),
+                    days(everything.mean_days, ("overall_mean", "all"), resolved_key),
+                ],
+                total=True,
+            )
+        )
+        # "All resolved" counts only cases that reached a formal stage.
+        if everything.count != counts.get(resolved_key, 0):
+            overall_rows_table[-1].cells[1] = Cell(
+                everything.count, key=put(("overall_count", "all"), everything.count)
+            )
+            overall_rows_table[-1].label = "All resolved after reaching a formal stage"
+            overall_rows_table[-1].cells[5].depends = (("overall_count", "all"),)
+            overall_rows_table[-1].cells[6].depends = (("overall_count", "all"),)
+
+    open_rows = []
+    for stage_id, _, _ in stages:
+        o, d = open_at.get((last, stage_id), 0), overdue_at.get((last, stage_id), 0)
+        if not o and not core.find_stage([scope.current], stage_id):
+            continue
+        open_rows.append(
+            Row(
+                scope.stage_label(stage_id),
+                [
+                    count(("open_at", stage_id), o, link("open", stage=stage_id)),
+                    count(("overdue_at", stage_id), d, link("overdue", stage=stage_id)),
+                ],
+            )
+        )
+    open_rows.append(
+        Row(
+            "Total",
+            [
+                Cell(counts.get(("open_end", here), 0), key=("open_end", here), link=link("open")),
+                Cell(
+                    counts.get(("overdue_end", here), 0),
+                    key=("overdue_end", here),
+                    link=link("overdue"),
+                ),
+            ],
+            total=True,
+        )
+    )
+    sums.append((("open_end", here), [("open_at", s) for s, _, _ in stages]))
+    sums.append((("overdue_end", here), [("overdue_at", s) for s, _, _ in stages]))
+
+    reporting = scope.current.reporting[0] if scope.current.reporting else None
+    end_words = "today" if cutoffs[-1] < period.end else "the end of the period"
+    sections = [
+        Section(
+            "summary",
+            "Summary",
+            [trend],
+            intro=(
+                f"Figures for {period.label}, with the {len(periods) - 1}"
+                f" {period.noun}s before it for comparison."
+            ),
+        ),
+        Section(
+            "who",
+            "Between whom, and about what",
+            [
+                Table(
+                    "raising",
+                    "Raised by agency",
+                    "Agency that raised it",
+                    ["Raised"],
+                    [*raising_rows, total_raised],
+                    chart="",
+                ),
+                Table(
+                    "receiving",
+                    "Raised with agency",
+                    "Agency it was raised with",
+                    ["Raised"],
+                    [*receiving_rows, total_raised],
+                ),
+                Table(
+                    "pairs",
+                    "Between which agencies",
+                    "Raised by → raised with",
+                    ["Raised"],
+                    [*pair_rows, total_raised],
+                    chart="bars",
+                ),
+                Table(
+                    "categories",
+                    "What they were about",
+                    "Category",
+                    ["Raised"],
+                    [*category_rows, total_raised],
+                ),
+                Table(
+                    "involvement",
+                    "Agency involvement",
+                    "Agency",
+                    [p.label for p in periods],
+                    involvement_rows,
+                    description=(
+                        "Disagreements each agency raised or had raised with it. A disagreement"
+                        " involves two agencies, so these do not add up to the number raised."
+                    ),
+                ),
+            ],
+            intro=f"Disagreements raised in {period.label}.",
+        ),
+        Section(
+            "outcomes",
+            "How they ended",
+            [
+                Table(
+                    "ended",
+                    "Stage at which resolved or withdrawn",
+                    "Stage",
+                    ["Resolved", "Withdrawn"],
+                    stage_rows_resolved,
+                ),
+                Table(
+                    "highest",
+                    "Highest stage reached",
+                    "Highest stage",
+                    ["Resolved or withdrawn"],
+                    highest_rows,
+                    chart="bars",
+                ),
+            ],
+            intro=f"Disagreements resolved or withdrawn in {period.label}.",
+        ),
+        Section(
+            "time",
+            "Time taken against the procedure's timescales",
+            [
+                Table(
+                    "stage-time",
+                    "Time at each stage",
+                    "Stage",
+                    [
+                        "Timescale",
+                        "Stages finished",
+                        "Within timescale",
+                        "Over timescale",
+                        "Share within",
+                        "Median working days",
+                        "Mean working days",
+                    ],
+                    timing_rows,
+                    description=(
+                        "Each stage a disagreement moved on from, or was resolved or withdrawn"
+                        f" at, in {period.label}. Working days are counted from the day it"
+                        " reached the stage to the day it left."
+                    ),
+                ),
+                Table(
+                    "overall-time",
+                    "Time from start to resolution",
+                    "Resolved at",
+                    [
+                        "Timescale",
+                        "Resolved",
+                        "Within timescale",
+                        "Over timescale",
+                        "Share within",
+                        "Median working days",
+                        "Mean working days",
+                    ],
+                    overall_rows_table,
+                    description=(
+                        "Working days from the day a disagreement reached a formal stage to"
+                        " the day it was resolved, against the procedure's overall limit or"
+                        " the cumulative timescale of the stage it was resolved at."
+                    ),
+                ),
+            ],
+        ),
+        Section(
+            "open",
+            "Still open",
+            [
+                Table(
+                    "open-end",
+                    f"Open at {end_words}",
+                    "Stage",
+                    ["Open", "Past the stage's timescale"],
+                    open_rows,
+                    description=(
+                        "Where open disagreements stood, and how many had run past their"
+                        " stage's binding timescale."
+                    ),
+                ),
+            ],
+        ),
+    ]
+    report = Report(
+        title=f"{scope.current.name}: {period.label}",
+        procedure_id=scope.procedure_id,
+        procedure_name=scope.current.name,
+        partnership_name=scope.partnership.name if scope.partnership else "All partnerships",
+        reporting_to=reporting.to if reporting else "",
+        period=period,
+        periods=periods,
+        threshold=threshold,
+        generated_at=timezone.now(),
+        sections=sections,
+        counts=counts,
+        sums=[(total, parts) for total, parts in sums if parts],
+    )
+    if cutoffs[-1] < period.end:
+        report.notes.append(f"{period.label} has not ended: figures are as they stand today.")
+    if learning and scope.partnership is not None:
+        report.learning = learning_rows(scope, period, today)
+    return report
+
+
+def learning_rows(scope: Scope, period: Period, today: date) -> list[LearningRow]:
+    """Issues referred in the period, done in it, or still waiting at its end."""
+    start, end = period.bounds(scope.zone)
+    cutoff = min(period.end, today + timedelta(days=1))
+    items = (
+        LearningItem.objects.filter(partnership=scope.partnership, procedure_id=scope.procedure_id)
+        .filter(
+            Q(referred_at__gte=start, referred_at__lt=end)
+            | Q(referred_at__lt=end, done_on__isnull=True)
+            | Q(done_on__gte=period.start, done_on__lt=period.end)
+        )
+        .select_related("disagreement")
+        .order_by("referred_at", "pk")
+    )
+    return [learning_row(item, cutoff) for item in items]
+
+
+def learning_row(item: LearningItem, cutoff: date) -> LearningRow:
+    overdue = (
+        item.follow_up_due is not None
+        and item.follow_up_due < cutoff
+        and (item.done_on is None or item.done_on >= cutoff)
+    )
+    return LearningRow(
+        summary=item.summary,
+        issue=item.issue,
+        topic=item.get_topic_display(),
+        referred_on=item.referred_at,
+        referred_to=item.referred_to,
+        decision=item.decision,
+        done_on=item.done_on,
+        follow_up_due=item.follow_up_due,
+        overdue=overdue,
+        reference=item.disagreement.reference,
+        item_id=item.pk,
+    )
