@@ -1,0 +1,1 @@
+"""Operating Parley: backups, restores and the read-replica router (docs/deploy.md)."""

@@ -1,0 +1,73 @@
+"""Send report reads to a read replica, when one is configured (docs/deploy.md).
+
+Enabled by ``PARLEY_REPLICA_DATABASE_URL``: settings then add a ``replica`` database
+and ``DATABASE_ROUTERS = ["parley.ops.routers.ReplicaRouter"]``. Reports read a lot
+and can bear a few seconds of replication lag; case work cannot, so everything else
+stays on ``default``.
+
+Which reads go to the replica:
+
+- every read of a model of the reports app (``app_label == "reports"``);
+- every read made inside ``with report_reads():``, which a report uses around the
+  queries it makes of other apps' tables (cases, events, deadlines).
+
+Never the replica: writes, migrations, and reads inside a transaction on ``default``
+(a report that writes and then reads must see its own write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Model
+
+REPLICA = "replica"
+DEFAULT = "default"
+REPORTS_APP_LABEL = "reports"
+
+_report_reads: ContextVar[bool] = ContextVar("parley_report_reads", default=False)
+
+
+@contextmanager
+def report_reads() -> Iterator[None]:
+    """Mark the reads made inside as report queries, which may go to the replica."""
+    token = _report_reads.set(True)
+    try:
+        yield
+    finally:
+        _report_reads.reset(token)
+
+
+def replica_configured() -> bool:
+    return REPLICA in settings.DATABASES
+
+
+class ReplicaRouter:
+    def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
+        if not replica_configured():
+            return None
+        if not (model._meta.app_label == REPORTS_APP_LABEL or _report_reads.get()):
+            return None
+        if connections[DEFAULT].in_atomic_block:
+            return DEFAULT
+        return REPLICA
+
+    def db_for_write(self, model: type[Model], **hints: Any) -> str | None:
+        return DEFAULT
+
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool | None:
+        # The replica holds the same rows as default: objects read from either may be
+        # related to each other.
+        databases = {DEFAULT, REPLICA}
+        if obj1._state.db in databases and obj2._state.db in databases:
+            return True
+        return None
+
+    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool | None:
+        # The replica copies default's schema by replication; never migrate it directly.
+        return db != REPLICA
