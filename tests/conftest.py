@@ -5,8 +5,10 @@
 ``PARLEY_REQUIRE_POSTGRES=1``
     Fail the run at the start unless PARLEY_DATABASE_URL is a PostgreSQL URL
     whose server answers.
-``PARLEY_BROWSER_TESTS=1``
-    Run the tests marked ``browser``; they are skipped otherwise.
+``PARLEY_BROWSER_TESTS``
+    The tests marked ``browser`` run wherever Chromium and playwright are installed
+    (``make browser-deps``) and are skipped, saying why, where they are not.
+    ``PARLEY_BROWSER_TESTS=0`` turns them off; ``=1`` insists on them.
 ``PARLEY_REQUIRE_BROWSER=1``
     With browser tests on, fail the run at the start if Chromium or the
     playwright package is missing, instead of skipping the browser tests.
@@ -40,7 +42,11 @@ def _database_url() -> str:
 
 
 def browser_tests_enabled() -> bool:
-    return _flag("PARLEY_BROWSER_TESTS")
+    """On when asked for, off when turned off, and otherwise on if Chromium is here."""
+    setting = os.environ.get("PARLEY_BROWSER_TESTS", "").strip().lower()
+    if setting:
+        return setting in {"1", "true", "yes", "on"}
+    return browser_missing() is None
 
 
 def browser_missing() -> str | None:
@@ -111,7 +117,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         skip_browser = pytest.mark.skip(reason=f"browser tests cannot run: {problem}")
     else:
         problem = "off"
-        skip_browser = pytest.mark.skip(reason="browser tests are off: set PARLEY_BROWSER_TESTS=1")
+        skip_browser = pytest.mark.skip(
+            reason=f"browser tests are off: {browser_missing() or 'PARLEY_BROWSER_TESTS=0'}"
+        )
 
     skip_postgres = pytest.mark.skip(
         reason="needs PostgreSQL: set PARLEY_DATABASE_URL=postgres://..."

@@ -20,7 +20,12 @@ def test_postgres_url() -> None:
 def test_postgres_url_with_password_socket_and_options() -> None:
     db = database_from_url("postgresql://u%40x:p%2Fw@%2Fvar%2Frun%2Fpostgresql/db?sslmode=require")
     assert (db["USER"], db["PASSWORD"], db["HOST"]) == ("u@x", "p/w", "/var/run/postgresql")
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
+
+
+def test_the_url_may_replace_the_default_session_options() -> None:
+    db = database_from_url("postgres://h/db?options=-c%20statement_timeout%3D5000")
+    assert db["OPTIONS"] == {"options": "-c statement_timeout=5000"}
 
 
 def test_sqlite_url() -> None:

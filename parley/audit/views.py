@@ -31,6 +31,7 @@ from parley.audit.selectors import (
     page_of,
 )
 from parley.audit.services import ACTIONS, audit_record
+from parley.cases.access import is_reference_like
 from parley.cases.models import Disagreement, Person
 
 
@@ -125,7 +126,11 @@ def entries_export(request: HttpRequest) -> HttpResponse:
 @require_safe
 def case_viewers_page(request: HttpRequest, reference: str) -> HttpResponse:
     person = _person(request)
-    case = Disagreement.objects.filter(reference=reference).first()
+    case = (
+        Disagreement.objects.filter(reference=reference).first()
+        if is_reference_like(reference)
+        else None
+    )
     if case is None or not administers(person, case.partnership_id):
         audit_record(
             action="case.refused",

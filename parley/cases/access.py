@@ -160,8 +160,16 @@ def disagreement_list_visible_to(*, person: Person | None) -> QuerySet[Disagreem
     )
 
 
+def is_reference_like(reference: str) -> bool:
+    """Could this be a case reference (``TWSP-000001``)? Letters, digits and hyphens."""
+    return 0 < len(reference) <= 40 and reference.isascii() and reference.replace("-", "").isalnum()
+
+
 def disagreement_get_visible(*, person: Person | None, reference: str) -> Disagreement | None:
     """The case if this person may see it; None whether it is hidden or does not exist."""
+    if not is_reference_like(reference):
+        # Nothing odd reaches the database (PostgreSQL refuses a NUL byte in text).
+        return None
     case = (
         Disagreement.objects.select_related(
             "procedure", "raising_agency", "other_agency", "raised_by", "other_professional"

@@ -41,10 +41,14 @@ BOUNDED = settings(
 @pytest.fixture
 def wsgi_app(db: None) -> Iterator[Any]:
     # As Django's test client does: keep the test's transaction open across requests.
+    # At a request's start and end Django closes a connection whose autocommit is off,
+    # which is exactly the test's open transaction.
+    signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
         yield get_wsgi_application()
     finally:
+        signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
 
 

@@ -3,7 +3,7 @@
 Chromium is Debian's (/usr/bin/chromium), driven headless through
 Playwright's sync API against pytest-django's ``live_server``. Tests that use
 these fixtures must be marked ``@pytest.mark.browser``; tests/conftest.py
-skips them unless PARLEY_BROWSER_TESTS=1.
+runs them wherever Chromium is installed and skips them, saying why, elsewhere.
 
 ``screenshot(name)`` saves var/test-artefacts/screenshots/<name>.png; a failed
 test's page is saved there as <test name>-failed.png.

@@ -165,9 +165,11 @@ def test_the_number_of_queries_stays_flat_as_cases_grow(
     client.get("/register/")
     for index in range(10):
         raise_case(at=timezone.now() - timedelta(hours=index))
-    with django_assert_max_num_queries(20) as page_queries:
+    # A few more on PostgreSQL than on SQLite (the audit trail's advisory lock); what
+    # matters is that the count does not grow with the cases, checked below.
+    with django_assert_max_num_queries(24) as page_queries:
         client.get("/register/?sort=stage")
-    with django_assert_max_num_queries(20) as csv_queries:
+    with django_assert_max_num_queries(24) as csv_queries:
         csv_rows(client.get("/register.csv"))
     for index in range(90):
         raise_case(at=timezone.now() - timedelta(days=1, hours=index))
