@@ -59,7 +59,7 @@ run: install
 	$(PY) manage.py ensure_database
 	$(PY) manage.py migrate --noinput
 	@if [ "$${PARLEY_ENV:-development}" = production ]; then $(PY) manage.py collectstatic --noinput; fi
-	@if [ "$${PARLEY_ENV:-development}" != production ]; then $(PY) manage.py demo_load; fi
+	@if [ "$${PARLEY_ENV:-development}" != production ]; then $(PY) manage.py demo_load && $(PY) manage.py demo_history; fi
 	@$(MAKE) --no-print-directory signin-help
 	PY='$(PY)' HOST='$(HOST)' PORT='$(PORT)' WORKER_CMD='$(WORKER_CMD)' scripts/run-dev.sh
 

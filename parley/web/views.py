@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -19,6 +19,7 @@ from parley.web.views_cases import STATUS_TAGS, not_set_up, person_of, stage_wor
 from parley.web.views_cases_register import has_register_sight, procedures_by_version
 
 LIST_LIMIT = 50  # each list on the home page; the register has the rest
+ENDED_LATELY = timedelta(days=30)  # ended disagreements stay on the home page this long
 
 
 def _stage_words(procedures: dict[int, Procedure], case: Disagreement) -> str:
@@ -147,9 +148,19 @@ def home(request: HttpRequest) -> HttpResponse:
                 "source": _deadline_source(procedures, deadline),
             }
         )
-    raised = visible.filter(raised_by=person).select_related(*related).order_by("-raised_at")
+    # Open disagreements and those that ended lately; the rest on asking ("?all=yes").
+    show_all = request.GET.get("all") == "yes"
+    recent = (
+        Q(status=Disagreement.Status.OPEN)
+        | Q(resolved_at__gte=now - ENDED_LATELY)
+        | Q(closed_at__gte=now - ENDED_LATELY)
+    )
+    mine = visible.filter(Q(raised_by=person) | Q(other_professional=person))
+    earlier = 0 if show_all else mine.exclude(recent).count()
+    listed = mine if show_all else mine.filter(recent)
+    raised = listed.filter(raised_by=person).select_related(*related).order_by("-raised_at")
     received = (
-        visible.filter(other_professional=person).select_related(*related).order_by("-raised_at")
+        listed.filter(other_professional=person).select_related(*related).order_by("-raised_at")
     )
     agency_ids = [r.agency_id for r in roles if r.agency_id and r.role not in access.NOT_A_RUNG]
     agency_cases: list[dict[str, Any]] = []
@@ -180,6 +191,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_manager": bool(agency_ids),
             "agencies": sorted({r.agency.name for r in roles if r.agency_id and r.agency}),
             "partnership": partnership,
+            "earlier": earlier,
+            "ended_lately_days": ENDED_LATELY.days,
             "now": now,
         },
     )

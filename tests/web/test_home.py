@@ -12,6 +12,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from parley.cases.models import Disagreement
 from parley.core.engine import EventKind
 from tests.web.conftest import POLICE, SCHOOL, act, main_html, raise_case
 
@@ -112,3 +113,19 @@ def test_the_number_of_queries_stays_flat_as_cases_grow(
     for username, client in clients.items():
         with django_assert_max_num_queries(counts[username]):
             assert client.get("/").status_code == 200
+
+
+def test_disagreements_that_ended_long_ago_are_listed_only_on_asking(
+    as_person: Callable[[str], Client],
+) -> None:
+    case = raise_case()
+    Disagreement.objects.filter(pk=case.pk).update(
+        status=Disagreement.Status.CLOSED,
+        resolved_at=timezone.now() - timedelta(days=60),
+        closed_at=timezone.now() - timedelta(days=59),
+    )
+    client = as_person("nia.nurse")
+    page = main_html(client.get("/"))
+    assert case.reference not in page
+    assert "1 disagreement of yours that ended more than 30 days ago is not listed" in page
+    assert case.reference in main_html(client.get("/?all=yes"))
