@@ -25,6 +25,7 @@ from parley.cases.models import Disagreement, Event, Person
 from parley.core import engine, planner
 from parley.core.engine import Actor, CaseState, EventKind, Refused
 from parley.core.procedure import Procedure, Side, Stage, StepAction, Track
+from parley.directory.selectors import holders as directory_holders
 from parley.web import forms
 from parley.web import services as web_services
 from parley.web.models import EvidenceFile
@@ -308,24 +309,33 @@ def _side_words(cf: CaseFile, side: str) -> str:
 
 def holders(cf: CaseFile) -> dict[str, Any]:
     """Who holds the case now on each side, and who next: the roles the procedure names
-    for the stage, in each agency."""
+    for the stage, and the people the directory names for them in each agency."""
     case, procedure = cf.case, cf.procedure
+    named = directory_holders(disagreement=case)
 
-    def side(stage: Stage | None) -> dict[str, Any] | None:
+    def names(people: list[Person] | None) -> list[str]:
+        return [p.name for p in people or ()]
+
+    def side(
+        stage: Stage | None, raising: list[Person] | None, other: list[Person] | None
+    ) -> dict[str, Any] | None:
         if stage is None:
             return None
         return {
             "stage": stage_words(stage),
             "raising": [procedure.role_label(r) for r in stage.raising_side],
             "other": [procedure.role_label(r) for r in stage.other_side],
+            "raising_people": names(raising),
+            "other_people": names(other),
             "informed": [procedure.role_label(r) for r in stage.kept_informed],
         }
 
+    upcoming = cf.track.next_stage(cf.stage) if case.status == "open" else None
     return {
         "raising_agency": case.raising_agency.name,
         "other_agency": case.other_agency.name,
-        "now": side(cf.stage),
-        "next": side(cf.track.next_stage(cf.stage)) if case.status == "open" else None,
+        "now": side(cf.stage, named.now_raising, named.now_other),
+        "next": side(upcoming, named.next_raising, named.next_other) if upcoming else None,
     }
 
 

@@ -32,6 +32,9 @@ def test_the_case_page_shows_summary_holders_deadlines_and_record(
     assert "Child A" in page and "Threshold for action" in page and "A plan." in page
     assert "How this date was worked out" in page
     assert "If it is escalated" in page and "Line manager or supervisor" in page
+    # The people the directory names for each rung, beside the roles: at stage 2 the
+    # line managers of Health (Max) and of children's social care (Lee).
+    assert "Max Lindqvist" in page and "Lee Harper" in page
     assert "moj-timeline" in page
     assert "Response recorded" in page and "by Sam Okafor" in page
     assert "We reviewed the file." in page
