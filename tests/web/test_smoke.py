@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client, RequestFactory
-from django.views.defaults import server_error
+from django.views.defaults import bad_request, permission_denied, server_error
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +51,31 @@ def test_no_inline_scripts_or_styles(signed_in: Any, partnership: Any) -> None:
     assert html.count("<script") == html.count("<script src=") + html.count(
         '<script type="module" src='
     )
+
+
+def test_a_form_sent_without_its_security_token_gets_a_plain_page(
+    signed_in: Any, partnership: Any
+) -> None:
+    client = signed_in("nia.nurse")
+    client.handler.enforce_csrf_checks = True
+    response = client.post("/raise/", {})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Sorry, that form could not be sent" in html
+    assert "govuk-template__body" in html
+
+
+@pytest.mark.parametrize(
+    ("view", "status", "words"),
+    [
+        (bad_request, 400, "Sorry, Parley could not read that request"),
+        (permission_denied, 403, "You do not have access to this page"),
+    ],
+)
+def test_the_other_error_pages_are_in_the_house_style(view: Any, status: int, words: str) -> None:
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    response = view(request, exception=Exception())
+    assert response.status_code == status
+    html = response.content.decode()
+    assert words in html and "govuk-template__body" in html
