@@ -21,7 +21,7 @@ from parley.core.engine import EventKind
 from parley.core.procedure import Procedure
 from parley.reports.models import LearningItem
 
-# The roles the reports are for (the issue: "business managers, chairs and Channel
+# The roles the reports are for ("business managers, chairs and Channel
 # coordinators"), each given sight only where the case rules give it.
 REPORT_ROLES = frozenset(
     {"business-manager", "board-chair", "panel-chair", "channel-chair", "channel-coordinator"}
