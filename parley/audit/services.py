@@ -25,7 +25,6 @@ from itertools import chain, pairwise
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -33,6 +32,7 @@ from django.utils import timezone
 
 from parley.audit.chain import GENESIS, Link, clean_detail, clean_text, link_hash
 from parley.audit.models import AuditCheckpoint, AuditEntry
+from parley.cases.access import person_of_user
 from parley.cases.models import Disagreement, Person
 
 logger = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def _facts(
     user = getattr(request, "user", None) if request is not None else None
     signed_in = bool(getattr(user, "is_authenticated", False))
     if not isinstance(person, Person) or person.pk is None:
-        person = _person_of(user) if signed_in else None
+        person = person_of_user(user) if signed_in else None
 
     case = disagreement if isinstance(disagreement, Disagreement) else None
     reference = clean_text(case.reference, 40) if case is not None else ""
@@ -219,14 +219,6 @@ def _detail_dict(detail: object) -> dict[str, Any]:
         return {}
     cleaned = clean_detail(detail)
     return cleaned if isinstance(cleaned, dict) else {"value": cleaned}
-
-
-def _person_of(user: object) -> Person | None:
-    try:
-        person = user.person  # type: ignore[attr-defined]
-    except (ObjectDoesNotExist, AttributeError):
-        return None
-    return person if isinstance(person, Person) else None
 
 
 def _valid_ip(text: object) -> str:

@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,19 +30,12 @@ from parley.audit.selectors import (
     page_of,
 )
 from parley.audit.services import ACTIONS, audit_record
-from parley.cases.access import is_reference_like
+from parley.cases.access import is_reference_like, person_of
 from parley.cases.models import Disagreement, Person
 
 
-def _person(request: HttpRequest) -> Person | None:
-    try:
-        return request.user.person  # type: ignore[union-attr]
-    except (ObjectDoesNotExist, AttributeError):
-        return None
-
-
 def _administrator(request: HttpRequest) -> Person:
-    person = _person(request)
+    person = person_of(request)
     if person is None or not administers(person, person.partnership_id):
         raise Http404
     return person
@@ -125,7 +117,7 @@ def entries_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def case_viewers_page(request: HttpRequest, reference: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     case = (
         Disagreement.objects.filter(reference=reference).first()
         if is_reference_like(reference)

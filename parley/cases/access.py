@@ -23,7 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from parley.cases.models import Disagreement, Person, ProcedureVersion, RoleAssignment
 from parley.cases.services import procedure_of
@@ -67,7 +69,8 @@ def rungs_for(version: ProcedureVersion) -> Rungs:
     return _rungs(version.pk, version.sha256)
 
 
-def _roles(person: Person) -> list[RoleAssignment]:
+def roles_of(person: Person) -> list[RoleAssignment]:
+    """The person's roles, read once per request and kept on the person."""
     cached = getattr(person, "_parley_roles", None)
     if cached is None:
         cached = list(person.roles.all())
@@ -75,7 +78,8 @@ def _roles(person: Person) -> list[RoleAssignment]:
     return cached
 
 
-def _applies(assignment: RoleAssignment, procedure_id: str) -> bool:
+def role_applies(assignment: RoleAssignment, procedure_id: str) -> bool:
+    """A role limited to some procedures (``procedure_ids``) counts only for those."""
     return not assignment.procedure_ids or procedure_id in assignment.procedure_ids
 
 
@@ -87,10 +91,10 @@ def is_party(person: Person, case: Disagreement) -> bool:
 
 
 def in_escalation_line(person: Person, case: Disagreement, rungs: Rungs) -> bool:
-    for assignment in _roles(person):
+    for assignment in roles_of(person):
         if assignment.role in NOT_A_RUNG or assignment.agency_id is None:
             continue
-        if not _applies(assignment, case.procedure.procedure_id):
+        if not role_applies(assignment, case.procedure.procedure_id):
             continue
         sides = ((case.raising_agency_id, rungs.raising), (case.other_agency_id, rungs.other))
         for agency_id, side in sides:
@@ -108,8 +112,8 @@ def has_partnership_sight(person: Person, case: Disagreement, rungs: Rungs) -> b
     return any(
         a.agency_id is None
         and a.role in rungs.sight_of_all
-        and _applies(a, case.procedure.procedure_id)
-        for a in _roles(person)
+        and role_applies(a, case.procedure.procedure_id)
+        for a in roles_of(person)
     )
 
 
@@ -128,11 +132,11 @@ def can_view(person: Person | None, case: Disagreement) -> bool:
 def visibility_filter(person: Person, versions: Iterable[ProcedureVersion]) -> Q:
     """A filter equal to :func:`can_view` over the partnership's cases."""
     allowed = Q(raised_by=person) | Q(other_professional=person)
-    assignments = _roles(person)
+    assignments = roles_of(person)
     for version in versions:
         rungs = rungs_for(version)
         for a in assignments:
-            if not _applies(a, version.procedure_id):
+            if not role_applies(a, version.procedure_id):
                 continue
             if a.agency_id is None:
                 if a.role in rungs.sight_of_all:
@@ -163,6 +167,21 @@ def disagreement_list_visible_to(*, person: Person | None) -> QuerySet[Disagreem
 def is_reference_like(reference: str) -> bool:
     """Could this be a case reference (``TWSP-000001``)? Letters, digits and hyphens."""
     return 0 < len(reference) <= 40 and reference.isascii() and reference.replace("-", "").isalnum()
+
+
+def person_of_user(user: object) -> Person | None:
+    """The person a signed-in account is, or None (signed out, or an account with no place
+    in a partnership, such as a bare superuser)."""
+    try:
+        person = user.person  # type: ignore[attr-defined]
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+    return person if isinstance(person, Person) else None
+
+
+def person_of(request: HttpRequest) -> Person | None:
+    """The person signed in to this request, or None."""
+    return person_of_user(getattr(request, "user", None))
 
 
 def disagreement_get_visible(*, person: Person | None, reference: str) -> Disagreement | None:

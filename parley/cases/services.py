@@ -138,7 +138,8 @@ def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
 # --- the record -------------------------------------------------------------------------
 
 
-def _to_core(event: Event) -> engine.Event:
+def core_event(event: Event) -> engine.Event:
+    """A stored event as the pure core reads it."""
     return engine.Event(
         kind=EventKind(event.kind),
         at=event.at,
@@ -151,7 +152,7 @@ def _to_core(event: Event) -> engine.Event:
 def disagreement_state(disagreement: Disagreement) -> CaseState:
     """The state, worked out afresh from the record."""
     events = disagreement.events.order_by("sequence")
-    return engine.replay((_to_core(e) for e in events), procedure_of(disagreement.procedure))
+    return engine.replay((core_event(e) for e in events), procedure_of(disagreement.procedure))
 
 
 def disagreement_deadlines(
@@ -201,9 +202,14 @@ def _store_state(
 
 def _store_deadlines(disagreement: Disagreement, deadlines: list[planner.Deadline]) -> None:
     Deadline.objects.filter(disagreement=disagreement).delete()
-    Deadline.objects.bulk_create(
+    Deadline.objects.bulk_create(deadline_rows(disagreement.pk, deadlines))
+
+
+def deadline_rows(disagreement_id: int, deadlines: Iterable[planner.Deadline]) -> list[Deadline]:
+    """The stored rows of a case's deadlines, as the planner worked them out."""
+    return [
         Deadline(
-            disagreement=disagreement,
+            disagreement_id=disagreement_id,
             key=d.key,
             kind=d.kind.value,
             stage=d.stage,
@@ -216,7 +222,7 @@ def _store_deadlines(disagreement: Disagreement, deadlines: list[planner.Deadlin
             explanation=d.explanation.sentence()[:500],
         )
         for d in deadlines
-    )
+    ]
 
 
 # --- raising ----------------------------------------------------------------------------
@@ -336,7 +342,7 @@ def disagreement_act(
     procedure = procedure_of(locked.procedure)
     calendar = calendar_of(locked.partnership, procedure)
     past = list(locked.events.order_by("sequence"))
-    state = engine.replay((_to_core(e) for e in past), procedure)
+    state = engine.replay((core_event(e) for e in past), procedure)
     overdue = planner.is_overdue(planner.case_deadlines(procedure, calendar, state), at)
     actor = actor_for(person=person, disagreement=locked)
     events = engine.take(procedure, state, kind, actor=actor, at=at, overdue=overdue, **fields)

@@ -10,13 +10,13 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from parley.audit.selectors import administers
+from parley.cases.access import person_of
 from parley.cases.models import Person, RoleAssignment
 from parley.directory import csv_io, selectors, services
 from parley.directory.forms import DirectoryUploadForm
@@ -26,11 +26,8 @@ UPLOAD_LIFETIME = timedelta(days=1)
 
 
 def _administrator(request: HttpRequest) -> Person:
-    try:
-        person: Person = request.user.person  # type: ignore[union-attr]
-    except (ObjectDoesNotExist, AttributeError):
-        raise Http404 from None
-    if not administers(person, person.partnership_id):
+    person = person_of(request)
+    if person is None or not administers(person, person.partnership_id):
         raise Http404
     return person
 

@@ -39,12 +39,12 @@ from parley.cases.models import (
     Person,
     ProcedureVersion,
 )
-from parley.cases.services import procedure_of
-from parley.core import engine, planner
+from parley.cases.services import core_event, procedure_of
 from parley.core import notify as rules
+from parley.core import planner
 from parley.core.calendar import WorkingCalendar
 from parley.core.durations import Unit
-from parley.core.engine import CaseState, EventKind
+from parley.core.engine import CaseState
 from parley.core.notify import Notice, NoticeKind, OpenDeadline
 from parley.core.procedure import Procedure, Side
 from parley.notifications import wording
@@ -209,16 +209,7 @@ def notifications_for_change(
     if not events:
         return 0
     procedure = procedure_of(disagreement.procedure)
-    core = [
-        engine.Event(
-            kind=EventKind(e.kind),
-            at=e.at,
-            actor=str(e.actor_id or ""),
-            stage=e.stage,
-            data=e.data,
-        )
-        for e in events
-    ]
+    core = [core_event(e) for e in events]
     notices = rules.change_notices(
         procedure,
         before,

@@ -10,13 +10,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from parley.cases.access import can_view
+from parley.cases.access import can_view, person_of
 from parley.cases.models import Person
 from parley.notifications.forms import NotificationFilterForm
 from parley.notifications.models import Notification
@@ -32,15 +31,8 @@ from parley.notifications.services import notification_retry, notifications_retr
 PAGE_SIZE = 50
 
 
-def _person(request: HttpRequest) -> Person | None:
-    try:
-        return request.user.person  # type: ignore[union-attr]
-    except (ObjectDoesNotExist, AttributeError):
-        return None
-
-
 def _administrator(request: HttpRequest) -> Person:
-    person = _person(request)
+    person = person_of(request)
     if not is_administrator(person):
         raise Http404
     assert person is not None
@@ -121,7 +113,7 @@ def notification_retry_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def notification_mine(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     if person is None:
         raise Http404
     page = Paginator(notification_list_mine(person=person), PAGE_SIZE).get_page(

@@ -16,9 +16,10 @@ from django.db.models import Q, QuerySet
 
 from parley.cases import access
 from parley.cases.models import Disagreement, Event, Person
+from parley.cases.services import core_event
 from parley.core import report as core
 from parley.core.report import Period
-from parley.reports.figures import CHANGES, Scope, core_event
+from parley.reports.figures import CHANGES, Scope
 
 FIGURE_WORDS = {
     "raised": "raised",

@@ -50,7 +50,7 @@ from django.utils import timezone
 
 from parley.cases.models import Agency, Disagreement, Event, Partnership, ProcedureVersion
 from parley.cases.services import calendar_of, procedure_of
-from parley.core import engine, planner
+from parley.core import planner
 from parley.core import report as core
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import EventKind
@@ -132,17 +132,6 @@ def _entry_stage() -> Case:
         When(kind=EventKind.RAISED.value, then=F("stage")),
         default=KT("data__to_stage"),
         output_field=CharField(),
-    )
-
-
-def core_event(event: Event) -> engine.Event:
-    """A stored event as the pure core reads it."""
-    return engine.Event(
-        kind=EventKind(event.kind),
-        at=event.at,
-        actor=str(event.actor_id or ""),
-        stage=event.stage,
-        data=event.data,
     )
 
 

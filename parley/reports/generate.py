@@ -446,7 +446,7 @@ def _insert(
             )
             for n, event in enumerate(record, start=1)
         )
-        deadlines.extend(_deadline_rows(case.pk, due))
+        deadlines.extend(services.deadline_rows(case.pk, due))
     created = Event.objects.bulk_create(events, batch_size=5000)
     Deadline.objects.bulk_create(deadlines, batch_size=5000)
     _learning(stored, created, procedure, rng)
@@ -501,7 +501,7 @@ def _insert_copy(
             )
             for n, event in enumerate(record, start=1)
         )  # fmt: skip
-        deadlines.extend(_deadline_rows(pk, due))
+        deadlines.extend(services.deadline_rows(pk, due))
     _copy_rows(Disagreement, [case for case, _, _ in cases], with_id=True)
     _copy_rows(Event, events, with_id=False)
     _copy_rows(Deadline, deadlines, with_id=False)
@@ -521,25 +521,6 @@ def _insert_copy(
             rng,
         )
     return len(cases)
-
-
-def _deadline_rows(pk: int, due: Sequence[planner.Deadline]) -> list[Deadline]:
-    return [
-        Deadline(
-            disagreement_id=pk,
-            key=d.key,
-            kind=d.kind.value,
-            stage=d.stage,
-            label=d.label[:300],
-            side=d.by.value,
-            due_at=d.due,
-            met_at=d.met_at,
-            advisory=d.advisory,
-            rule=d.rule,
-            explanation=d.explanation.sentence()[:500],
-        )
-        for d in due
-    ]
 
 
 def _learning(

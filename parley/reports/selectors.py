@@ -15,7 +15,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from parley.cases import access
-from parley.cases.models import Event, Person, ProcedureVersion, RoleAssignment
+from parley.cases.models import Event, Person, ProcedureVersion
 from parley.cases.services import procedure_of
 from parley.core.engine import EventKind
 from parley.core.procedure import Procedure
@@ -33,25 +33,13 @@ def report_roles(procedure: Procedure) -> frozenset[str]:
     return REPORT_ROLES & sight
 
 
-def _roles(person: Person) -> list[RoleAssignment]:
-    cached = getattr(person, "_parley_report_roles", None)
-    if cached is None:
-        cached = list(person.roles.all())
-        person._parley_report_roles = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def _applies(assignment: RoleAssignment, procedure_id: str) -> bool:
-    return not assignment.procedure_ids or procedure_id in assignment.procedure_ids
-
-
 def can_report(person: Person | None, procedure: Procedure) -> bool:
     if person is None:
         return False
     wanted = report_roles(procedure)
     return any(
-        a.agency_id is None and a.role in wanted and _applies(a, procedure.id)
-        for a in _roles(person)
+        a.agency_id is None and a.role in wanted and access.role_applies(a, procedure.id)
+        for a in access.roles_of(person)
     )
 
 
@@ -62,8 +50,8 @@ def sees_cases(person: Person | None, procedure: Procedure) -> bool:
         return False
     sight = access.rungs_of(procedure).sight_of_all
     return any(
-        a.agency_id is None and a.role in sight and _applies(a, procedure.id)
-        for a in _roles(person)
+        a.agency_id is None and a.role in sight and access.role_applies(a, procedure.id)
+        for a in access.roles_of(person)
     )
 
 

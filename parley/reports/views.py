@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from parley.audit.services import audit_record
+from parley.cases.access import person_of
 from parley.cases.models import Person
 from parley.core import report as core
 from parley.core.loader import check_text
@@ -45,10 +46,9 @@ WHAT_IF_DAYS = 365
 
 
 def _person(request: HttpRequest) -> Person:
-    try:
-        person: Person = request.user.person  # type: ignore[union-attr]
-    except (Person.DoesNotExist, AttributeError):
-        raise Http404 from None
+    person = person_of(request)
+    if person is None:
+        raise Http404
     return person
 
 

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from parley.cases import access
+from parley.cases.access import person_of
 from parley.cases.models import Deadline, Disagreement, Person, RoleAssignment
 from parley.core.procedure import Procedure
-from parley.web.views_cases import STATUS_TAGS, not_set_up, person_of, stage_words
+from parley.web.views_cases import STATUS_TAGS, not_set_up, stage_words
 from parley.web.views_cases_register import has_register_sight, procedures_by_version
 
 LIST_LIMIT = 50  # each list on the home page; the register has the rest

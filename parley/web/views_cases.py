@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from parley.audit.services import audit_record
 from parley.cases import access, services
+from parley.cases.access import person_of
 from parley.cases.models import Disagreement, Event, Person
 from parley.core import engine, planner
 from parley.core.engine import Actor, CaseState, EventKind, Refused
@@ -29,14 +30,6 @@ from parley.directory.selectors import holders as directory_holders
 from parley.web import forms
 from parley.web import services as web_services
 from parley.web.models import EvidenceFile
-
-
-def person_of(request: HttpRequest) -> Person | None:
-    """The signed-in person, or None for an account with no place in a partnership."""
-    try:
-        return request.user.person  # type: ignore[union-attr]
-    except (Person.DoesNotExist, AttributeError):
-        return None
 
 
 def stage_words(stage: Stage) -> str:

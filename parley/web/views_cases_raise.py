@@ -27,11 +27,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from parley.audit.services import audit_record
 from parley.cases import access, services
+from parley.cases.access import person_of
 from parley.cases.models import Agency, Person, ProcedureVersion
 from parley.core.engine import Refused
 from parley.core.procedure import Procedure, SignpostKind, Stage, Track
 from parley.web import forms
-from parley.web.views_cases import not_set_up, person_of, stage_words
+from parley.web.views_cases import not_set_up, stage_words
 
 SESSION_KEY = "parley.raise"
 

@@ -23,10 +23,11 @@ from django.views.decorators.http import require_safe
 
 from parley.audit.services import audit_record
 from parley.cases import access, services
+from parley.cases.access import person_of
 from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion, RoleAssignment
 from parley.core.procedure import Procedure
 from parley.web.templatetags.govuk import govuk_date, govuk_datetime
-from parley.web.views_cases import person_of, stage_words
+from parley.web.views_cases import stage_words
 
 PAGE_SIZE = 50
 SORTS = {

@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from parley.cases import services
+from parley.cases.access import person_of
 from parley.cases.models import Partnership, ProcedureVersion
 from parley.core import planner
 from parley.core.calendar import FIRST_YEAR, LAST_YEAR
@@ -43,7 +44,6 @@ from parley.core.procedure import (
 from parley.web import forms
 from parley.web.documents.forms import TEMPLATES
 from parley.web.documents.services import OUTCOME_TEMPLATE
-from parley.web.documents.views import person_of
 from parley.web.documents.wording import SIDE_WORDS, clock, long_date, role_list, stage_title
 from parley.web.flowchart import flowchart_of, flowchart_sentences, flowchart_svg
 

@@ -46,7 +46,7 @@ def slow_figures(
     for case in cases:
         procedure = services.procedure_of(case.procedure)
         track = procedure.track(case.track)
-        record = [services._to_core(e) for e in case.events.order_by("sequence")]
+        record = [services.core_event(e) for e in case.events.order_by("sequence")]
         state = engine.replay(record, procedure)
         # The case's stages, walked by hand.
         visits: list[tuple[str, date, date | None, bool]] = []

@@ -47,7 +47,7 @@ def test_some_generated_stages_run_across_a_bank_holiday(year):
     calendar = services.calendar_of(year, services.procedure_of(case.procedure))
     crossing = 0
     for case in Disagreement.objects.filter(partnership=year, procedure__procedure_id="twsp"):
-        record = [services._to_core(e) for e in case.events.order_by("sequence")]
+        record = [services.core_event(e) for e in case.events.order_by("sequence")]
         for span in core.stage_spans(record):
             if span.left_at is None:
                 continue

@@ -8,8 +8,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from parley.audit import services as audit
-from parley.cases.access import disagreement_get_visible
-from parley.cases.models import Person
+from parley.cases.access import disagreement_get_visible, person_of
 from parley.web.documents.services import FORMATS, DocumentNotAvailable, document_render
 
 
@@ -47,11 +46,3 @@ def case_document(request: HttpRequest, reference: str, form_id: str, fmt: str) 
     response["Cache-Control"] = "no-store"
     response["Content-Length"] = str(len(content))
     return response
-
-
-def person_of(request: HttpRequest) -> Person | None:
-    """The signed-in person, or None for an account with no person (e.g. a bare superuser)."""
-    try:
-        return request.user.person  # type: ignore[union-attr]
-    except (Person.DoesNotExist, AttributeError):
-        return None

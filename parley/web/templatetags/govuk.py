@@ -8,6 +8,8 @@ error summary whose links move focus to each field in error.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from datetime import date, datetime
 from typing import Any
 
@@ -135,11 +137,15 @@ def _date_parts(field: forms.BoundField, value: Any) -> list[dict[str, Any]]:
 
 @register.inclusion_tag("parley/web/govuk/error_summary.html")
 def govuk_error_summary(
-    form: forms.Form | None = None, problems: list[str] | None = None
+    form: forms.Form | None = None,
+    problems: list[str] | None = None,
+    anchored: Iterable[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The summary of everything wrong: ``problems`` (a refusal, with no field to point
-    at) first, then each field's first error linked to the field."""
+    at) first, then ``anchored`` (id, message) pairs, then each field's first error
+    linked to the field."""
     items: list[dict[str, str]] = [{"text": p, "href": ""} for p in problems or []]
+    items += [{"text": message, "href": f"#{anchor}"} for anchor, message in anchored or ()]
     if form is not None and form.is_bound and form.errors:
         first = next(iter(form.visible_fields()), None)
         for message in form.non_field_errors():

@@ -40,7 +40,7 @@ def service_navigation(context: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
         return {"items": [], "sign_out": ""}
-    from parley.web.views_cases import person_of
+    from parley.cases.access import person_of
     from parley.web.views_cases_register import has_register_sight
 
     person = person_of(request)
