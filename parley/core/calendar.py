@@ -20,6 +20,8 @@ import holidays
 import numpy as np
 import numpy.typing as npt
 
+from parley.core.words import MONTHS, WEEKDAYS, clock, long_date
+
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
 
@@ -33,14 +35,6 @@ REGIONS: Mapping[str, str] = {
 
 Kind = Literal["weekend", "bank holiday", "closure day"]
 
-# Hand-typed rather than strftime("%A"/"%B") so explanations never depend on the process locale.
-_WEEKDAYS = (
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
-)  # fmt: skip
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 _DAY = timedelta(days=1)
 # The kinds of skipped day a sentence names, with the verb phrase for one day and for several.
 _NAMED_KINDS: tuple[tuple[Kind, str, str], ...] = (
@@ -269,7 +263,7 @@ class WorkingCalendar:
         result = self.same_working_day(moment)
         local = self._local(moment)
         late = self.is_working_day(local.date()) and not self._within_working_day(local)
-        ends = _clock(self.end_of_day)
+        ends = clock(self.end_of_day)
         return Explanation(
             start=local,
             rule=f"same working day (ends {ends})",
@@ -326,7 +320,7 @@ class WorkingCalendar:
             # A weekend wins over a holiday falling on it: that holiday's substitute is the
             # day worth naming, and a "Saturday" needs no explaining.
             if d.weekday() >= 5:
-                closed[d] = (_WEEKDAYS[d.weekday()], "weekend")
+                closed[d] = (WEEKDAYS[d.weekday()], "weekend")
             elif d in bank:
                 closed[d] = (_bank_holiday_reason(bank[d]), "bank holiday")
             elif d in self.closures:
@@ -423,26 +417,10 @@ def _plural(n: int, unit: str) -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
-def _long_date(d: date) -> str:
-    """GOV.UK style: "Tuesday 22 December 2026"."""
-    return f"{_WEEKDAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
-def _clock(t: time | datetime) -> str:
-    """GOV.UK style: "3pm", "5:30pm", "midday", "midnight"."""
-    if (t.hour, t.minute) == (0, 0):
-        return "midnight"
-    if (t.hour, t.minute) == (12, 0):
-        return "midday"
-    hour = t.hour % 12 or 12
-    minutes = f":{t.minute:02d}" if t.minute else ""
-    return f"{hour}{minutes}{'am' if t.hour < 12 else 'pm'}"
-
-
 def _describe(start: date | datetime) -> str:
     if isinstance(start, datetime):
-        return f"{_clock(start)} on {_long_date(start.date())}"
-    return _long_date(start)
+        return f"{clock(start)} on {long_date(start, weekday=True)}"
+    return long_date(start, weekday=True)
 
 
 def _and(items: Sequence[str]) -> str:
@@ -453,6 +431,6 @@ def _list_days(days: Iterable[date], reference_year: int) -> str:
     """ "25 and 28 December and 1 January 2027": the year only where it differs."""
     groups = []
     for (year, month), in_month in itertools.groupby(days, key=lambda d: (d.year, d.month)):
-        label = f"{_and([str(d.day) for d in in_month])} {_MONTHS[month - 1]}"
+        label = f"{_and([str(d.day) for d in in_month])} {MONTHS[month - 1]}"
         groups.append(label if year == reference_year else f"{label} {year}")
     return _and(groups)

@@ -41,13 +41,10 @@ from parley.core.calendar import FIRST_YEAR, LAST_YEAR, WorkingCalendar
 from parley.core.durations import Duration, Unit
 from parley.core.engine import Event, EventKind, Route
 from parley.core.procedure import Cadence, Procedure, Stage, StepAnchor
+from parley.core.words import MONTHS, long_date
 
 # --- periods ----------------------------------------------------------------------------
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 MAX_CUSTOM_DAYS = 3 * 366  # three years: longer than any board's reporting period
 TREND_PERIODS = 4  # the periods before this one that a report compares against
 
@@ -102,14 +99,14 @@ class Period:
         """How people say it: "July to September 2026"."""
         s, last = self.start, self.last_day
         if self.kind is PeriodKind.MONTH:
-            return f"{_MONTHS[s.month - 1]} {s.year}"
+            return f"{MONTHS[s.month - 1]} {s.year}"
         if self.kind in (PeriodKind.QUARTER, PeriodKind.HALF):
-            return f"{_MONTHS[s.month - 1]} to {_MONTHS[last.month - 1]} {s.year}"
+            return f"{MONTHS[s.month - 1]} to {MONTHS[last.month - 1]} {s.year}"
         if self.kind is PeriodKind.YEAR:
             return str(s.year)
         if self.kind is PeriodKind.FINANCIAL_YEAR:
             return f"April {s.year} to March {s.year + 1}"
-        return f"{_long(s)} to {_long(last)}"
+        return f"{long_date(s)} to {long_date(last)}"
 
     @property
     def noun(self) -> str:
@@ -165,10 +162,6 @@ _KIND_MONTHS = {
     PeriodKind.YEAR: 12,
     PeriodKind.FINANCIAL_YEAR: 12,
 }
-
-
-def _long(day: date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _add_months(day: date, months: int) -> date:

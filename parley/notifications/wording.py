@@ -18,12 +18,8 @@ from django.urls import reverse
 
 from parley.core.notify import Audience, Notice, NoticeKind
 from parley.core.procedure import Procedure
+from parley.core.words import moment_words
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 SUBJECT_PREFIX = "Parley"
 
 
@@ -45,17 +41,7 @@ def mine_link() -> str:
 
 def when(moment: datetime, zone: ZoneInfo) -> str:
     """GOV.UK style: "5pm on Tuesday 29 December 2026", "10:30am on ..."."""
-    local = moment.astimezone(zone)
-    if (local.hour, local.minute) == (0, 0):
-        clock = "midnight"
-    elif (local.hour, local.minute) == (12, 0):
-        clock = "midday"
-    else:
-        hour = local.hour % 12 or 12
-        minutes = f":{local.minute:02d}" if local.minute else ""
-        clock = f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
-    day = local.date()
-    return f"{clock} on {_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return moment_words(moment.astimezone(zone))
 
 
 def compose(

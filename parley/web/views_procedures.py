@@ -41,10 +41,11 @@ from parley.core.procedure import (
     StepAnchor,
     Track,
 )
+from parley.core.words import clock, long_date
 from parley.web import forms
 from parley.web.documents.forms import TEMPLATES
 from parley.web.documents.services import OUTCOME_TEMPLATE
-from parley.web.documents.wording import SIDE_WORDS, clock, long_date, role_list, stage_title
+from parley.web.documents.wording import SIDE_WORDS, role_list, stage_title
 from parley.web.flowchart import flowchart_of, flowchart_sentences, flowchart_svg
 
 # A date with no time: the start of a working day, as ``parley timeline`` assumes.

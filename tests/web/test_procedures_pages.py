@@ -226,7 +226,7 @@ def test_twsp_raised_on_21_december_2026_runs_past_christmas(client):
 def test_the_dates_default_to_today(client):
     from django.utils import timezone
 
-    from parley.web.documents.wording import long_date
+    from parley.core.words import long_date
 
     html = page(client, "/procedures/twsp/dates/")
     today = timezone.localdate()

@@ -14,6 +14,7 @@ from datetime import date
 
 from parley.core.engine import EventKind
 from parley.core.procedure import Form
+from parley.core.words import long_date
 from parley.web.documents.facts import CaseFacts, Visit
 from parley.web.documents.model import (
     FormDocument,
@@ -25,7 +26,7 @@ from parley.web.documents.model import (
     signed,
     wide,
 )
-from parley.web.documents.wording import long_date, role_list
+from parley.web.documents.wording import role_list
 
 Builder = Callable[[CaseFacts, Form | None], FormDocument]
 

@@ -6,16 +6,11 @@ Hand-typed names rather than ``strftime`` so the words never depend on the proce
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from parley.core.procedure import Procedure, Side
-
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+from parley.core.words import long_date
 
 SIDE_WORDS = {
     Side.RAISING: "The agency that raised it",
@@ -23,27 +18,6 @@ SIDE_WORDS = {
     Side.BOTH: "Both agencies",
     Side.PARTNERSHIP: "The partnership",
 }
-
-
-def long_date(day: date | None, *, weekday: bool = False) -> str:
-    """ "21 December 2026", or "Monday 21 December 2026"; empty for no date."""
-    if day is None:
-        return ""
-    if isinstance(day, datetime):
-        day = day.date()
-    words = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-    return f"{WEEKDAYS[day.weekday()]} {words}" if weekday else words
-
-
-def clock(moment: time | datetime) -> str:
-    """ "5pm", "9:30am", "midday", "midnight"."""
-    if (moment.hour, moment.minute) == (0, 0):
-        return "midnight"
-    if (moment.hour, moment.minute) == (12, 0):
-        return "midday"
-    hour = moment.hour % 12 or 12
-    minutes = f":{moment.minute:02d}" if moment.minute else ""
-    return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
 
 
 def local(moment: datetime, zone: str) -> datetime:

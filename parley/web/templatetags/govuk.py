@@ -9,13 +9,13 @@ error summary whose links move focus to each field in error.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
 from datetime import date, datetime
 from typing import Any
 
 from django import forms, template
 from django.utils import timezone
 
+from parley.core.words import clock, long_date, moment_words
 from parley.web.forms import DateField, DateWidget
 
 register = template.Library()
@@ -160,16 +160,6 @@ def govuk_error_summary(
 # --- dates and times in GOV.UK style ----------------------------------------------------
 
 
-def _clock(moment: datetime) -> str:
-    if moment.hour == 12 and moment.minute == 0:
-        return "midday"
-    if moment.hour == 0 and moment.minute == 0:
-        return "midnight"
-    hour = moment.hour % 12 or 12
-    suffix = "am" if moment.hour < 12 else "pm"
-    return f"{hour}{suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d}{suffix}"
-
-
 @register.filter
 def govuk_date(value: date | datetime | None) -> str:
     """22 December 2026."""
@@ -177,7 +167,7 @@ def govuk_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value)
-    return f"{value.day} {value:%B %Y}"
+    return long_date(value)
 
 
 @register.filter
@@ -187,7 +177,7 @@ def govuk_day(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value)
-    return f"{value:%A} {value.day} {value:%B %Y}"
+    return long_date(value, weekday=True)
 
 
 @register.filter
@@ -195,8 +185,7 @@ def govuk_datetime(value: datetime | None) -> str:
     """5pm on Tuesday 22 December 2026."""
     if value is None:
         return ""
-    local = timezone.localtime(value)
-    return f"{_clock(local)} on {govuk_day(local)}"
+    return moment_words(timezone.localtime(value))
 
 
 @register.filter
@@ -205,7 +194,7 @@ def govuk_time_date(value: datetime | None) -> str:
     if value is None:
         return ""
     local = timezone.localtime(value)
-    return f"{govuk_date(local)} at {_clock(local)}"
+    return f"{govuk_date(local)} at {clock(local)}"
 
 
 @register.filter
