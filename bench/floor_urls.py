@@ -1,5 +1,6 @@
-"""Parley's URLs plus the floor the page benchmark compares against: one primary-key
-lookup over the disagreements table, through the same middleware as every page."""
+"""Parley's URLs plus the floors the page benchmark compares against: one primary-key
+lookup over the disagreements table, through the same middleware as every page, signed
+in and not (under /healthz, which needs no sign-in)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
@@ -14,5 +15,6 @@ def one_lookup(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("bench/one-lookup/<int:pk>/", one_lookup),
+    path("healthz/floor/one-lookup/<int:pk>/", one_lookup),
     path("", include("parley.urls")),
 ]

@@ -110,7 +110,7 @@ def measure(label: str) -> dict[str, object]:
         }
         print(
             f"  {label}: {name} report over {raised:,} raised in 2025 "
-            f"({cases:,} cases in the database): cold {timings[0]:.2f}s, "
+            f"({cases:,} cases, {events:,} events in the database): cold {timings[0]:.2f}s, "
             f"warm {statistics.median(timings[1:]):.2f}s, {len(captured)} queries",
             flush=True,
         )
@@ -146,10 +146,15 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     tenth = args.cases // 10
     print(f"Generating {tenth:,} cases over {args.partnerships} partnerships")
+    started = time.perf_counter()
     generate(args.partnerships, 0, tenth, per)
+    spent = time.perf_counter() - started
     small = measure("a tenth")
     print(f"Generating the rest, to {args.cases:,}")
+    started = time.perf_counter()
     generate(args.partnerships, tenth, args.cases, per)
+    spent += time.perf_counter() - started
+    print(f"Generated {args.cases:,} disagreements in {spent / 60:.1f} minutes in all")
     large = measure("all")
     for name in ("partnership", "national"):
         a, b = small[name], large[name]

@@ -251,9 +251,12 @@ PARLEY_LOCKOUT_MINUTES = int(os.environ.get("PARLEY_LOCKOUT_MINUTES", "15"))
 PARLEY_TRUSTED_PROXY_COUNT = int(os.environ.get("PARLEY_TRUSTED_PROXY_COUNT", "0"))
 
 # Sessions end after 30 minutes without a request, 10 hours after signing in whatever
-# the activity, and when the browser closes.
+# the activity, and when the browser closes. A signed-in request pushes the 30 minutes
+# on, writing the session at most once a minute (parley.accounts.services.session_touch)
+# rather than on every request: so a session idle for 29 to 30 minutes has ended.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+PARLEY_SESSION_TOUCH_SECONDS = 60
 PARLEY_SESSION_MAX_AGE = 10 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

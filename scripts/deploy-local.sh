@@ -184,6 +184,12 @@ else
   echo "skip signing in: the sign-in pages and parley demo-code are not here yet"
 fi
 
+# A person's journey in a real browser, through nginx and TLS to either web process.
+scripts/ensure-chromium.sh >"$run_dir/logs/chromium.log" 2>&1 \
+  || fail "Chromium is needed for the browser journey: $(tail -n 3 "$run_dir/logs/chromium.log")"
+"$bin/python" scripts/deploy_journey.py "$origin" --screenshots var/deploy-check \
+  || fail "the browser journey through the proxy"
+
 # Each worker's clock enqueues the notifications sweep on start; the workers run it.
 ran=0
 for _ in $(seq 1 60); do

@@ -10,7 +10,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django_otp import user_has_device
 
-from parley.accounts.services import session_is_past_limit
+from parley.accounts.services import session_is_past_limit, session_touch
 
 
 def is_open(path: str) -> bool:
@@ -52,6 +52,7 @@ class RequireSecondFactorMiddleware:
             if user_has_device(user):
                 return redirect_with_next("/sign-in/code/", request)
             return redirect_with_next("/account/set-up-authenticator/", request)
+        session_touch(request.session)
         return self.get_response(request)
 
 

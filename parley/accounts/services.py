@@ -32,6 +32,7 @@ from parley.accounts.models import SignInFailure, SignInThrottle
 from parley.audit.services import audit_record, client_ip
 
 SIGNED_IN_AT_SESSION_KEY = "parley_signed_in_at"
+SEEN_AT_SESSION_KEY = "parley_seen_at"
 NEW_RECOVERY_CODES_SESSION_KEY = "parley_new_recovery_codes"
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_CODES_NAME = "Recovery codes"
@@ -47,6 +48,16 @@ RECOVERY_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 def session_mark_signed_in(session: SessionBase) -> None:
     """Start the session's absolute limit (PARLEY_SESSION_MAX_AGE) from now."""
     session[SIGNED_IN_AT_SESSION_KEY] = timezone.now().timestamp()
+
+
+def session_touch(session: SessionBase) -> None:
+    """A signed-in request: move the idle limit on, if the last move was a minute ago or
+    more (PARLEY_SESSION_TOUCH_SECONDS). Changing the session makes Django save it with
+    a new expiry; in between, a request reads the session and writes nothing."""
+    now = timezone.now().timestamp()
+    seen = session.get(SEEN_AT_SESSION_KEY)
+    if not isinstance(seen, int | float) or now - seen >= settings.PARLEY_SESSION_TOUCH_SECONDS:
+        session[SEEN_AT_SESSION_KEY] = now
 
 
 def session_is_past_limit(session: SessionBase) -> bool:

@@ -271,6 +271,13 @@ class Event(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["disagreement", "sequence"], name="event_sequence")
         ]
+        indexes = [
+            # The board report counts issues referred for learning by when they were
+            # referred: a few in a hundred cases, so a small index of their own.
+            models.Index(
+                fields=["at"], name="event_learning", condition=Q(kind="learning-referred")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.disagreement_id}#{self.sequence} {self.kind}"
@@ -300,6 +307,11 @@ class Deadline(models.Model):
     advisory = models.BooleanField(default=False)
     rule = models.CharField(max_length=100)
     explanation = models.CharField(max_length=500)
+    # The due day is ``working_days`` working days after ``start_on``, when the planner
+    # could say so (parley.core.planner.Deadline): then a calendar change moves it by
+    # bulk arithmetic alone; otherwise its case is worked out again from the record.
+    start_on = models.DateField(null=True, blank=True)
+    working_days = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at"]

@@ -14,10 +14,14 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from parley.cases import signals
 from parley.cases.models import (
     Agency,
     ClosureDay,
@@ -220,6 +224,8 @@ def deadline_rows(disagreement_id: int, deadlines: Iterable[planner.Deadline]) -
             advisory=d.advisory,
             rule=d.rule,
             explanation=d.explanation.sentence()[:500],
+            start_on=d.start_on,
+            working_days=d.working_days,
         )
         for d in deadlines
     ]
@@ -320,6 +326,10 @@ def disagreement_raise(
     rows = _append(disagreement, events, start=1)
     state = engine.replay(events, core)
     _store_state(disagreement, state, core, calendar_of(partnership, core))
+    signals.case_recorded.send(
+        Disagreement, disagreement=disagreement, procedure=core, record=list(events),
+        new=list(events),
+    )  # fmt: skip
     _notify(disagreement=disagreement, before=None, after=state, events=rows)
     return disagreement
 
@@ -354,6 +364,10 @@ def disagreement_act(
         locked.outcome = str(fields.get("outcome", ""))
         locked.outstanding = str(fields.get("outstanding", ""))
     _store_state(locked, state, procedure, calendar)
+    signals.case_recorded.send(
+        Disagreement, disagreement=locked, procedure=procedure,
+        record=[*(core_event(e) for e in past), *events], new=list(events),
+    )  # fmt: skip
     _notify(disagreement=locked, before=before, after=state, events=rows)
     disagreement.refresh_from_db()
     return rows
@@ -445,37 +459,92 @@ def closure_day_add(*, partnership: Partnership, day: date, name: str) -> int:
 
 
 def deadlines_recompute(
-    *, partnership: Partnership, reason: str, at: datetime | None = None
+    *, partnership: Partnership, reason: str, at: datetime | None = None, replay_all: bool = False
 ) -> int:
+    """Move the deadlines of open cases after the partnership's calendar changed; how many
+    cases' deadlines moved. Each such case's record says what moved and why.
+
+    Deadlines the planner could describe as "n working days after day 0" are worked out
+    again for every open case at once, with numpy's working-day arithmetic over the new
+    calendar (:meth:`WorkingCalendar.add_working_days_bulk`): one pass for each procedure
+    version. Only the cases where one moved, or with a deadline that cannot be worked out
+    that way (an hours limit), are worked out again from their record. ``replay_all``
+    works every open case out from its record instead: the slow reference the tests
+    compare with.
+    """
     at = at or timezone.now()
+    cases = Disagreement.objects.filter(partnership=partnership, status=Disagreement.Status.OPEN)
+    if replay_all:
+        todo = set(cases.values_list("pk", flat=True))
+    else:
+        todo = _deadlines_that_move(partnership, cases, at)
     moved = 0
-    cases = Disagreement.objects.filter(
-        partnership=partnership, status=Disagreement.Status.OPEN
-    ).select_related("procedure", "partnership")
-    for disagreement in cases:
-        before = {d.key: d.due_at for d in disagreement.deadlines.all()}
-        procedure = procedure_of(disagreement.procedure)
-        calendar = calendar_of(partnership, procedure)
-        state = disagreement_state(disagreement)
-        deadlines = planner.case_deadlines(procedure, calendar, state)
-        changes = {
-            d.key: [before[d.key].isoformat(), d.due.isoformat()]
-            for d in deadlines
-            if d.key in before and before[d.key] != d.due and before[d.key] > at
-        }
-        if not changes:
-            continue
-        sequence = disagreement.events.count() + 1
-        _append(
-            disagreement,
-            [
-                engine.Event(
-                    EventKind.DEADLINES_MOVED, at, "", state.stage,
-                    {"reason": reason, "moved": changes},
-                )
-            ],
-            start=sequence,
-        )  # fmt: skip
-        _store_state(disagreement, state, procedure, calendar)
-        moved += 1
+    chosen = cases.filter(pk__in=sorted(todo)).select_related("procedure", "partnership")
+    for disagreement in chosen.order_by("pk"):
+        moved += _deadlines_move(disagreement, reason=reason, at=at)
     return moved
+
+
+def _deadlines_that_move(partnership: Partnership, cases: Any, at: datetime) -> set[int]:
+    """The open cases with a deadline still to come that the new calendar moves, or that
+    only their record can say (no bulk fields)."""
+    todo: set[int] = set()
+    versions = ProcedureVersion.objects.filter(pk__in=cases.values("procedure_id"))
+    for version in versions:
+        procedure = procedure_of(version)
+        calendar = calendar_of(partnership, procedure)
+        rows = Deadline.objects.filter(
+            disagreement__in=cases.filter(procedure=version), due_at__gt=at
+        )
+        todo.update(
+            rows.filter(working_days__isnull=True).values_list("disagreement_id", flat=True)
+        )
+        bulk = list(
+            rows.filter(working_days__isnull=False)
+            .annotate(due_on=TruncDate("due_at", tzinfo=ZoneInfo(calendar.timezone)))
+            .values_list("disagreement_id", "start_on", "working_days", "due_on")
+        )
+        if not bulk:
+            continue
+        case_ids, starts, counts, dues = zip(*bulk, strict=True)
+        again = due_days(calendar, starts, counts)
+        moved = again != np.asarray(dues, dtype="datetime64[D]")
+        todo.update(np.asarray(case_ids)[moved].tolist())
+    return todo
+
+
+def due_days(calendar: WorkingCalendar, starts: Iterable[date], counts: Iterable[int]) -> Any:
+    """The due day of each deadline from its bulk fields, under ``calendar``: the numpy
+    pass :func:`deadlines_recompute` makes (and ``bench/overdue_and_recompute.py`` times)."""
+    return calendar.add_working_days_bulk(
+        np.asarray(list(starts), dtype="datetime64[D]"), np.asarray(list(counts), dtype=np.int64)
+    )
+
+
+def _deadlines_move(disagreement: Disagreement, *, reason: str, at: datetime) -> int:
+    """Work one case's deadlines out again from its record; 1 if any still to come moved."""
+    before = {d.key: d.due_at for d in disagreement.deadlines.all()}
+    procedure = procedure_of(disagreement.procedure)
+    calendar = calendar_of(disagreement.partnership, procedure)
+    state = disagreement_state(disagreement)
+    deadlines = planner.case_deadlines(procedure, calendar, state)
+    changes = {
+        d.key: [before[d.key].isoformat(), d.due.isoformat()]
+        for d in deadlines
+        if d.key in before and before[d.key] != d.due and before[d.key] > at
+    }
+    if not changes:
+        return 0
+    sequence = disagreement.events.count() + 1
+    _append(
+        disagreement,
+        [
+            engine.Event(
+                EventKind.DEADLINES_MOVED, at, "", state.stage,
+                {"reason": reason, "moved": changes},
+            )
+        ],
+        start=sequence,
+    )  # fmt: skip
+    _store_state(disagreement, state, procedure, calendar)
+    return 1

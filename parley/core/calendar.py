@@ -294,10 +294,14 @@ class WorkingCalendar:
         # Every year has well over 200 working days, so this always covers the results.
         last = min(LAST_YEAR, last + int(offsets.max(initial=0)) // 200 + 1)
         cal = self._busdaycalendar(first, last)
-        # numpy rolls a non-working start forward onto the next working day and counts from
-        # there, which is one day too many for our "day 0 is the event" convention.
-        late_start = ~np.is_busday(days, busdaycal=cal) & (offsets > 0)
-        result = np.busday_offset(days, offsets - late_start, roll="forward", busdaycal=cal)
+        # "Day 0 is the event": n >= 1 working days after a non-working day is n after the
+        # working day before it, which is numpy's backward roll; one pass over the array.
+        # Only n == 0 rolls forward (onto the next working day).
+        result = np.busday_offset(days, offsets, roll="backward", busdaycal=cal)
+        if offsets.size and not offsets.all():
+            zero = np.broadcast_to(offsets == 0, days.shape)
+            result = np.where(zero, np.busday_offset(days, 0, roll="forward", busdaycal=cal),
+                              result)  # fmt: skip
         if result.max() > np.datetime64(f"{LAST_YEAR}-12-31"):
             _check_year(LAST_YEAR + 1)
         return result

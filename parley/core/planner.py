@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from parley.core.calendar import Explanation, WorkingCalendar
 from parley.core.durations import SAME_WORKING_DAY, Duration, Unit
@@ -37,6 +38,11 @@ class Deadline:
     step: str = ""
     advisory: bool = False
     met_at: datetime | None = None
+    # When the due day is simply ``working_days`` working days after ``start_on`` (a
+    # working-days limit, or a chain of them each counting from the one before), a
+    # calendar change can move it with the bulk arithmetic alone; None otherwise.
+    start_on: date | None = None
+    working_days: int | None = None
 
     @property
     def is_met(self) -> bool:
@@ -57,6 +63,45 @@ def calendar_for(
     )
 
 
+def counting_from(calendar: WorkingCalendar, anchor: datetime) -> date:
+    """The day a working-days limit starting at ``anchor`` counts from (its day 0)."""
+    local = anchor.astimezone(calendar.end_of_working_day(anchor.date()).tzinfo)
+    # A clock that ran out at midnight (an hours limit ending as a day closes) ended
+    # the day before: the next limit counts from that day, not the new one.
+    return local.date() - timedelta(days=1) if local.time() == time(0) else local.date()
+
+
+# How a moment a limit starts from was reached, for the bulk arithmetic: FIXED (a moment
+# that happened: the stage was entered, a step was done), (day 0, n) for the due day n
+# working days after day 0, or UNKNOWN (anything else: an hours limit on the way).
+Counted = tuple[date, int] | None | str
+FIXED: Counted = None
+UNKNOWN: Counted = "unknown"
+
+
+def _counted(calendar: WorkingCalendar, limit: Duration, anchor: datetime, how: Counted) -> Counted:
+    """How the due day of ``limit`` from ``anchor`` (itself reached ``how``) is counted."""
+    if limit.unit is not Unit.WORKING_DAYS:
+        return UNKNOWN
+    if how is FIXED:
+        return counting_from(calendar, anchor), limit.amount
+    if isinstance(how, tuple) and how[1] > 0:
+        # n working days after a day that is itself k >= 1 working days after day 0 is
+        # n + k working days after day 0. (After 0 days the day may have been rolled on.)
+        return how[0], how[1] + limit.amount
+    return UNKNOWN
+
+
+def _flat(how: Counted) -> tuple[date | None, int | None]:
+    return (how[0], how[1]) if isinstance(how, tuple) else (None, None)
+
+
+def _fixed(calendar: WorkingCalendar, limit: Duration, anchor: datetime) -> dict[str, Any]:
+    """The bulk-arithmetic fields of a deadline counted from a moment that happened."""
+    start_on, working_days = _flat(_counted(calendar, limit, anchor, FIXED))
+    return {"start_on": start_on, "working_days": working_days}
+
+
 def due_after(
     calendar: WorkingCalendar, limit: Duration, anchor: datetime
 ) -> tuple[datetime, Explanation] | None:
@@ -64,11 +109,9 @@ def due_after(
     if limit.unit is Unit.NONE:
         return None
     if limit.unit is Unit.WORKING_DAYS:
-        local = anchor.astimezone(calendar.end_of_working_day(anchor.date()).tzinfo)
-        # A clock that ran out at midnight (an hours limit ending as a day closes) ended
-        # the day before: the next limit counts from that day, not the new one.
-        start = local.date() - timedelta(days=1) if local.time() == time(0) else local.date()
-        explanation = calendar.explain_add_working_days(start, limit.amount)
+        explanation = calendar.explain_add_working_days(
+            counting_from(calendar, anchor), limit.amount
+        )
         result = explanation.result
         assert isinstance(result, date)
         return calendar.end_of_working_day(result), explanation
@@ -119,21 +162,28 @@ def stage_plan(
     completed = completed or {}
     deadlines: list[Deadline] = []
     ends: dict[str, datetime] = {}
+    hows: dict[str, Counted] = {}  # how each step's end was reached (see _counted)
     previous_end = entered_at
+    previous_how: Counted = FIXED
     for step in stage.steps:
         if step.anchor_event:
             anchor = ends.get(step.anchor_event, entered_at)
+            how = hows.get(step.anchor_event, FIXED)
         elif step.anchor.value == "stage-start":
-            anchor = entered_at
+            anchor, how = entered_at, FIXED
         else:
-            anchor = previous_end
+            anchor, how = previous_end, previous_how
         limit = _step_limit(procedure, stage, step, immediate)
         due = due_after(calendar, limit, anchor)
         done = completed.get(step.id)
+        counted = _counted(calendar, limit, anchor, how)
+        start_on, working_days = _flat(counted)
         if due is None:
             end = done or anchor
+            end_how = FIXED if done else how
         else:
             end = done or due[0]
+            end_how = FIXED if done else counted
             if not step.only_if_agreed or agreed:
                 deadlines.append(
                     Deadline(
@@ -148,10 +198,13 @@ def stage_plan(
                         by=step.by,
                         advisory=step.advisory or stage.advisory or procedure.advisory,
                         met_at=done,
+                        start_on=start_on,
+                        working_days=working_days,
                     )
                 )
         ends[step.id] = end
-        previous_end = end
+        hows[step.id] = end_how
+        previous_end, previous_how = end, end_how
     if immediate and not stage.steps:
         # A stage with no steps still has to be reached in the route's time.
         limit = _immediate_limit(procedure)
@@ -167,6 +220,7 @@ def stage_plan(
                     explanation=due[1],
                     rule=limit.describe(),
                     advisory=stage.advisory or procedure.advisory,
+                    **_fixed(calendar, limit, entered_at),
                 )
             )
     if stage.within.is_limited:
@@ -186,6 +240,7 @@ def stage_plan(
                     rule=stage.within.describe(),
                     advisory=stage.advisory or procedure.advisory,
                     met_at=stage_met,
+                    **_fixed(calendar, stage.within, entered_at),
                 )
             )
     return deadlines
@@ -231,6 +286,7 @@ def _span_deadlines(
                     explanation=due[1],
                     rule=procedure.overall.describe(),
                     advisory=procedure.advisory,
+                    **_fixed(calendar, procedure.overall, start),  # type: ignore[arg-type]
                 )
             )
     for cap in track.caps:
@@ -249,6 +305,7 @@ def _span_deadlines(
                     explanation=due[1],
                     rule=cap.within.describe(),
                     advisory=cap.advisory or procedure.advisory,
+                    **_fixed(calendar, cap.within, start),  # type: ignore[arg-type]
                 )
             )
     return spans

@@ -3,9 +3,9 @@
 Every figure is an aggregate query grouped by what the report shows (agencies, stages,
 days): the number of queries stays the same however many cases there are, and the rows
 that come back grow with the number of agencies and days, not cases. Time at each stage
-comes from the record itself: each case's stage-changing events in order, the day each
-stage was reached and the day it was left (a window over the events), grouped by those
-days and counted in working days with numpy (:mod:`parley.core.report`).
+comes from each case's stages as kept beside its record (:mod:`parley.reports.spans`):
+the day each stage was reached and the day it was left, grouped by those days and
+counted in working days with numpy (:mod:`parley.core.report`).
 
 Which cases each figure counts (the same definitions are in docs/reports.md):
 
@@ -29,23 +29,16 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
-    CharField,
     Count,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.fields.json import KT
-from django.db.models.functions import Lead, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from parley.cases.models import Agency, Disagreement, Event, Partnership, ProcedureVersion
@@ -56,10 +49,9 @@ from parley.core.calendar import WorkingCalendar
 from parley.core.engine import EventKind
 from parley.core.procedure import Procedure
 from parley.core.report import Limit, Period, Timing
-from parley.reports.models import LearningItem
+from parley.reports.models import LearningItem, StageSpan
 from parley.reports.tables import Cell, Key, LearningRow, Report, Row, Section, Table
 
-ENTRY = sorted(k.value for k in core.ENTRY_KINDS)
 CHANGES = sorted(k.value for k in core.STAGE_CHANGE_KINDS)
 NOT_GIVEN = ""  # the category of a case raised without one
 
@@ -104,6 +96,24 @@ class Scope:
         found = core.find_stage([self.procedures[version_pk]], stage_id)
         return core.overall_limit(*found) if found else None
 
+    def limit_class(self, field: str) -> Case | Value:
+        """An expression naming, for the version in ``field``, the first version in scope
+        with the same limits at every stage: versions alike (a hundred partnerships on the
+        same procedure file) are grouped as one."""
+        classes: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for version in self.versions:
+            limits = tuple(
+                (stage_id, self.limit(version.pk, stage_id), self.overall(version.pk, stage_id))
+                for stage_id, _, _ in self.stages()
+            )
+            classes[limits].append(version.pk)
+        if len(classes) == 1:
+            return Value(self.versions[0].pk)
+        return Case(
+            *(When(**{f"{field}__in": pks}, then=Value(pks[0])) for pks in classes.values()),
+            default=F(field),
+        )
+
 
 def report_scope(*, partnership: Partnership | None, procedure_id: str) -> Scope | None:
     """The versions of a procedure loaded in a partnership (or anywhere, for ``None``)."""
@@ -127,14 +137,6 @@ def _between(field: str, period: Period, zone: ZoneInfo) -> Q:
     return Q(**{f"{field}__gte": start, f"{field}__lt": end})
 
 
-def _entry_stage() -> Case:
-    return Case(
-        When(kind=EventKind.RAISED.value, then=F("stage")),
-        default=KT("data__to_stage"),
-        output_field=CharField(),
-    )
-
-
 def _as_day(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -152,60 +154,37 @@ class SpanRow:
     count: int
 
 
-def span_rows(
-    scope: Scope, window: Period, cases: QuerySet[Disagreement] | None = None
-) -> list[SpanRow]:
+def span_rows(scope: Scope, window: Period) -> list[SpanRow]:
     """Every stage any case was at during ``window``, grouped by the day reached and left.
 
-    One query: the stage-changing events of the cases that were open at some point in the
-    window, each paired with the next one by a window function, grouped and counted.
+    One aggregate query over the kept stage rows (:mod:`parley.reports.spans`), grouped by
+    limit class (see :meth:`Scope.limit_class`) rather than version, so the rows that come
+    back grow with the days in the window, not with partnerships or cases.
     """
-    start, end = window.bounds(scope.zone)
-    touching = (cases if cases is not None else scope.cases()).filter(
-        Q(raised_at__lt=end)
-        & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
-        & ~Q(status=Disagreement.Status.WITHDRAWN, closed_at__lt=start)
-    )
-    by_case = {"partition_by": [F("disagreement_id")], "order_by": [F("sequence").asc()]}
-    day = TruncDate("at", tzinfo=scope.zone)
-    inner = (
-        Event.objects.filter(disagreement__in=touching.values("pk"), kind__in=CHANGES)
-        .order_by()
-        .annotate(
-            entry_stage=_entry_stage(),
-            entered=day,
-            left_day=Window(Lead(TruncDate("at", tzinfo=scope.zone)), **by_case),
-            left_kind=Window(Lead("kind"), **by_case),
-            immediate=Case(
-                When(kind=EventKind.IMMEDIATE_RISK_DECLARED.value, then=Value(True)),
-                When(
-                    Q(kind=EventKind.RAISED.value, data__route="immediate-risk"), then=Value(True)
-                ),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            version=F("disagreement__procedure_id"),
+    rows = (
+        StageSpan.objects.filter(
+            version__in=[v.pk for v in scope.versions], entered_on__lt=window.end
         )
-        .values("kind", "entry_stage", "entered", "left_day", "left_kind", "immediate", "version")
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=window.start))
+        .values(
+            "stage",
+            "entered_on",
+            "left_on",
+            "left_by",
+            "immediate",
+            klass=scope.limit_class("version_id"),
+        )  # fmt: skip
+        .annotate(n=Count("pk"))
+        .values_list("klass", "stage", "entered_on", "left_on", "left_by", "immediate", "n")
+        .order_by()
     )
-    sql, params = inner.query.sql_with_params()
-    marks = ", ".join(["%s"] * len(ENTRY))
-    columns = "version, entry_stage, entered, left_day, left_kind, immediate"
-    outer = (
-        f"SELECT {columns}, COUNT(*) FROM ({sql}) spans "
-        f"WHERE kind IN ({marks}) AND entered < %s AND (left_day IS NULL OR left_day >= %s) "
-        f"GROUP BY {columns}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(outer, [*params, *ENTRY, window.end, window.start])
-        rows = cursor.fetchall()
     return [
         SpanRow(
             version=int(version),
             stage=str(stage),
-            entered=_as_day(entered),  # type: ignore[arg-type]
-            left=_as_day(left),
-            left_by=left_by,
+            entered=entered,
+            left=left,
+            left_by=left_by or None,
             immediate=bool(immediate),
             count=int(count),
         )
@@ -221,34 +200,6 @@ def _period_counts(
         f"{prefix}_{index}": Count("pk", filter=_between(field, period, zone))
         for index, period in enumerate(periods)
     }
-
-
-def _first_formal_entry(scope: Scope) -> Subquery | None:
-    """When each case reached a formal stage, for procedures that start informally; None
-    when no version has an informal stage (then it is the day it was raised)."""
-    formal = {
-        stage.id
-        for procedure in scope.procedures.values()
-        for track in procedure.tracks
-        for stage in track.stages
-        if not stage.informal
-    }
-    has_informal = any(
-        stage.informal
-        for procedure in scope.procedures.values()
-        for track in procedure.tracks
-        for stage in track.stages
-    )
-    if not has_informal:
-        return None
-    entries = (
-        Event.objects.filter(disagreement=OuterRef("pk"), kind__in=ENTRY)
-        .annotate(entry_stage=_entry_stage())
-        .filter(entry_stage__in=sorted(formal))
-        .order_by("sequence")
-        .values("at")[:1]
-    )
-    return Subquery(entries)
 
 
 # --- the report -------------------------------------------------------------------------
@@ -396,15 +347,13 @@ def report_build(
         )
 
     # 4. Time overall: resolved cases, from the day they reached a formal stage.
-    first_formal = _first_formal_entry(scope)
-    start_expr: Any = first_formal if first_formal is not None else F("raised_at")
     overall_rows = list(
         cases.filter(_between("resolved_at", period, zone))
         .annotate(
-            start_day=TruncDate(start_expr, tzinfo=zone),
+            start_day=F("report_case__formal_start_on"),
             end_day=TruncDate("resolved_at", tzinfo=zone),
         )
-        .values("procedure_id", "stage", "start_day", "end_day")
+        .values("stage", "start_day", "end_day", klass=scope.limit_class("procedure_id"))
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -415,7 +364,7 @@ def report_build(
         start_day = _as_day(r["start_day"])
         if start_day is None:
             continue  # never reached a formal stage: no overall limit applies
-        overall_groups[r["stage"]][r["procedure_id"]].append(
+        overall_groups[r["stage"]][r["klass"]].append(
             (start_day, _as_day(r["end_day"]), r["n"])  # type: ignore[arg-type]
         )
     overall: dict[str, Timing] = {}
@@ -428,7 +377,9 @@ def report_build(
 
     # 5. Learning referred from cases.
     learning_counts = Event.objects.filter(
-        disagreement__in=cases.values("pk"), kind=EventKind.LEARNING_REFERRED.value
+        _between("at", window, zone),
+        disagreement__in=cases.values("pk"),
+        kind=EventKind.LEARNING_REFERRED.value,
     ).aggregate(
         **{f"at_{i}": Count("pk", filter=_between("at", p, zone)) for i, p in enumerate(periods)}
     )

@@ -42,7 +42,8 @@ from parley.core import report as core
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused, Status
 from parley.core.procedure import EscalationTrigger, Procedure, Side, Stage
-from parley.reports.models import LearningItem
+from parley.reports.models import LearningItem, ReportCase, StageSpan
+from parley.reports.spans import spans_of
 
 LIBRARY = Path(__file__).resolve().parent.parent / "procedures"
 BATCH = 2000
@@ -56,6 +57,9 @@ INFORMAL = 0.5
 LATE = 0.2  # the share of stages that run over their timescale
 LEARNING = 0.06
 CLOSE = 0.85
+FEEDBACK = 0.9  # feedback to the person who raised it, after the outcome
+DEBRIEF = 0.3
+NOTES = (1, 1, 2, 2, 3, 4)  # notes added at each stage, as often as each
 DEFAULT_STAGE_DAYS = 5  # for stages with no timescale
 
 AGENCY_KINDS = (
@@ -200,11 +204,27 @@ def _stage_days(procedure: Procedure, stage: Stage) -> int:
     return limit.days if limit is not None and limit.days > 0 else DEFAULT_STAGE_DAYS
 
 
+def _talk(play: _Play) -> None:
+    """What people record while a stage runs: the conversation, and a few notes."""
+    speaker = play.raiser if play.rng.random() < 0.5 else play.other
+    play.take(EventKind.DISCUSSION_RECORDED, speaker, play.later(0),
+              text="Talked it through; views recorded.")  # fmt: skip
+    for _ in range(play.rng.choice(NOTES)):
+        writer = play.raiser if play.rng.random() < 0.5 else play.other
+        play.take(EventKind.NOTE_ADDED, writer, play.later(0), text="A note for the record.")
+
+
 def _resolve(play: _Play, at: datetime) -> bool:
     actor = play.chair if play.rng.random() < 0.3 else play.other
     if not play.take(EventKind.RESOLVED, actor, at, outcome="Agreed a way forward.",
                      outstanding="None"):  # fmt: skip
         return False
+    if play.rng.random() < FEEDBACK:
+        play.take(EventKind.FEEDBACK_GIVEN, play.other, play.later(play.rng.randint(0, 2)),
+                  text="Told them what was agreed and why.")  # fmt: skip
+    if play.rng.random() < DEBRIEF:
+        play.take(EventKind.DEBRIEF_RECORDED, play.chair, play.later(play.rng.randint(1, 5)),
+                  text="What went well and what to change.")  # fmt: skip
     if play.rng.random() < LEARNING:
         play.take(
             EventKind.LEARNING_REFERRED, play.chair, play.later(1),
@@ -266,6 +286,7 @@ def play_case(
     while play.state is not None and play.state.is_open:
         stage = track.stage(play.state.stage)
         limit = _stage_days(procedure, stage)
+        _talk(play)
         late = rng.random() < LATE
         spent = rng.randint(limit + 1, limit * 2 + 1) if late else rng.randint(0, limit)
         at = play.later(spent)
@@ -449,6 +470,9 @@ def _insert(
         deadlines.extend(services.deadline_rows(case.pk, due))
     created = Event.objects.bulk_create(events, batch_size=5000)
     Deadline.objects.bulk_create(deadlines, batch_size=5000)
+    spans, copies = _spans(stored, [record for _, record, _ in cases], procedure)
+    StageSpan.objects.bulk_create(spans, batch_size=5000)
+    ReportCase.objects.bulk_create(copies, batch_size=5000)
     _learning(stored, created, procedure, rng)
     return len(stored)
 
@@ -505,6 +529,9 @@ def _insert_copy(
     _copy_rows(Disagreement, [case for case, _, _ in cases], with_id=True)
     _copy_rows(Event, events, with_id=False)
     _copy_rows(Deadline, deadlines, with_id=False)
+    spans, copies = _spans([c for c, _, _ in cases], [r for _, r, _ in cases], procedure)
+    _copy_rows(StageSpan, spans, with_id=False)
+    _copy_rows(ReportCase, copies, with_id=True)
     learning = [e for e in events if e.kind == EventKind.LEARNING_REFERRED.value]
     if learning:
         stored = {
@@ -521,6 +548,22 @@ def _insert_copy(
             rng,
         )
     return len(cases)
+
+
+def _spans(
+    stored: Sequence[Disagreement], records: Sequence[list[engine.Event]], procedure: Procedure
+) -> tuple[list[StageSpan], list[ReportCase]]:
+    """The reports' stage rows of these cases, as the cases app's writes keep them."""
+    spans: list[StageSpan] = []
+    copies: list[ReportCase] = []
+    for case, record in zip(stored, records, strict=True):
+        rows, copy = spans_of(
+            case_id=case.pk, version_id=case.procedure_id, procedure=procedure, events=record,
+            stage=case.stage, status=case.status, stage_entered_at=case.stage_entered_at,
+        )  # fmt: skip
+        spans.extend(rows)
+        copies.append(copy)
+    return spans, copies
 
 
 def _learning(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
@@ -22,6 +21,7 @@ from parley.reports.models import (
     ReportSettings,
     StageSpan,
 )
+from parley.reports.spans import spans_of
 
 # Working days from a referral to its first review, unless someone sets another date:
 # about a month, so an issue comes back before the next quarterly report.
@@ -187,42 +187,13 @@ def _refold(
     spans: list[StageSpan] = []
     copies: list[ReportCase] = []
     for case_id, version, stage, status, entered_at in cases:
-        procedure = procedures[version]
-        zone = ZoneInfo(procedure.calendar.timezone)
-        informal = {s.id for t in procedure.tracks for s in t.stages if s.informal}
-        formal_start = None
-        resolved_on = None
-        for span in core.stage_spans(records.get(case_id, [])):
-            entered_on = span.entered_at.astimezone(zone).date()
-            left_on = span.left_at.astimezone(zone).date() if span.left_at else None
-            if formal_start is None and span.stage not in informal:
-                formal_start = entered_on
-            if span.left_by is EventKind.RESOLVED:
-                resolved_on = left_on
-            spans.append(
-                StageSpan(
-                    disagreement_id=case_id,
-                    version_id=version,
-                    stage=span.stage,
-                    entered_at=span.entered_at,
-                    entered_on=entered_on,
-                    left_at=span.left_at,
-                    left_on=left_on,
-                    left_by=span.left_by.value if span.left_by else "",
-                    immediate=span.immediate,
-                )
-            )
-        copies.append(
-            ReportCase(
-                disagreement_id=case_id,
-                version_id=version,
-                stage=stage,
-                status=status,
-                stage_entered_at=entered_at,
-                formal_start_on=formal_start,
-                resolved_on=resolved_on,
-            )
-        )
+        rows, copy = spans_of(
+            case_id=case_id, version_id=version, procedure=procedures[version],
+            events=records.get(case_id, []), stage=stage, status=status,
+            stage_entered_at=entered_at,
+        )  # fmt: skip
+        spans.extend(rows)
+        copies.append(copy)
     StageSpan.objects.filter(disagreement_id__in=ids).delete()
     ReportCase.objects.filter(disagreement_id__in=ids).delete()
     StageSpan.objects.bulk_create(spans, batch_size=5000)

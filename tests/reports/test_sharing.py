@@ -104,7 +104,9 @@ def test_no_count_in_the_board_paper_is_under_the_threshold(year):
     flat = " ".join(text.split())
 
     def shows(words: str) -> bool:
-        return re.search(rf"(?<![\w]){re.escape(words)}(?![\d])", flat) is not None
+        # Not a stage's time limit ("Stage 4: ... 4 working days"), which is no count.
+        pattern = rf"(?<![\w]){re.escape(words)}(?![\d]| working days)"
+        return re.search(pattern, flat) is not None
 
     checked = 0
     for table_id in ("raising", "receiving", "pairs", "categories", "highest"):
@@ -112,8 +114,10 @@ def test_no_count_in_the_board_paper_is_under_the_threshold(year):
         for exact_row, row in zip(exact_rows, shared.table(table_id).rows, strict=True):
             shown = row.cells[0].display(5)
             assert shows(f"{row.label} {shown}"), (table_id, row.label)
-            if row.cells[0].hidden:
-                value = exact_row.cells[0].value
+            value = exact_row.cells[0].value
+            # A small count must not show anywhere beside its label. (A larger one hidden
+            # to protect it, such as a total, may rightly equal a figure shown elsewhere.)
+            if row.cells[0].hidden and isinstance(value, int) and value < 5:
                 assert not shows(f"{row.label} {value}")
             checked += 1
     for label in ("Raised", "Resolved", "Withdrawn", "Closed"):

@@ -1,0 +1,20 @@
+"""Fill the stage rows reports read for every case already recorded (they are kept in
+step from now on by the cases app's writes)."""
+
+from django.db import migrations
+
+
+def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
+    from parley.cases.models import ProcedureVersion
+    from parley.reports.services import stage_spans_refresh
+
+    stage_spans_refresh(versions=list(ProcedureVersion.objects.all()))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("reports", "0001_learning_log_settings_and_stage_spans"),
+        ("cases", "0002_event_append_only_triggers"),
+    ]
+
+    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

@@ -1,0 +1,115 @@
+"""Each case's stages as rows the reports read: kept with the case, worked out from its record.
+
+A report counts time at each stage from :class:`~parley.reports.models.StageSpan` rows
+and time overall from :class:`~parley.reports.models.ReportCase`. They hold nothing the
+record does not: each is worked out from the case's stage-changing events by the pure
+core (:func:`parley.core.report.stage_spans`). They are written in the same transaction
+as the events that change them (:func:`case_recorded`, connected in ``apps.py``), by the
+bulk generator alongside its rows, and repaired from the record by
+:func:`parley.reports.services.stage_spans_refresh` (``parley reports_refresh``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from parley.core import engine
+from parley.core import report as core
+from parley.core.procedure import Procedure
+from parley.reports.models import ReportCase, StageSpan
+
+
+def spans_of(
+    *,
+    case_id: int,
+    version_id: int,
+    procedure: Procedure,
+    events: Iterable[engine.Event],
+    stage: str,
+    status: str,
+    stage_entered_at: datetime,
+) -> tuple[list[StageSpan], ReportCase]:
+    """The span rows and the report copy of one case, from its record (any events; only
+    the stage-changing ones count)."""
+    zone = ZoneInfo(procedure.calendar.timezone)
+    informal = {s.id for t in procedure.tracks for s in t.stages if s.informal}
+    formal_start = None
+    resolved_on = None
+    rows: list[StageSpan] = []
+    for span in core.stage_spans(events):
+        entered_on = span.entered_at.astimezone(zone).date()
+        left_on = span.left_at.astimezone(zone).date() if span.left_at else None
+        if formal_start is None and span.stage not in informal:
+            formal_start = entered_on
+        if span.left_by is engine.EventKind.RESOLVED:
+            resolved_on = left_on
+        rows.append(
+            StageSpan(
+                disagreement_id=case_id,
+                version_id=version_id,
+                stage=span.stage,
+                entered_at=span.entered_at,
+                entered_on=entered_on,
+                left_at=span.left_at,
+                left_on=left_on,
+                left_by=span.left_by.value if span.left_by else "",
+                immediate=span.immediate,
+            )
+        )
+    copy = ReportCase(
+        disagreement_id=case_id,
+        version_id=version_id,
+        stage=stage,
+        status=status,
+        stage_entered_at=stage_entered_at,
+        formal_start_on=formal_start,
+        resolved_on=resolved_on,
+    )
+    return rows, copy
+
+
+def case_recorded(
+    sender: Any,
+    *,
+    disagreement: Any,
+    procedure: Procedure,
+    record: list[engine.Event],
+    new: list[engine.Event],
+    **_: Any,
+) -> None:
+    """Keep one case's span rows in step with its record: a receiver of
+    :data:`parley.cases.signals.case_recorded`, inside the writer's transaction.
+
+    ``record`` is the whole record, ``new`` the events just added to it. Only a
+    stage-changing event moves the spans; anything else at most changes the status.
+    """
+    copy_fields = {
+        "stage": disagreement.stage,
+        "status": disagreement.status,
+        "stage_entered_at": disagreement.stage_entered_at,
+    }
+    if not any(e.kind in core.STAGE_CHANGE_KINDS for e in new) and (
+        ReportCase.objects.filter(disagreement_id=disagreement.pk).update(**copy_fields)
+    ):
+        return
+    rows, copy = spans_of(
+        case_id=disagreement.pk,
+        version_id=disagreement.procedure_id,
+        procedure=procedure,
+        events=record,
+        **copy_fields,
+    )
+    StageSpan.objects.filter(disagreement_id=disagreement.pk).delete()
+    StageSpan.objects.bulk_create(rows)
+    ReportCase.objects.update_or_create(
+        disagreement_id=disagreement.pk,
+        defaults={
+            "version_id": copy.version_id,
+            **copy_fields,
+            "formal_start_on": copy.formal_start_on,
+            "resolved_on": copy.resolved_on,
+        },
+    )
