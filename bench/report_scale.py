@@ -70,7 +70,7 @@ def generate(partnerships: int, first: int, upto: int, per: int) -> None:
 
 def measure(label: str) -> dict[str, object]:
     from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     from parley.cases.models import Disagreement, Event, Partnership
     from parley.core.report import parse_period
@@ -92,15 +92,20 @@ def measure(label: str) -> dict[str, object]:
         assert scope is not None
         timings = []
         for _ in range(4):
-            # The query log keeps 9,000 entries; generating fills it, which would make
-            # the capture below count nothing.
-            reset_queries()
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                report = report_build(
-                    scope=scope, period=period, threshold=5, today=TODAY, learning=False
-                )
-                timings.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            report = report_build(
+                scope=scope, period=period, threshold=5, today=TODAY, learning=False
+            )
+            timings.append(time.perf_counter() - started)
+        # The queries, counted once on one connection (the timed runs spread them over
+        # PARLEY_REPORT_THREADS connections, which one capture would not see). The query
+        # log keeps 9,000 entries; generating fills it, which would make it count nothing.
+        reset_queries()
+        with (
+            override_settings(PARLEY_REPORT_THREADS=1),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            report_build(scope=scope, period=period, threshold=5, today=TODAY, learning=False)
         raised = report.counts[("raised", period.code)]
         results[name] = {
             "cold": timings[0],

@@ -257,6 +257,11 @@ PARLEY_TRUSTED_PROXY_COUNT = int(os.environ.get("PARLEY_TRUSTED_PROXY_COUNT", "0
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = False
 PARLEY_SESSION_TOUCH_SECONDS = 60
+
+# Board reports on PostgreSQL: run their queries side by side on this many connections,
+# each with this much memory for its sorts and groups (docs/performance.md).
+PARLEY_REPORT_THREADS = int(os.environ.get("PARLEY_REPORT_THREADS", "3"))
+PARLEY_REPORT_WORK_MEM = os.environ.get("PARLEY_REPORT_WORK_MEM", "64MB")
 PARLEY_SESSION_MAX_AGE = 10 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -275,7 +275,10 @@ class Event(models.Model):
             # The board report counts issues referred for learning by when they were
             # referred: a few in a hundred cases, so a small index of their own.
             models.Index(
-                fields=["at"], name="event_learning", condition=Q(kind="learning-referred")
+                fields=["at"],
+                include=["disagreement"],  # so it is read alone (PostgreSQL)
+                name="event_learning",
+                condition=Q(kind="learning-referred"),
             )
         ]
 

@@ -299,7 +299,7 @@ def _span_deadlines(
                 Deadline(
                     key=f"cap:{cap.id}",
                     kind=DeadlineKind.CAP,
-                    label=f"Limit across {', '.join(cap.stages)}",
+                    label=_across(track, cap.stages),
                     stage=state.stage,
                     due=due[0],
                     explanation=due[1],
@@ -309,6 +309,14 @@ def _span_deadlines(
                 )
             )
     return spans
+
+
+def _across(track: Track, stages: tuple[str, ...] | list[str]) -> str:
+    """ "Time limit for stages 1 and 2": a cap's label in words, not the file's ids."""
+    numbers = [str(track.stage(s).number) for s in stages]
+    if len(numbers) == 1:
+        return f"Time limit for stage {numbers[0]}"
+    return f"Time limit for stages {', '.join(numbers[:-1])} and {numbers[-1]}"
 
 
 def is_overdue(deadlines: list[Deadline], now: datetime) -> bool:

@@ -463,15 +463,34 @@ def timing_of_groups(
 ) -> Timing:
     """As :func:`timing_of`, for spans judged against different limits (one per procedure
     version); ``shown_limit`` is the one the report names."""
+    return timing_of_arrays(
+        calendar,
+        [
+            (
+                limit,
+                as_days([s[0] for s in spans]),
+                as_days([s[1] for s in spans]),
+                np.asarray([s[2] for s in spans], dtype=np.int64),
+            )
+            for limit, spans in groups
+        ],
+        shown_limit,
+    )
+
+
+def timing_of_arrays(
+    calendar: WorkingCalendar,
+    groups: Sequence[tuple[Limit | None, Days, Days, Counts]],
+    shown_limit: Limit | None,
+) -> Timing:
+    """As :func:`timing_of_groups`, each group given as arrays: the days entered, the days
+    left and how many spans each (day entered, day left) pair stands for."""
     taken_parts: list[Counts] = []
     weight_parts: list[Counts] = []
     within = late = 0
-    for limit, spans in groups:
-        if not spans:
+    for limit, entered, left, weights in groups:
+        if not entered.size:
             continue
-        entered = as_days([s[0] for s in spans])
-        left = as_days([s[1] for s in spans])
-        weights = np.asarray([s[2] for s in spans], dtype=np.int64)
         taken_parts.append(working_days_between_bulk(calendar, entered, left))
         weight_parts.append(weights)
         if limit is not None:

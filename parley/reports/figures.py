@@ -2,10 +2,11 @@
 
 Every figure is an aggregate query grouped by what the report shows (agencies, stages,
 days): the number of queries stays the same however many cases there are, and the rows
-that come back grow with the number of agencies and days, not cases. Time at each stage
-comes from each case's stages as kept beside its record (:mod:`parley.reports.spans`):
-the day each stage was reached and the day it was left, grouped by those days and
-counted in working days with numpy (:mod:`parley.core.report`).
+that come back grow with the number of agencies and days, not cases. The queries read
+the narrow rows kept beside each case's record (:mod:`parley.reports.spans`): its report
+copy (agencies, category, local days raised, resolved and closed) and its stages (the
+day each was reached and left), the latter grouped by those days and counted in working
+days with numpy (:mod:`parley.core.report`). On PostgreSQL they run side by side.
 
 Which cases each figure counts (the same definitions are in docs/reports.md):
 
@@ -21,14 +22,20 @@ Which cases each figure counts (the same definitions are in docs/reports.md):
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.db.models import (
     Case,
     Count,
@@ -38,7 +45,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from parley.cases.models import Agency, Disagreement, Event, Partnership, ProcedureVersion
@@ -48,12 +54,13 @@ from parley.core import report as core
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import EventKind
 from parley.core.procedure import Procedure
-from parley.core.report import Limit, Period, Timing
-from parley.reports.models import LearningItem, StageSpan
+from parley.core.report import Days, Limit, Period, Timing
+from parley.reports.models import LearningItem, ReportCase, StageSpan
 from parley.reports.tables import Cell, Key, LearningRow, Report, Row, Section, Table
 
 CHANGES = sorted(k.value for k in core.STAGE_CHANGE_KINDS)
 NOT_GIVEN = ""  # the category of a case raised without one
+SAFE_IN_QUERY = re.compile(r"[A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -137,69 +144,106 @@ def _between(field: str, period: Period, zone: ZoneInfo) -> Q:
     return Q(**{f"{field}__gte": start, f"{field}__lt": end})
 
 
-def _as_day(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 @dataclass(frozen=True)
-class SpanRow:
-    version: int
-    stage: str
-    entered: date
-    left: date | None
-    left_by: str | None
-    immediate: bool
-    count: int
+class Spans:
+    """Stages any case was at during a window, grouped by the day reached and left, as
+    arrays: one element for each group, ``count`` spans in it."""
+
+    stage_ids: list[str]  # ``stage`` indexes this
+    klass: npt.NDArray[np.int64]  # the limit class (a version pk): Scope.limit_class
+    stage: npt.NDArray[np.int64]
+    entered: Days
+    left: Days  # NaT: not left
+    immediate: npt.NDArray[np.bool_]
+    count: npt.NDArray[np.int64]
 
 
-def span_rows(scope: Scope, window: Period) -> list[SpanRow]:
+EPOCH = date(1970, 1, 1).toordinal()
+
+
+def _days(values: Sequence[date | None]) -> Days:
+    """Days as numpy days, None as NaT, without numpy parsing each date object."""
+    ordinals = np.fromiter(
+        (v.toordinal() - EPOCH if v is not None else np.iinfo(np.int64).min for v in values),
+        dtype=np.int64,
+        count=len(values),
+    )
+    return ordinals.astype("datetime64[D]")
+
+
+def span_rows(scope: Scope, window: Period) -> Spans:
     """Every stage any case was at during ``window``, grouped by the day reached and left.
 
     One aggregate query over the kept stage rows (:mod:`parley.reports.spans`), grouped by
     limit class (see :meth:`Scope.limit_class`) rather than version, so the rows that come
     back grow with the days in the window, not with partnerships or cases.
     """
-    rows = (
+    rows = list(
         StageSpan.objects.filter(
             version__in=[v.pk for v in scope.versions], entered_on__lt=window.end
         )
         .filter(Q(left_on__isnull=True) | Q(left_on__gte=window.start))
         .values(
-            "stage",
-            "entered_on",
-            "left_on",
-            "left_by",
-            "immediate",
-            klass=scope.limit_class("version_id"),
+            "stage", "entered_on", "left_on", "immediate", klass=scope.limit_class("version_id")
         )  # fmt: skip
-        .annotate(n=Count("pk"))
-        .values_list("klass", "stage", "entered_on", "left_on", "left_by", "immediate", "n")
+        .annotate(n=Count("*"))
+        .values_list("klass", "stage", "entered_on", "left_on", "immediate", "n")
         .order_by()
     )
-    return [
-        SpanRow(
-            version=int(version),
-            stage=str(stage),
-            entered=entered,
-            left=left,
-            left_by=left_by or None,
-            immediate=bool(immediate),
-            count=int(count),
+    stage_ids = sorted({row[1] for row in rows})
+    code = {stage_id: index for index, stage_id in enumerate(stage_ids)}
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
+    return Spans(
+        stage_ids=stage_ids,
+        klass=np.asarray(columns[0], dtype=np.int64),
+        stage=np.asarray([code[s] for s in columns[1]], dtype=np.int64),
+        entered=_days(columns[2]),
+        left=_days(columns[3]),
+        immediate=np.asarray(columns[4], dtype=bool),
+        count=np.asarray(columns[5], dtype=np.int64),
+    )
+
+
+def _on(field: str, period: Period) -> Q:
+    """A local day in ``field`` falls in ``period``."""
+    return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
+
+
+def _fetch(queries: dict[str, Callable[[], Any]], *, wide: bool) -> dict[str, Any]:
+    """Run the report's queries. For a ``wide`` report (every partnership's cases) on
+    PostgreSQL, side by side, each on its own connection, when not inside a transaction
+    (whose rows the other connections could not see); one partnership's are quicker
+    one after another than the new connections would be.
+
+    Each runs with PARLEY_REPORT_WORK_MEM of memory for its sorts and groups, so that a
+    national report's grouping is done in memory rather than on disk.
+    """
+    threads = settings.PARLEY_REPORT_THREADS
+    if connection.vendor != "postgresql":
+        return {name: query() for name, query in queries.items()}
+    if threads < 2 or not wide or connection.in_atomic_block:
+        return _with_memory(lambda: {name: query() for name, query in queries.items()})
+
+    def run(query: Callable[[], Any]) -> Any:
+        try:
+            # Side by side already: no more processes for each query on top.
+            return _with_memory(query, workers=0)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = {name: pool.submit(run, query) for name, query in queries.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _with_memory(query: Callable[[], Any], workers: int | None = None) -> Any:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('work_mem', %s, true), "
+            "set_config('max_parallel_workers_per_gather', %s, true)",
+            [settings.PARLEY_REPORT_WORK_MEM, str(2 if workers is None else workers)],
         )
-        for version, stage, entered, left, left_by, immediate, count in rows
-    ]
-
-
-def _period_counts(
-    periods: Sequence[Period], field: str, zone: ZoneInfo, prefix: str
-) -> dict[str, Count]:
-    """``{prefix}_{i}``: how many rows have ``field`` in the i-th period."""
-    return {
-        f"{prefix}_{index}": Count("pk", filter=_between(field, period, zone))
-        for index, period in enumerate(periods)
-    }
+        return query()
 
 
 # --- the report -------------------------------------------------------------------------
@@ -224,7 +268,6 @@ def report_build(
     # the last day within the timescale was before today.
     cutoffs = [min(p.end, today + timedelta(days=1)) for p in periods]
     overdue_cutoffs = [min(p.end, today) for p in periods]
-    cases = scope.cases()
     counts: dict[Key, int] = {}
     sums: list[tuple[Key, list[Key]]] = []
 
@@ -235,15 +278,78 @@ def report_build(
     def link(figure: str, code: str = here, **params: Any) -> str:
         query = {"period": code, "figure": figure}
         query.update({k: v for k, v in params.items() if v is not None})
-        return urlencode(query)
+        # The national report links thousands of figures: quote only what needs it.
+        return "&".join(
+            f"{k}={v}" if SAFE_IN_QUERY.fullmatch(v := str(value)) else urlencode({k: v})
+            for k, value in query.items()
+        )
+
+    # The report copies of the cases: narrow rows with local days (parley.reports.spans).
+    copies = ReportCase.objects.filter(version__in=[v.pk for v in scope.versions])
+    fetched = _fetch(
+        {
+            # The longest first, so that the others share the remaining connections.
+            "spans": lambda: span_rows(scope, window),
+            # By pair of agencies, then by category: two small groupings rather than one
+            # of every pair and category together.
+            "raised": lambda: list(
+                copies.filter(_on("raised_on", window))
+                .values("raising_agency_id", "other_agency_id")
+                .annotate(
+                    **{
+                        f"raised_{i}": Count("pk", filter=_on("raised_on", p))
+                        for i, p in enumerate(periods)
+                    }
+                )
+                .order_by()
+            ),
+            "categories": lambda: list(
+                copies.filter(_on("raised_on", period))
+                .values_list("category")
+                .annotate(n=Count("*"))
+                .order_by()
+            ),
+            "ended": lambda: list(
+                copies.filter(_on("resolved_on", window) | _on("closed_on", window))
+                .values("status", "stage", "highest_stage_number")
+                .annotate(
+                    **{
+                        f"{name}_{i}": Count("pk", filter=_on(field, p) & status)
+                        for name, field, status in (
+                            ("resolved", "resolved_on", Q()),
+                            ("withdrawn", "closed_on", Q(status=Disagreement.Status.WITHDRAWN)),
+                            ("closed", "closed_on", Q(status=Disagreement.Status.CLOSED)),
+                        )
+                        for i, p in enumerate(periods)
+                    }
+                )
+                .order_by()
+            ),
+            # Time overall: resolved cases, from the day they reached a formal stage.
+            "overall": lambda: list(
+                copies.filter(_on("resolved_on", period))
+                .values(
+                    "stage", "formal_start_on", "resolved_on", klass=scope.limit_class("version_id")
+                )  # fmt: skip
+                .annotate(n=Count("pk"))
+                .order_by()
+            ),
+            "learning": lambda: Event.objects.filter(
+                _between("at", window, zone),
+                disagreement__procedure__in=[v.pk for v in scope.versions],
+                kind=EventKind.LEARNING_REFERRED.value,
+            ).aggregate(
+                **{
+                    f"at_{i}": Count("pk", filter=_between("at", p, zone))
+                    for i, p in enumerate(periods)
+                }
+            ),
+        },
+        wide=scope.partnership is None,
+    )
 
     # 1. Raised: by agency, pair and category, in each period.
-    raised_rows = list(
-        cases.filter(_between("raised_at", window, zone))
-        .values("raising_agency_id", "other_agency_id", "category")
-        .annotate(**_period_counts(periods, "raised_at", zone, "raised"))
-        .order_by()
-    )
+    raised_rows = fetched["raised"]
     last = len(periods) - 1
     agency_ids = {r["raising_agency_id"] for r in raised_rows} | {
         r["other_agency_id"] for r in raised_rows
@@ -265,31 +371,11 @@ def report_build(
             raising[r["raising_agency_id"]] += n
             receiving[r["other_agency_id"]] += n
             pairs[(r["raising_agency_id"], r["other_agency_id"])] += n
-            categories[r["category"] or NOT_GIVEN] += n
+    for category, n in fetched["categories"]:
+        categories[category or NOT_GIVEN] += n
 
     # 2. Resolved, withdrawn and closed: where each ended and how high it went.
-    ended_rows = list(
-        cases.filter(_between("resolved_at", window, zone) | _between("closed_at", window, zone))
-        .values("status", "stage", "highest_stage_number")
-        .annotate(
-            **_period_counts(periods, "resolved_at", zone, "resolved"),
-            **{
-                f"withdrawn_{i}": Count(
-                    "pk",
-                    filter=_between("closed_at", p, zone) & Q(status=Disagreement.Status.WITHDRAWN),
-                )
-                for i, p in enumerate(periods)
-            },
-            **{
-                f"closed_{i}": Count(
-                    "pk",
-                    filter=_between("closed_at", p, zone) & Q(status=Disagreement.Status.CLOSED),
-                )
-                for i, p in enumerate(periods)
-            },
-        )
-        .order_by()
-    )
+    ended_rows = fetched["ended"]
     resolved_at: dict[str, int] = defaultdict(int)
     withdrawn_at: dict[str, int] = defaultdict(int)
     highest: dict[int, int] = defaultdict(int)
@@ -306,67 +392,57 @@ def report_build(
             highest[r["highest_stage_number"]] += r[f"withdrawn_{last}"]
 
     # 3. Stages: time at each, immediate-risk entries, and where open cases stood.
-    spans = span_rows(scope, window)
-    left_groups: dict[tuple[int, str, int], list[tuple[date, date, int]]] = defaultdict(list)
-    immediate = [0] * len(periods)
-    open_groups: dict[tuple[int, str, int], list[tuple[date, int]]] = defaultdict(list)
-    for span in spans:
-        for index, p in enumerate(periods):
-            if span.immediate and p.contains(span.entered):
-                immediate[index] += span.count
-            if span.left is not None and span.left_by and p.contains(span.left):
-                left_groups[(index, span.stage, span.version)].append(
-                    (span.entered, span.left, span.count)
-                )
-            cutoff = cutoffs[index]
-            if span.entered < cutoff and (span.left is None or span.left >= cutoff):
-                open_groups[(index, span.stage, span.version)].append((span.entered, span.count))
+    spans: Spans = fetched["spans"]
     stages = scope.stages()
+    classes = sorted(set(spans.klass.tolist()))
+    immediate = []
     timing: dict[tuple[int, str], Timing] = {}
-    for index in range(len(periods)):
-        for stage_id, _, _ in stages:
-            groups = [
-                (scope.limit(v.pk, stage_id), left_groups.get((index, stage_id, v.pk), []))
-                for v in scope.versions
-            ]
-            timing[(index, stage_id)] = core.timing_of_groups(
-                scope.calendar, groups, scope.limit(scope.versions[0].pk, stage_id)
-            )
     open_at: dict[tuple[int, str], int] = defaultdict(int)
     overdue_at: dict[tuple[int, str], int] = defaultdict(int)
-    for (index, stage_id, version), entries in open_groups.items():
-        total = sum(n for _, n in entries)
-        open_at[(index, stage_id)] += total
-        limit = scope.limit(version, stage_id)
-        if limit is None or limit.advisory:
-            continue
-        due = core.due_days(scope.calendar, [d for d, _ in entries], limit)
-        passed = due < core.as_days([overdue_cutoffs[index]] * len(entries))
-        overdue_at[(index, stage_id)] += sum(
-            n for (_, n), late in zip(entries, passed, strict=True) if late
-        )
+    has_left = ~np.isnat(spans.left)
+    for index, p in enumerate(periods):
+        start, end = np.datetime64(p.start, "D"), np.datetime64(p.end, "D")
+        entered_here = (spans.entered >= start) & (spans.entered < end)
+        immediate.append(int(spans.count[spans.immediate & entered_here].sum()))
+        left_here = has_left & (spans.left >= start) & (spans.left < end)
+        cutoff = np.datetime64(cutoffs[index], "D")
+        open_then = (spans.entered < cutoff) & (~has_left | (spans.left >= cutoff))
+        overdue_cutoff = np.datetime64(overdue_cutoffs[index], "D")
+        for stage_id, _, _ in stages:
+            at_stage = spans.stage == (
+                spans.stage_ids.index(stage_id) if stage_id in spans.stage_ids else -1
+            )
+            groups = []
+            for klass in classes:
+                chosen = at_stage & (spans.klass == klass)
+                left = chosen & left_here
+                groups.append(
+                    (scope.limit(klass, stage_id), spans.entered[left], spans.left[left],
+                     spans.count[left])
+                )  # fmt: skip
+                waiting = chosen & open_then
+                if not waiting.any():
+                    continue
+                open_at[(index, stage_id)] += int(spans.count[waiting].sum())
+                limit = scope.limit(klass, stage_id)
+                if limit is None or limit.advisory:
+                    continue
+                late = core.due_days(scope.calendar, spans.entered[waiting], limit) < overdue_cutoff
+                overdue_at[(index, stage_id)] += int(spans.count[waiting][late].sum())
+            timing[(index, stage_id)] = core.timing_of_arrays(
+                scope.calendar, groups, scope.limit(scope.versions[0].pk, stage_id)
+            )
 
     # 4. Time overall: resolved cases, from the day they reached a formal stage.
-    overall_rows = list(
-        cases.filter(_between("resolved_at", period, zone))
-        .annotate(
-            start_day=F("report_case__formal_start_on"),
-            end_day=TruncDate("resolved_at", tzinfo=zone),
-        )
-        .values("stage", "start_day", "end_day", klass=scope.limit_class("procedure_id"))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    overall_rows = fetched["overall"]
     overall_groups: dict[str, dict[int, list[tuple[date, date, int]]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for r in overall_rows:
-        start_day = _as_day(r["start_day"])
+        start_day = r["formal_start_on"]
         if start_day is None:
             continue  # never reached a formal stage: no overall limit applies
-        overall_groups[r["stage"]][r["klass"]].append(
-            (start_day, _as_day(r["end_day"]), r["n"])  # type: ignore[arg-type]
-        )
+        overall_groups[r["stage"]][r["klass"]].append((start_day, r["resolved_on"], r["n"]))
     overall: dict[str, Timing] = {}
     for stage_id, by_version in overall_groups.items():
         overall[stage_id] = core.timing_of_groups(
@@ -376,13 +452,7 @@ def report_build(
         )
 
     # 5. Learning referred from cases.
-    learning_counts = Event.objects.filter(
-        _between("at", window, zone),
-        disagreement__in=cases.values("pk"),
-        kind=EventKind.LEARNING_REFERRED.value,
-    ).aggregate(
-        **{f"at_{i}": Count("pk", filter=_between("at", p, zone)) for i, p in enumerate(periods)}
-    )
+    learning_counts = fetched["learning"]
 
     names = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "name"))
 
@@ -504,10 +574,15 @@ def report_build(
         )
     ]
     sums.append((raised_key, [("pair", str(a), str(b)) for a, b in pairs]))
+    pairs_from: dict[int, list[Key]] = defaultdict(list)
+    pairs_to: dict[int, list[Key]] = defaultdict(list)
+    for a, b in pairs:
+        pairs_from[a].append(("pair", str(a), str(b)))
+        pairs_to[b].append(("pair", str(a), str(b)))
     for a in raising:
-        sums.append((("raising", str(a)), [("pair", str(a), str(b)) for x, b in pairs if x == a]))
+        sums.append((("raising", str(a)), pairs_from[a]))
     for b in receiving:
-        sums.append((("receiving", str(b)), [("pair", str(a), str(b)) for a, y in pairs if y == b]))
+        sums.append((("receiving", str(b)), pairs_to[b]))
     category_rows = []
     known = [c.id for c in scope.current.categories]
     for category_id in [*known, *sorted(c for c in categories if c not in known)]:

@@ -557,10 +557,7 @@ def _spans(
     spans: list[StageSpan] = []
     copies: list[ReportCase] = []
     for case, record in zip(stored, records, strict=True):
-        rows, copy = spans_of(
-            case_id=case.pk, version_id=case.procedure_id, procedure=procedure, events=record,
-            stage=case.stage, status=case.status, stage_entered_at=case.stage_entered_at,
-        )  # fmt: skip
+        rows, copy = spans_of(case=case, procedure=procedure, events=record)
         spans.extend(rows)
         copies.append(copy)
     return spans, copies

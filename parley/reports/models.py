@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from django.db import models
 
-from parley.cases.models import Disagreement, Event, Partnership, Person, ProcedureVersion
+from parley.cases.models import (
+    Agency,
+    Disagreement,
+    Event,
+    Partnership,
+    Person,
+    ProcedureVersion,
+)
 
 DEFAULT_THRESHOLD = 5
 
@@ -96,6 +103,16 @@ class ReportCase(models.Model):
     stage_entered_at = models.DateTimeField()
     formal_start_on = models.DateField(null=True)  # the first local day at a formal stage
     resolved_on = models.DateField(null=True)
+    # The case's own fields the board report groups by, and its days as local days: a
+    # narrow copy, so that a national report reads a small table rather than the cases.
+    raised_on = models.DateField(null=True)
+    closed_on = models.DateField(null=True)
+    raising_agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="+", null=True
+    )
+    other_agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", null=True)
+    category = models.CharField(max_length=80, blank=True)
+    highest_stage_number = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         indexes = [models.Index(fields=["version", "resolved_on"], name="report_case_resolved")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
@@ -21,7 +21,7 @@ from parley.reports.models import (
     ReportSettings,
     StageSpan,
 )
-from parley.reports.spans import spans_of
+from parley.reports.spans import COPIED, spans_of
 
 # Working days from a referral to its first review, unless someone sets another date:
 # about a month, so an issue comes back before the next quarterly report.
@@ -153,12 +153,13 @@ def stage_spans_refresh(*, versions: Sequence[ProcedureVersion]) -> int:
         stage=OuterRef("stage"),
         status=OuterRef("status"),
         stage_entered_at=OuterRef("stage_entered_at"),
+        raised_on__isnull=False,  # copied before the copy kept the case's own fields
     )
     stale = list(
         Disagreement.objects.filter(procedure__in=versions)
         .filter(~Exists(same))
         .order_by("pk")
-        .values_list("pk", "procedure_id", "stage", "status", "stage_entered_at")
+        .values_list("pk", flat=True)
     )
     if not stale:
         return 0
@@ -169,13 +170,10 @@ def stage_spans_refresh(*, versions: Sequence[ProcedureVersion]) -> int:
 
 
 @transaction.atomic
-def _refold(
-    cases: Sequence[tuple[int, int, str, str, datetime]], procedures: dict[int, core.Procedure]
-) -> None:
+def _refold(ids: Sequence[int], procedures: dict[int, core.Procedure]) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
-    ids = [case[0] for case in cases]
     records: dict[int, list[engine.Event]] = defaultdict(list)
     rows = (
         Event.objects.filter(disagreement_id__in=ids, kind__in=CHANGES)
@@ -186,13 +184,14 @@ def _refold(
         records[case_id].append(engine.Event(EventKind(kind), at, "", stage, data or {}))
     spans: list[StageSpan] = []
     copies: list[ReportCase] = []
-    for case_id, version, stage, status, entered_at in cases:
-        rows, copy = spans_of(
-            case_id=case_id, version_id=version, procedure=procedures[version],
-            events=records.get(case_id, []), stage=stage, status=status,
-            stage_entered_at=entered_at,
-        )  # fmt: skip
-        spans.extend(rows)
+    cases = Disagreement.objects.filter(pk__in=ids).only(
+        "procedure_id", "raised_at", "closed_at", *COPIED
+    )
+    for case in cases:
+        found, copy = spans_of(
+            case=case, procedure=procedures[case.procedure_id], events=records.get(case.pk, [])
+        )
+        spans.extend(found)
         copies.append(copy)
     StageSpan.objects.filter(disagreement_id__in=ids).delete()
     ReportCase.objects.filter(disagreement_id__in=ids).delete()

@@ -12,7 +12,6 @@ bulk generator alongside its rows, and repaired from the record by
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,19 +20,32 @@ from parley.core import report as core
 from parley.core.procedure import Procedure
 from parley.reports.models import ReportCase, StageSpan
 
+# What the report copy keeps of the case itself (besides what its record says).
+COPIED = (
+    "stage",
+    "status",
+    "stage_entered_at",
+    "raising_agency_id",
+    "other_agency_id",
+    "category",
+    "highest_stage_number",
+)
+
+
+def copy_fields(case: Any, zone: ZoneInfo) -> dict[str, Any]:
+    """The report copy's fields taken from a case's own (a Disagreement)."""
+    return {
+        **{name: getattr(case, name) for name in COPIED},
+        "raised_on": case.raised_at.astimezone(zone).date(),
+        "closed_on": case.closed_at.astimezone(zone).date() if case.closed_at else None,
+    }
+
 
 def spans_of(
-    *,
-    case_id: int,
-    version_id: int,
-    procedure: Procedure,
-    events: Iterable[engine.Event],
-    stage: str,
-    status: str,
-    stage_entered_at: datetime,
+    *, case: Any, procedure: Procedure, events: Iterable[engine.Event]
 ) -> tuple[list[StageSpan], ReportCase]:
-    """The span rows and the report copy of one case, from its record (any events; only
-    the stage-changing ones count)."""
+    """The span rows and the report copy of one case (a Disagreement, saved), from its
+    record (any events; only the stage-changing ones count)."""
     zone = ZoneInfo(procedure.calendar.timezone)
     informal = {s.id for t in procedure.tracks for s in t.stages if s.informal}
     formal_start = None
@@ -48,8 +60,8 @@ def spans_of(
             resolved_on = left_on
         rows.append(
             StageSpan(
-                disagreement_id=case_id,
-                version_id=version_id,
+                disagreement_id=case.pk,
+                version_id=case.procedure_id,
                 stage=span.stage,
                 entered_at=span.entered_at,
                 entered_on=entered_on,
@@ -60,13 +72,11 @@ def spans_of(
             )
         )
     copy = ReportCase(
-        disagreement_id=case_id,
-        version_id=version_id,
-        stage=stage,
-        status=status,
-        stage_entered_at=stage_entered_at,
+        disagreement_id=case.pk,
+        version_id=case.procedure_id,
         formal_start_on=formal_start,
         resolved_on=resolved_on,
+        **copy_fields(case, zone),
     )
     return rows, copy
 
@@ -80,35 +90,25 @@ def case_recorded(
     new: list[engine.Event],
     **_: Any,
 ) -> None:
-    """Keep one case's span rows in step with its record: a receiver of
+    """Keep one case's report rows in step with it: a receiver of
     :data:`parley.cases.signals.case_recorded`, inside the writer's transaction.
 
     ``record`` is the whole record, ``new`` the events just added to it. Only a
-    stage-changing event moves the spans; anything else at most changes the status.
+    stage-changing event moves the spans; anything else at most changes the copy.
     """
-    copy_fields = {
-        "stage": disagreement.stage,
-        "status": disagreement.status,
-        "stage_entered_at": disagreement.stage_entered_at,
-    }
+    fields = copy_fields(disagreement, ZoneInfo(procedure.calendar.timezone))
     if not any(e.kind in core.STAGE_CHANGE_KINDS for e in new) and (
-        ReportCase.objects.filter(disagreement_id=disagreement.pk).update(**copy_fields)
+        ReportCase.objects.filter(disagreement_id=disagreement.pk).update(**fields)
     ):
         return
-    rows, copy = spans_of(
-        case_id=disagreement.pk,
-        version_id=disagreement.procedure_id,
-        procedure=procedure,
-        events=record,
-        **copy_fields,
-    )
+    rows, copy = spans_of(case=disagreement, procedure=procedure, events=record)
     StageSpan.objects.filter(disagreement_id=disagreement.pk).delete()
     StageSpan.objects.bulk_create(rows)
     ReportCase.objects.update_or_create(
         disagreement_id=disagreement.pk,
         defaults={
             "version_id": copy.version_id,
-            **copy_fields,
+            **fields,
             "formal_start_on": copy.formal_start_on,
             "resolved_on": copy.resolved_on,
         },

@@ -846,3 +846,13 @@ def test_no_step_of_twsp_stage_3_falls_due_after_the_stage_when_entered_on_a_sat
     # counted as one working day, then 2 working days) should fit inside it.
     assert day(stage_due) == "Wed 13 Jan 2027"
     assert all(d.due <= stage_due for d in deadlines)
+
+
+def test_a_limit_across_stages_is_named_in_words_not_the_files_ids():
+    procedure = shipped("twsp")
+    calendar = calendar_for(procedure)
+    raised = datetime(2026, 11, 23, 10, tzinfo=LONDON)
+    state = replay(raise_case(procedure, actor=RITA, at=raised), procedure)
+    caps = [d for d in case_deadlines(procedure, calendar, state) if d.key.startswith("cap:")]
+    assert caps, "TWSP caps stages 1 and 2 together (its Appendix 1 table)"
+    assert [d.label for d in caps] == ["Time limit for stages 1 and 2"]

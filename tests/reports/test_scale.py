@@ -26,7 +26,9 @@ def test_a_reports_query_count_is_flat_as_cases_grow(generated, procedure_id):
     generate_year(partnership, procedure_id, count=200, seed=4)
     large = _queries(partnership, procedure_id)
     assert small == large
-    assert large <= 10, large
+    # Seven aggregate queries and the agencies' names; on PostgreSQL, a savepoint and the
+    # setting of the queries' working memory around them.
+    assert large <= 11, large
 
 
 def test_the_report_pages_query_count_is_flat_as_cases_grow(generated, signed_in):

@@ -10,7 +10,7 @@ from parley.cases.models import Disagreement, ProcedureVersion
 from parley.core.engine import EventKind
 from parley.reports.models import ReportCase, StageSpan
 from parley.reports.services import stage_spans_refresh
-from parley.reports.spans import spans_of
+from parley.reports.spans import COPIED, spans_of
 from tests.cases.test_services import at, raise_twsp
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +25,7 @@ def kept(case: Disagreement) -> list[tuple[object, ...]]:
 
 def from_record(case: Disagreement) -> tuple[list[tuple[object, ...]], ReportCase]:
     record = [services.core_event(e) for e in case.events.order_by("sequence")]
-    rows, copy = spans_of(
-        case_id=case.pk, version_id=case.procedure_id,
-        procedure=services.procedure_of(case.procedure), events=record, stage=case.stage,
-        status=case.status, stage_entered_at=case.stage_entered_at,
-    )  # fmt: skip
+    rows, copy = spans_of(case=case, procedure=services.procedure_of(case.procedure), events=record)
     return [tuple(getattr(r, f) for f in COMPARED) for r in rows], copy
 
 
@@ -59,7 +55,7 @@ def test_every_change_through_the_services_keeps_the_rows_in_step():
         rows, copy = from_record(case)
         assert kept(case) == rows, case.reference
         stored = ReportCase.objects.get(disagreement=case)
-        for field in ("stage", "status", "stage_entered_at", "formal_start_on", "resolved_on"):
+        for field in (*COPIED, "raised_on", "closed_on", "formal_start_on", "resolved_on"):
             assert getattr(stored, field) == getattr(copy, field), (case.reference, field)
         moved += len(rows) > 1
     assert moved, "no demo case left its first stage: too little to be a test"

@@ -13,8 +13,8 @@ def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0001_learning_log_settings_and_stage_spans"),
-        ("cases", "0002_event_append_only_triggers"),
+        ("reports", "0002_report_copy_keeps_the_cases_fields"),
+        ("cases", "0004_deadline_bulk_fields"),
     ]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
