@@ -31,6 +31,11 @@ QUERIES = {
         f" FROM (SELECT * FROM cases_event LIMIT {SAMPLE}) e"
     ),
     "deadline row": "SELECT avg(pg_column_size(x.*)) FROM cases_deadline x",
+    "report rows per case": (
+        "SELECT (coalesce((SELECT sum(pg_column_size(s.*)) FROM reports_stagespan s), 0)"
+        " + coalesce((SELECT sum(pg_column_size(r.*)) FROM reports_reportcase r), 0))::float"
+        " / greatest((SELECT count(*) FROM cases_disagreement), 1)"
+    ),
     "events per case": (
         "SELECT (SELECT count(*) FROM cases_event)::float"
         " / greatest((SELECT count(*) FROM cases_disagreement), 1)"
@@ -53,9 +58,18 @@ def main() -> int:
     print(
         f"  ({got['events per case']:.2f} events a case); a live deadline {got['deadline row']:.0f}"
     )
+    kept = got["report rows per case"]
+    print(f"  the report's rows kept beside a case (its copy and stages): {kept:.0f}")
+    # The state: what says where the case stands and what is due (a workflow engine's
+    # serialised case). The record: every event that led there, kept as well (history,
+    # which such an engine keeps apart, if at all).
     for label, deadlines in (("a resolved case", 0), ("an open case with two deadlines", 2)):
-        total = got["case row"] + events + deadlines * got["deadline row"]
-        print(f"  {label}: {total:,.0f} bytes ({total / 1024:.2f} KB)")
+        state = got["case row"] + deadlines * got["deadline row"]
+        total = state + events
+        print(
+            f"  {label}: state {state:,.0f} bytes ({state / 1024:.2f} KB); with its whole record "
+            f"{total:,.0f} bytes ({total / 1024:.2f} KB)"
+        )
     return 0
 
 

@@ -8,6 +8,7 @@ Every setting the environment does not give has a default fit for a two-core mac
 ``PARLEY_BIND``            the address to listen on (127.0.0.1:8001)
 ``PARLEY_WEB_WORKERS``     sync worker processes (2)
 ``PARLEY_WEB_TIMEOUT``     seconds before a stuck request's worker is restarted (30)
+``PARLEY_WEB_MAX_REQUESTS``  requests before a worker is replaced (50000)
 ``PARLEY_FORWARDED_ALLOW_IPS``  the proxy's addresses, trusted for X-Forwarded-Proto
                            (127.0.0.1)
 """
@@ -24,8 +25,13 @@ timeout = int(os.environ.get("PARLEY_WEB_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then, so a slow leak in any library cannot grow for ever.
-max_requests = 2000
-max_requests_jitter = 200
+# A worker is replaced after this many requests (a guard against slow memory growth).
+# The application is loaded once in the master and each worker forked from it, so a
+# replacement costs a fork, not a fresh start of Django: at 2,000 requests a busy
+# worker was restarting every few seconds, each time taking a second to load.
+max_requests = int(os.environ.get("PARLEY_WEB_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
+preload_app = True
 forwarded_allow_ips = os.environ.get("PARLEY_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The workers' heartbeat files in memory, not on a disk that may be slow or shared.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

@@ -283,26 +283,31 @@ class WorkingCalendar:
         """``add_working_days`` over arrays, for recomputing many deadlines after a change."""
         days = np.asarray(starts, dtype="datetime64[D]")
         offsets = np.asarray(n, dtype=np.int64)
-        if offsets.size and int(offsets.min()) < 0:
+        fewest = int(offsets.min()) if offsets.size else 1
+        if fewest < 0:
             raise ValueError("The number of working days to add cannot be negative.")
         if days.size == 0:
             return days.copy()
-        years = days.astype("datetime64[Y]").astype(np.int64) + 1970
-        first, last = int(years.min()), int(years.max())
+        # The years spanned, from the earliest and latest day alone (converting every day
+        # to its year would cost as much as the arithmetic).
+        first, last = (int(d.astype("datetime64[Y]").astype(np.int64)) + 1970
+                       for d in (days.min(), days.max()))  # fmt: skip
         _check_year(first)
         _check_year(last)
         # Every year has well over 200 working days, so this always covers the results.
-        last = min(LAST_YEAR, last + int(offsets.max(initial=0)) // 200 + 1)
+        needed = last + int(offsets.max(initial=0)) // 200 + 1
+        last = min(LAST_YEAR, needed)
         cal = self._busdaycalendar(first, last)
         # "Day 0 is the event": n >= 1 working days after a non-working day is n after the
         # working day before it, which is numpy's backward roll; one pass over the array.
         # Only n == 0 rolls forward (onto the next working day).
         result = np.busday_offset(days, offsets, roll="backward", busdaycal=cal)
-        if offsets.size and not offsets.all():
+        if fewest == 0:
             zero = np.broadcast_to(offsets == 0, days.shape)
             result = np.where(zero, np.busday_offset(days, 0, roll="forward", busdaycal=cal),
                               result)  # fmt: skip
-        if result.max() > np.datetime64(f"{LAST_YEAR}-12-31"):
+        # Only when the calendar could not reach far enough: did a result go beyond it?
+        if needed > LAST_YEAR and result.max() > np.datetime64(f"{LAST_YEAR}-12-31"):
             _check_year(LAST_YEAR + 1)
         return result
 
