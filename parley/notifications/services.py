@@ -47,6 +47,7 @@ from parley.core.durations import Unit
 from parley.core.engine import CaseState
 from parley.core.notify import Notice, NoticeKind, OpenDeadline
 from parley.core.procedure import Procedure, Side
+from parley.dbbulk import rows_insert
 from parley.notifications import wording
 from parley.notifications.channels import DeliveryError, Outgoing, channel_for
 from parley.notifications.models import (
@@ -190,7 +191,7 @@ def _outbox_rows(
 
 def _write(rows: list[Notification]) -> int:
     # A trigger already in the outbox is left as it is: the sweep and a change may meet.
-    Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    rows_insert(Notification, rows, ignore_conflicts=True)
     return len(rows)
 
 

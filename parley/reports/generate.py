@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from parley.cases import services
@@ -42,6 +42,7 @@ from parley.core import report as core
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused, Status
 from parley.core.procedure import EscalationTrigger, Procedure, Side, Stage
+from parley.dbbulk import rows_insert
 from parley.reports.models import LearningItem, ReportCase, StageSpan
 from parley.reports.spans import spans_of
 
@@ -477,28 +478,6 @@ def _insert(
     return len(stored)
 
 
-def _copy_rows(model: type[models.Model], rows: Sequence[models.Model], *, with_id: bool) -> None:
-    """COPY model instances into their table, every concrete column as Django would write it."""
-    from psycopg.types.json import Jsonb
-
-    fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(
-                    [
-                        Jsonb(getattr(row, f.attname)) if f.attname in json_fields
-                        else getattr(row, f.attname)
-                        for f in fields
-                    ]
-                )  # fmt: skip
-
-
 @transaction.atomic
 def _insert_copy(
     cases: Sequence[tuple[Disagreement, list[engine.Event], list[planner.Deadline]]],
@@ -526,12 +505,12 @@ def _insert_copy(
             for n, event in enumerate(record, start=1)
         )  # fmt: skip
         deadlines.extend(services.deadline_rows(pk, due))
-    _copy_rows(Disagreement, [case for case, _, _ in cases], with_id=True)
-    _copy_rows(Event, events, with_id=False)
-    _copy_rows(Deadline, deadlines, with_id=False)
+    rows_insert(Disagreement, [case for case, _, _ in cases], with_id=True)
+    rows_insert(Event, events)
+    rows_insert(Deadline, deadlines)
     spans, copies = _spans([c for c, _, _ in cases], [r for _, r, _ in cases], procedure)
-    _copy_rows(StageSpan, spans, with_id=False)
-    _copy_rows(ReportCase, copies, with_id=True)
+    rows_insert(StageSpan, spans)
+    rows_insert(ReportCase, copies, with_id=True)
     learning = [e for e in events if e.kind == EventKind.LEARNING_REFERRED.value]
     if learning:
         stored = {
