@@ -131,7 +131,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): has this session passed the second factor?
-    "django_otp.middleware.OTPMiddleware",
+    "parley.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every page but sign-in needs a second factor; sessions end after 10 hours. Last, so
@@ -255,6 +255,8 @@ PARLEY_TRUSTED_PROXY_COUNT = int(os.environ.get("PARLEY_TRUSTED_PROXY_COUNT", "0
 # on, writing the session at most once a minute (parley.accounts.services.session_touch)
 # rather than on every request: so a session idle for 29 to 30 minutes has ended.
 SESSION_COOKIE_AGE = 30 * 60
+# Django's database sessions, read with one plain query (parley.accounts.sessions).
+SESSION_ENGINE = "parley.accounts.sessions"
 SESSION_SAVE_EVERY_REQUEST = False
 PARLEY_SESSION_TOUCH_SECONDS = 60
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django_otp import user_has_device
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
 
 from parley.accounts.services import session_is_past_limit, session_touch
+from parley.dbprepared import Prepared
 
 
 def is_open(path: str) -> bool:
@@ -73,3 +77,30 @@ class SecurityHeadersMiddleware:
         )
         response.headers.setdefault("Permissions-Policy", settings.PARLEY_PERMISSIONS_POLICY)
         return response
+
+
+# One prepared read for each kind of device (authenticator app, recovery codes).
+_DEVICE_BY_ID: dict[type[Device], Prepared[Device]] = {}
+
+
+class SecondFactorMiddleware(OTPMiddleware):
+    """django-otp's middleware (``request.user.is_verified()``), reading the device that
+    passed the second factor with SQL compiled once per process rather than per request.
+    Device.from_persistent_id's rules otherwise: an unknown or malformed id is no device."""
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Device | None:
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        try:
+            label, number = persistent_id.rsplit("/", 1)
+            app_label, model_name = label.split(".")
+            model = apps.get_model(app_label, model_name)
+            pk = int(number)
+        except (ValueError, LookupError):
+            return None
+        if not issubclass(model, Device):
+            return None
+        read = _DEVICE_BY_ID.get(model)
+        if read is None:
+            read = _DEVICE_BY_ID[model] = Prepared(lambda pk: model.objects.filter(pk=pk))
+        found = read(pk=pk)
+        return found[0] if found else None

@@ -30,6 +30,7 @@ from django.http import HttpRequest
 from parley.cases.models import Disagreement, Person, ProcedureVersion, RoleAssignment
 from parley.cases.services import procedure_of
 from parley.core.procedure import Procedure
+from parley.dbprepared import Prepared
 
 # Roles that never give sight by rung: a practitioner sees only their own cases.
 NOT_A_RUNG = frozenset({"practitioner", "administrator"})
@@ -50,6 +51,26 @@ class Rungs:
 def _rungs(version_pk: int, sha256: str) -> Rungs:
     procedure = procedure_of(ProcedureVersion.objects.get(pk=version_pk))
     return rungs_of(procedure)
+
+
+# The reads every case page makes, compiled to SQL once per process (parley.dbprepared).
+_ROLES_OF_PERSON = Prepared(
+    lambda person_id: RoleAssignment.objects.filter(person_id=person_id).select_related("agency")
+)
+_CASE_BY_REFERENCE = Prepared(
+    lambda reference: (
+        Disagreement.objects.select_related(
+            "procedure",
+            "partnership",
+            "raising_agency",
+            "other_agency",
+            "raised_by",
+            "other_professional",
+        )
+        .defer("procedure__source_text")
+        .filter(reference=reference)
+    )
+)
 
 
 def rungs_of(procedure: Procedure) -> Rungs:
@@ -73,7 +94,7 @@ def roles_of(person: Person) -> list[RoleAssignment]:
     """The person's roles, read once per request and kept on the person."""
     cached = getattr(person, "_parley_roles", None)
     if cached is None:
-        cached = list(person.roles.all())
+        cached = _ROLES_OF_PERSON(person_id=person.pk)
         person._parley_roles = cached  # type: ignore[attr-defined]
     return cached
 
@@ -189,13 +210,8 @@ def disagreement_get_visible(*, person: Person | None, reference: str) -> Disagr
     if not is_reference_like(reference):
         # Nothing odd reaches the database (PostgreSQL refuses a NUL byte in text).
         return None
-    case = (
-        Disagreement.objects.select_related(
-            "procedure", "raising_agency", "other_agency", "raised_by", "other_professional"
-        )
-        .filter(reference=reference)
-        .first()
-    )
+    found = _CASE_BY_REFERENCE(reference=reference)
+    case = found[0] if found else None
     if case is None or not can_view(person, case):
         return None
     return case

@@ -8,6 +8,7 @@ of a disagreement is kept in plain fields for listing, and is derivable from its
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +33,10 @@ class Partnership(models.Model):
     )
     timezone = models.CharField(max_length=50, default="Europe/London")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A new value whenever a closure day is saved or deleted (ClosureDay.save, .delete), so
+    # a process may keep the partnership's closure days until it changes. Never reused: a
+    # change rolled back leaves the stamp the closure days had before it.
+    calendar_stamp = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["name"]
@@ -54,6 +59,19 @@ class ClosureDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self._stamp_calendar()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        self._stamp_calendar()
+        return deleted
+
+    def _stamp_calendar(self) -> None:
+        """Tell every process that kept this partnership's closure days to read them again."""
+        Partnership.objects.filter(pk=self.partnership_id).update(calendar_stamp=uuid.uuid4().hex)
 
 
 class Agency(models.Model):
@@ -144,6 +162,18 @@ class RoleAssignment(models.Model):
         return f"{self.person} — {self.role} ({self.agency or 'partnership'})"
 
 
+class ProcedureVersionManager(models.Manager["ProcedureVersion"]):
+    """Leaves the file's text in the database until it is asked for.
+
+    A version is parsed once per process (``services.procedure_of``, cached by its
+    hash); every later read needs only the hash, so pages do not carry the whole file
+    out of the database on each request.
+    """
+
+    def get_queryset(self) -> models.QuerySet[ProcedureVersion]:
+        return super().get_queryset().defer("source_text")
+
+
 class ProcedureVersion(models.Model):
     """One version of a procedure file as loaded; a case keeps the version it started under."""
 
@@ -159,8 +189,12 @@ class ProcedureVersion(models.Model):
     is_current = models.BooleanField(default=True)
     loaded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ProcedureVersionManager()
+
     class Meta:
         ordering = ["name", "-loaded_at"]
+        # ``case.procedure`` is read through this manager too, so it defers the text.
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["partnership", "procedure_id", "version"], name="procedure_version_unique"

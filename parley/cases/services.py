@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +36,7 @@ from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused
 from parley.core.loader import ProcedureError, check_text
 from parley.core.procedure import Procedure, Side
+from parley.dbprepared import Prepared
 
 # Roles that act for the partnership rather than for one side of a disagreement.
 PARTNERSHIP_ROLES = frozenset(
@@ -53,16 +53,25 @@ PARTNERSHIP_ROLES = frozenset(
 # --- procedures -------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
-def _parse(sha256: str, text: str, name: str) -> Procedure:
-    result = check_text(text, name)
-    if result.procedure is None:
-        raise ProcedureError(result.errors)
-    return result.procedure
+# Parsed procedures by (hash of the file, its name): a file is checked once per process.
+_PARSED: dict[tuple[str, str], Procedure] = {}
+_PARSED_LIMIT = 256
 
 
 def procedure_of(version: ProcedureVersion) -> Procedure:
-    return _parse(version.sha256, version.source_text, version.source_name)
+    """The parsed procedure of a loaded version. Its text is read from the database (a
+    deferred field) only the first time this process meets that file."""
+    key = (version.sha256, version.source_name)
+    found = _PARSED.get(key)
+    if found is None:
+        result = check_text(version.source_text, version.source_name)
+        if result.procedure is None:
+            raise ProcedureError(result.errors)
+        found = result.procedure
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = found
+    return found
 
 
 @transaction.atomic
@@ -112,16 +121,51 @@ def _problem(file: str, message: str) -> Any:
     return Problem(file, 0, message)
 
 
+# Calendars kept between requests: a calendar works out each year's working days once.
+_CALENDARS: dict[tuple[str, tuple[tuple[date, str], ...]], WorkingCalendar] = {}
+# A partnership's closure days, by (partnership, its calendar_stamp).
+_CLOSURES: dict[tuple[int, str], tuple[tuple[date, str], ...]] = {}
+
+
+def closures_of(partnership: Partnership) -> tuple[tuple[date, str], ...]:
+    """The partnership's own closure days, read again only when its calendar's stamp has
+    changed (a closure day saved or deleted) since this process last read them."""
+    key = (partnership.pk, partnership.calendar_stamp)
+    found = _CLOSURES.get(key)
+    if found is None:
+        found = tuple(
+            ClosureDay.objects.filter(partnership=partnership)
+            .order_by("day")
+            .values_list("day", "name")
+        )
+        if len(_CLOSURES) > 4096:
+            _CLOSURES.clear()
+        _CLOSURES[key] = found
+    return found
+
+
+def calendar_with(procedure: Procedure, closures: tuple[tuple[date, str], ...]) -> WorkingCalendar:
+    """The procedure's working-day calendar with these closure days, kept between calls."""
+    key = (procedure.key, closures)
+    found = _CALENDARS.get(key)
+    if found is None:
+        if len(_CALENDARS) > 256:
+            _CALENDARS.clear()
+        found = _CALENDARS[key] = planner.calendar_for(procedure, dict(closures))
+    return found
+
+
 def calendar_of(partnership: Partnership, procedure: Procedure) -> WorkingCalendar:
-    closures = {c.day: c.name for c in ClosureDay.objects.filter(partnership=partnership)}
-    return planner.calendar_for(procedure, closures)
+    return calendar_with(procedure, closures_of(partnership))
 
 
 # --- who someone is on a case -----------------------------------------------------------
 
 
 def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
-    roles = list(person.roles.all())
+    from parley.cases.access import roles_of  # access reads this module at import
+
+    roles = roles_of(person)
     role_names = frozenset(r.role for r in roles)
     sides: set[Side] = set()
     agency_ids = {r.agency_id for r in roles if r.agency_id}
@@ -153,9 +197,27 @@ def core_event(event: Event) -> engine.Event:
     )
 
 
-def disagreement_state(disagreement: Disagreement) -> CaseState:
-    """The state, worked out afresh from the record."""
-    events = disagreement.events.order_by("sequence")
+def disagreement_record(disagreement: Disagreement) -> list[Event]:
+    """The record, oldest first, with who did each thing."""
+    return _RECORD_OF(disagreement_id=disagreement.pk)
+
+
+# Read on every case page: compiled to SQL once per process (parley.dbprepared).
+_RECORD_OF = Prepared(
+    lambda disagreement_id: (
+        Event.objects.filter(disagreement_id=disagreement_id)
+        .select_related("actor")
+        .order_by("sequence")
+    )
+)
+
+
+def disagreement_state(
+    disagreement: Disagreement, events: Iterable[Event] | None = None
+) -> CaseState:
+    """The state, worked out afresh from the record (read here unless given, oldest first)."""
+    if events is None:
+        events = disagreement.events.order_by("sequence")
     return engine.replay((core_event(e) for e in events), procedure_of(disagreement.procedure))
 
 
@@ -473,13 +535,19 @@ def deadlines_recompute(
     compare with.
     """
     at = at or timezone.now()
+    # The calendar has just changed: its stamp on this object may be older than the row's.
+    partnership.refresh_from_db(fields=["calendar_stamp"])
     cases = Disagreement.objects.filter(partnership=partnership, status=Disagreement.Status.OPEN)
     if replay_all:
         todo = set(cases.values_list("pk", flat=True))
     else:
         todo = _deadlines_that_move(partnership, cases, at)
     moved = 0
-    chosen = cases.filter(pk__in=sorted(todo)).select_related("procedure", "partnership")
+    chosen = (
+        cases.filter(pk__in=sorted(todo))
+        .select_related("procedure", "partnership")
+        .defer("procedure__source_text")
+    )
     for disagreement in chosen.order_by("pk"):
         moved += _deadlines_move(disagreement, reason=reason, at=at)
     return moved

@@ -10,6 +10,7 @@ from django.db.models import Q
 from parley.cases.models import Agency, Disagreement, Partnership, Person, RoleAssignment
 from parley.cases.services import procedure_of
 from parley.core.procedure import Stage
+from parley.dbprepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,16 @@ def _people(
     return sorted(people.values(), key=lambda person: (person.name.casefold(), person.pk))
 
 
+# Read on every case page: compiled to SQL once per process (parley.dbprepared).
+_HOLDERS = Prepared(
+    lambda agencies, partnership_id, roles: RoleAssignment.objects.filter(
+        Q(agency_id__in=agencies) | Q(agency__isnull=True),
+        person__partnership_id=partnership_id,
+        role__in=roles,
+    ).select_related("person")
+)
+
+
 def holders(*, disagreement: Disagreement) -> Holders:
     """Two queries at most: the case's procedure version (if not loaded) and the roles."""
     procedure = procedure_of(disagreement.procedure)
@@ -54,11 +65,11 @@ def holders(*, disagreement: Disagreement) -> Holders:
     raising, other = disagreement.raising_agency_id, disagreement.other_agency_id
     assignments = [
         a
-        for a in RoleAssignment.objects.filter(
-            Q(agency_id__in=(raising, other)) | Q(agency__isnull=True),
-            person__partnership_id=disagreement.partnership_id,
-            role__in=roles,
-        ).select_related("person")
+        for a in _HOLDERS(
+            agencies=[raising, other],
+            partnership_id=disagreement.partnership_id,
+            roles=sorted(roles),
+        )
         if not a.procedure_ids or procedure.id in a.procedure_ids
     ]
 

@@ -21,7 +21,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -31,7 +31,6 @@ from django.utils import timezone
 
 from parley.cases.access import can_view
 from parley.cases.models import (
-    ClosureDay,
     Deadline,
     Disagreement,
     Event,
@@ -39,9 +38,8 @@ from parley.cases.models import (
     Person,
     ProcedureVersion,
 )
-from parley.cases.services import core_event, procedure_of
+from parley.cases.services import calendar_with, closures_of, core_event, procedure_of
 from parley.core import notify as rules
-from parley.core import planner
 from parley.core.calendar import WorkingCalendar
 from parley.core.durations import Unit
 from parley.core.engine import CaseState
@@ -88,29 +86,6 @@ def _channel() -> str:
 
 
 # --- calendars --------------------------------------------------------------------------
-
-_CALENDARS: dict[tuple[str, tuple[tuple[date, str], ...]], WorkingCalendar] = {}
-
-
-def _closures(partnership: Partnership) -> tuple[tuple[date, str], ...]:
-    return tuple(
-        ClosureDay.objects.filter(partnership=partnership)
-        .order_by("day")
-        .values_list("day", "name")
-    )
-
-
-def _calendar(procedure: Procedure, closures: tuple[tuple[date, str], ...]) -> WorkingCalendar:
-    """The same calendar as ``cases.services.calendar_of``, kept between calls: a
-    calendar works out each year's working days once, and the sweep asks every minute."""
-    key = (procedure.key, closures)
-    found = _CALENDARS.get(key)
-    if found is None:
-        if len(_CALENDARS) > 256:
-            _CALENDARS.clear()
-        found = _CALENDARS[key] = planner.calendar_for(procedure, dict(closures))
-    return found
-
 
 # --- writing the outbox -----------------------------------------------------------------
 
@@ -231,7 +206,7 @@ def notifications_for_change(
     context = _Case(
         case=disagreement,
         procedure=procedure,
-        calendar=_calendar(procedure, _closures(partnership)),
+        calendar=calendar_with(procedure, closures_of(partnership)),
         raiser=disagreement.raised_by,
         other_party=disagreement.other_professional,
     )
@@ -314,8 +289,8 @@ def _sweep_partnership(partnership: Partnership, now: datetime) -> tuple[int, in
     lead = _lead(prefs)
     versions = {v.pk: v for v in ProcedureVersion.objects.filter(partnership=partnership)}
     procedures = {pk: procedure_of(v) for pk, v in versions.items()}
-    closures = _closures(partnership)
-    calendars = {pk: _calendar(p, closures) for pk, p in procedures.items()}
+    closures = closures_of(partnership)
+    calendars = {pk: calendar_with(p, closures) for pk, p in procedures.items()}
     if not calendars:
         return 0, 0, 0
     horizon = max(rules.sweep_horizon(now, calendar=c, lead=lead) for c in calendars.values())
@@ -633,7 +608,7 @@ def _respecting_hours(row: Notification, moment: datetime) -> datetime:
     version = row.disagreement.procedure
     partnership = row.disagreement.partnership
     prefs = notification_settings_for(partnership)
-    calendar = _calendar(procedure_of(version), _closures(partnership))
+    calendar = calendar_with(procedure_of(version), closures_of(partnership))
     return rules.deliver_at(moment, calendar=calendar, hours=_hours(prefs), urgent=False)
 
 

@@ -129,8 +129,7 @@ def home(request: HttpRequest) -> HttpResponse:
     person = person_of(request)
     if person is None:
         return not_set_up(request)
-    roles = list(person.roles.select_related("agency"))
-    person._parley_roles = roles  # type: ignore[attr-defined]  # access reads it, saving a query
+    roles = access.roles_of(person)
     procedures = procedures_by_version(person)
     visible = access.disagreement_list_visible_to(person=person)
     related = ("raising_agency", "other_agency", "raised_by")

@@ -199,6 +199,7 @@ class CaseFile:
     track: Track
     stage: Stage
     state: CaseState
+    events: list[Event]  # the record, oldest first
     deadlines: list[planner.Deadline]
     actor: Actor
     now: datetime
@@ -221,7 +222,8 @@ def case_file(request: HttpRequest, reference: str) -> CaseFile:
         raise Http404("Page not found")
     now = timezone.now()
     procedure = services.procedure_of(case.procedure)
-    state = services.disagreement_state(case)
+    events = services.disagreement_record(case)
+    state = services.disagreement_state(case, events)
     deadlines = services.disagreement_deadlines(case, state)
     actor = services.actor_for(person=person, disagreement=case)
     overdue = planner.is_overdue(deadlines, now)
@@ -234,6 +236,7 @@ def case_file(request: HttpRequest, reference: str) -> CaseFile:
         track=track,
         stage=track.stage(state.stage),
         state=state,
+        events=events,
         deadlines=deadlines,
         actor=actor,
         now=now,
@@ -249,12 +252,13 @@ def _can_read_note(data: dict[str, Any], actor: Actor) -> bool:
 
 def timeline(cf: CaseFile) -> list[dict[str, Any]]:
     """The record, newest first, with notes private to one side shown only to that side."""
-    events = Event.objects.filter(disagreement=cf.case).select_related("actor")
-    evidence_names = {
-        e.token: e.original_name for e in EvidenceFile.objects.filter(disagreement=cf.case)
-    }
+    evidence_names = (
+        {e.token: e.original_name for e in EvidenceFile.objects.filter(disagreement=cf.case)}
+        if any((e.data or {}).get("evidence") for e in cf.events)
+        else {}
+    )
     items = []
-    for event in events.order_by("-sequence"):
+    for event in reversed(cf.events):
         kind = EventKind(event.kind)
         data = dict(event.data or {})
         if kind is EventKind.NOTE_ADDED and not _can_read_note(data, cf.actor):

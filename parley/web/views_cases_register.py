@@ -52,7 +52,7 @@ def has_register_sight(person: Person | None, roles: list[RoleAssignment] | None
         return False
     return any(
         assignment.agency_id is None and assignment.role not in access.NOT_A_RUNG
-        for assignment in (person.roles.all() if roles is None else roles)
+        for assignment in (access.roles_of(person) if roles is None else roles)
     )
 
 

@@ -67,3 +67,16 @@ def test_bulk_fields_are_kept_for_the_generated_cases():
     partnership = _recent_cases("twsp", "wirral-children", count=60)
     rows = Deadline.objects.filter(disagreement__partnership=partnership)
     assert rows.filter(working_days__isnull=False).count() > 0.8 * rows.count()
+
+
+def test_a_kept_calendar_is_read_again_when_a_closure_day_is_added_or_removed():
+    partnership = demo_load(with_cases=False)
+    procedure = services.procedure_of(version_of(partnership, "twsp"))
+    day = date(2026, 6, 3)  # a Wednesday
+    assert services.calendar_of(partnership, procedure).is_working_day(day)
+    closure = ClosureDay.objects.create(partnership=partnership, day=day, name="Training")
+    partnership.refresh_from_db()
+    assert not services.calendar_of(partnership, procedure).is_working_day(day)
+    closure.delete()
+    partnership.refresh_from_db()
+    assert services.calendar_of(partnership, procedure).is_working_day(day)

@@ -5,12 +5,21 @@ from django.db import migrations, models
 
 def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
     """Work out the new fields of every open case's deadlines from its record."""
-    from parley.cases.models import Deadline, Disagreement
-    from parley.cases.services import disagreement_deadlines
+    # Today's models, but not Partnership's: later migrations add columns to it that do
+    # not exist yet here. The closure days are read directly instead.
+    from parley.cases.models import ClosureDay, Deadline, Disagreement
+    from parley.cases.services import disagreement_state, procedure_of
+    from parley.core import planner
 
-    cases = Disagreement.objects.filter(status="open").select_related("procedure", "partnership")
+    cases = Disagreement.objects.filter(status="open").select_related("procedure")
     for case in cases.iterator(chunk_size=2000):
-        planned = {d.key: d for d in disagreement_deadlines(case)}
+        procedure = procedure_of(case.procedure)
+        closures = dict(
+            ClosureDay.objects.filter(partnership_id=case.partnership_id).values_list("day", "name")
+        )
+        calendar = planner.calendar_for(procedure, closures)
+        state = disagreement_state(case)
+        planned = {d.key: d for d in planner.case_deadlines(procedure, calendar, state)}
         rows = list(Deadline.objects.filter(disagreement=case))
         for row in rows:
             found = planned.get(row.key)
