@@ -57,6 +57,9 @@ def _rungs(version_pk: int, sha256: str) -> Rungs:
 _ROLES_OF_PERSON = Prepared(
     lambda person_id: RoleAssignment.objects.filter(person_id=person_id).select_related("agency")
 )
+_VERSIONS_OF_PARTNERSHIP = Prepared(
+    lambda partnership_id: ProcedureVersion.objects.filter(partnership_id=partnership_id)
+)
 _CASE_BY_REFERENCE = Prepared(
     lambda reference: (
         Disagreement.objects.select_related(
@@ -96,6 +99,16 @@ def roles_of(person: Person) -> list[RoleAssignment]:
     if cached is None:
         cached = _ROLES_OF_PERSON(person_id=person.pk)
         person._parley_roles = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def versions_of(person: Person) -> list[ProcedureVersion]:
+    """Every version of the person's partnership's procedures (current or not: cases
+    keep the version they began under), read once per request and kept on the person."""
+    cached = getattr(person, "_parley_versions", None)
+    if cached is None:
+        cached = _VERSIONS_OF_PARTNERSHIP(partnership_id=person.partnership_id)
+        person._parley_versions = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -179,7 +192,7 @@ def visibility_filter(person: Person, versions: Iterable[ProcedureVersion]) -> Q
 def disagreement_list_visible_to(*, person: Person | None) -> QuerySet[Disagreement]:
     if person is None:
         return Disagreement.objects.none()
-    versions = ProcedureVersion.objects.filter(partnership_id=person.partnership_id)
+    versions = versions_of(person)
     return Disagreement.objects.filter(partnership_id=person.partnership_id).filter(
         visibility_filter(person, versions)
     )

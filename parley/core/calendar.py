@@ -110,6 +110,16 @@ class _Year:
 
 
 @dataclass(frozen=True)
+class _Ranks:
+    """The working days of a run of years, numbered, for the bulk arithmetic."""
+
+    origin: int  # the first day of the table, in days since 1 January 1970
+    working: npt.NDArray[np.datetime64]  # every working day in the table, in order
+    on_or_before: npt.NDArray[np.int64]  # for each day: the number of the last working day
+    on_or_after: npt.NDArray[np.int64]  # and of the next working day (itself if working)
+
+
+@dataclass(frozen=True)
 class WorkingCalendar:
     """Working days for one UK region plus a partnership's own closure days.
 
@@ -123,6 +133,9 @@ class WorkingCalendar:
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _years: dict[int, _Year] = field(default_factory=dict, init=False, repr=False, compare=False)
     _bulk: dict[tuple[int, int], np.busdaycalendar] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _ranks: dict[tuple[int, int], _Ranks] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -296,19 +309,17 @@ class WorkingCalendar:
         _check_year(last)
         # Every year has well over 200 working days, so this always covers the results.
         needed = last + int(offsets.max(initial=0)) // 200 + 1
-        last = min(LAST_YEAR, needed)
-        cal = self._busdaycalendar(first, last)
-        # "Day 0 is the event": n >= 1 working days after a non-working day is n after the
-        # working day before it, which is numpy's backward roll; one pass over the array.
-        # Only n == 0 rolls forward (onto the next working day).
-        result = np.busday_offset(days, offsets, roll="backward", busdaycal=cal)
+        ranks = self._rank_table(first, min(LAST_YEAR, needed))
+        at = days.astype(np.int64) - ranks.origin
+        # "Day 0 is the event": n >= 1 working days after a day is the n-th working day
+        # after the last working day on or before it (numpy's backward roll); n == 0 is
+        # the day itself if it is a working day, else the next one.
+        index = ranks.on_or_before[at] + offsets
         if fewest == 0:
-            zero = np.broadcast_to(offsets == 0, days.shape)
-            result = np.where(zero, np.busday_offset(days, 0, roll="forward", busdaycal=cal),
-                              result)  # fmt: skip
-        # Only when the calendar could not reach far enough: did a result go beyond it?
-        if needed > LAST_YEAR and result.max() > np.datetime64(f"{LAST_YEAR}-12-31"):
-            _check_year(LAST_YEAR + 1)
+            index = np.where(offsets == 0, ranks.on_or_after[at], index)
+        if index.max() >= ranks.working.size:
+            _check_year(LAST_YEAR + 1)  # beyond the calendar: refused, as one at a time
+        result: npt.NDArray[np.datetime64] = ranks.working[index]
         return result
 
     # --- internals --------------------------------------------------------------------------
@@ -360,6 +371,27 @@ class WorkingCalendar:
                 skipped.append(SkippedDay(day, *found))
             day += _DAY
         return tuple(skipped)
+
+    def _rank_table(self, first: int, last: int) -> _Ranks:
+        """Every working day from 1 January ``first`` to 31 December ``last``, numbered, and
+        for each day of those years the number of the working day on or before it and on
+        or after it: adding working days is then two lookups an element."""
+        found = self._ranks.get((first, last))
+        if found is None:
+            days = np.arange(
+                np.datetime64(f"{first}-01-01", "D"), np.datetime64(f"{last + 1}-01-01", "D")
+            )
+            working = np.is_busday(days, busdaycal=self._busdaycalendar(first, last))
+            counted = np.cumsum(working)
+            found = self._ranks[(first, last)] = _Ranks(
+                origin=int(days[0].astype(np.int64)),
+                working=days[working],
+                # -1 before the first working day: "the n-th working day after" still
+                # lands on the right one.
+                on_or_before=counted - 1,
+                on_or_after=counted - working,
+            )
+        return found
 
     def _busdaycalendar(self, first: int, last: int) -> np.busdaycalendar:
         found = self._bulk.get((first, last))

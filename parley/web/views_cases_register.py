@@ -116,10 +116,7 @@ def ongoing(person: Person, filters: Filters, now: datetime) -> QuerySet[Disagre
 
 def procedures_by_version(person: Person) -> dict[int, Procedure]:
     """Every version of the partnership's procedures, parsed once: rows need no join."""
-    return {
-        version.pk: services.procedure_of(version)
-        for version in ProcedureVersion.objects.filter(partnership_id=person.partnership_id)
-    }
+    return {version.pk: services.procedure_of(version) for version in access.versions_of(person)}
 
 
 def _stage_name(procedure: Procedure, track: str, stage_id: str) -> str:
@@ -175,9 +172,7 @@ def register(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_query(request.GET)
     cases = ongoing(person, filters, now)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    versions = list(
-        ProcedureVersion.objects.filter(partnership_id=person.partnership_id, is_current=True)
-    )
+    versions = [v for v in access.versions_of(person) if v.is_current]
     agencies = list(Agency.objects.filter(partnership_id=person.partnership_id))
     audit_record(action="register.view", request=request, detail={"query": filters.query()})
     headers = []
