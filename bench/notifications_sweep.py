@@ -39,13 +39,12 @@ NOW = datetime(2027, 1, 12, 8, 5, tzinfo=LONDON)
 def populate(cases: int) -> None:
     from parley.cases.demo import demo_load, person
     from parley.cases.models import Deadline, Disagreement
-    from parley.cases.services import procedure_of
-    from parley.notifications.services import _calendar
+    from parley.cases.services import calendar_with, procedure_of
 
     partnership = demo_load(with_cases=False)
     twsp = partnership.procedures.get(procedure_id="twsp", is_current=True)
     procedure = procedure_of(twsp)
-    calendar = _calendar(procedure, ())
+    calendar = calendar_with(procedure, ())
     track = procedure.track().id
     agencies = {a.name.split()[1]: a for a in partnership.agencies.all()}
     pairs = [

@@ -10,9 +10,11 @@ loopback, and runs wrk with 16 connections against, in one run:
 
 1. the floor: a bare view (``/healthz``), without a session;
 2. the floor: one primary-key lookup over the million-row table, without a session
-   (the floor the targets are set against);
+   (the floor the targets are set against), each request a different row;
 3. the same lookup signed in, through every middleware a signed-in page passes;
-4. the case page, the home "your actions" page and the register, signed in.
+4. the case page, each request a different one of 2,000 of the partnership's cases (so
+   nothing is answered from what the request before it read), the home "your actions"
+   page and the register, signed in.
 
 Each page must reach 0.3 of the primary-key floor's requests a second, with a 99th
 percentile under 50 ms. The figures go in docs/performance.md.
@@ -27,6 +29,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -39,10 +42,13 @@ from common import machine  # noqa: E402  (bench/ is on the path above)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/parley_bench_reports"
 PORT = 8731
+# How many different cases the case page cycles through (and rows the floor looks up).
+CASES = 2_000
 
 
-def session_cookie() -> tuple[str, str, str]:
-    """A signed-in session for the business manager of bench-001, and a case and a pk."""
+def session_cookie() -> tuple[str, list[str], list[str]]:
+    """A signed-in session for the business manager of bench-001; references of cases
+    they can see; primary keys spread over the million-row table."""
     import django
 
     django.setup()
@@ -71,25 +77,50 @@ def session_cookie() -> tuple[str, str, str]:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session_mark_signed_in(session)
     session.create()
-    case = (
-        Disagreement.objects.filter(partnership=manager.partnership, status="open")
-        .order_by("pk")
-        .first()
+    # Open and closed cases alike, as a business manager looks through the register.
+    references = list(
+        Disagreement.objects.filter(partnership=manager.partnership)
+        .order_by("?")
+        .values_list("reference", flat=True)[:CASES]
     )
-    assert case is not None
-    middle = Disagreement.objects.order_by("pk").values_list("pk", flat=True)[500_000]
-    return session.session_key, case.reference, str(middle)
+    count = Disagreement.objects.count()
+    step = max(1, count // CASES)
+    low = Disagreement.objects.order_by("pk").values_list("pk", flat=True).first() or 1
+    pks = [str(low + i * step) for i in range(CASES)]
+    return session.session_key, references, pks
 
 
-def wrk(url: str, cookie: str, seconds: int, connections: int) -> tuple[float, float]:
+def wrk_script(paths: list[str]) -> Path:
+    """A wrk script asking for each path in turn, from a shuffled list."""
+    script = Path(tempfile.mkstemp(prefix="parley-wrk-", suffix=".lua")[1])
+    quoted = ",\n".join(f'  "{path}"' for path in paths)
+    script.write_text(
+        f"local paths = {{\n{quoted}\n}}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #paths + 1\n"
+        '  return wrk.format("GET", paths[i])\n'
+        "end\n"
+    )
+    return script
+
+
+def wrk(
+    base: str, paths: list[str], cookie: str, seconds: int, connections: int
+) -> tuple[float, float]:
     """Requests a second and the 99th percentile latency in milliseconds."""
     headers = ["-H", f"Cookie: {cookie}"] if cookie else []
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, url],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+    script = wrk_script(paths)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+             *headers, base],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+    finally:
+        script.unlink()
     if "Non-2xx" in out:
-        raise SystemExit(f"{url} answered with errors:\n{out}")
+        raise SystemExit(f"{paths[0]} and others answered with errors:\n{out}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     assert p99 is not None
@@ -116,7 +147,7 @@ def main() -> int:
         "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}",
     }
     os.environ.update({k: env[k] for k in ("PARLEY_DATABASE_URL", "DJANGO_SETTINGS_MODULE")})
-    key, reference, pk = session_cookie()
+    key, references, pks = session_cookie()
     cookie = f"sessionid={key}"
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "deploy/gunicorn.conf.py"),
@@ -132,27 +163,34 @@ def main() -> int:
             except OSError:
                 time.sleep(0.2)
         print(f"Machine: {machine()}")
-        print(f"gunicorn 2 sync workers, wrk {args.connections} connections, {args.seconds} s each")
+        print(
+            f"gunicorn 2 sync workers, wrk {args.connections} connections, {args.seconds} s "
+            f"each; the case page and the lookups cycle through {CASES:,} cases"
+        )
         targets = [
-            ("floor: bare view (/healthz)", "/healthz"),
-            ("floor: one primary-key lookup", f"/healthz/floor/one-lookup/{pk}/"),
-            ("floor: one primary-key lookup, signed in", f"/bench/one-lookup/{pk}/"),
-            ("case page", f"/cases/{reference}/"),
-            ("home: your actions", "/"),
-            ("register", "/register/"),
+            ("floor: bare view (/healthz)", ["/healthz"]),
+            ("floor: one primary-key lookup", [f"/healthz/floor/one-lookup/{pk}/" for pk in pks]),
+            (
+                "floor: one primary-key lookup, signed in",
+                [f"/bench/one-lookup/{pk}/" for pk in pks],
+            ),
+            ("case page", [f"/cases/{reference}/" for reference in references]),
+            ("home: your actions", ["/"]),
+            ("register", ["/register/"]),
         ]
         results = {}
-        for label, path in targets:
+        for label, paths in targets:
             # Each must be the page itself, not a redirect to signing in.
-            request = urllib.request.Request(base + path, headers={"Cookie": cookie})
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                if answer.url != base + path or answer.status != 200:
-                    raise SystemExit(f"{path} answered {answer.status} at {answer.url}")
+            for path in paths[:3]:
+                request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    if answer.url != base + path or answer.status != 200:
+                        raise SystemExit(f"{path} answered {answer.status} at {answer.url}")
             # The floors under /healthz are asked without the session, as the bare
             # views they stand for; the rest as the signed-in business manager.
-            sent = "" if path.startswith("/healthz") else cookie
-            wrk(base + path, sent, 2, args.connections)  # warm up
-            rate, p99 = wrk(base + path, sent, args.seconds, args.connections)
+            sent = "" if paths[0].startswith("/healthz") else cookie
+            wrk(base, paths, sent, 2, args.connections)  # warm up
+            rate, p99 = wrk(base, paths, sent, args.seconds, args.connections)
             results[label] = rate
             print(f"  {label}: {rate:,.0f} requests/s, 99th percentile {p99:.1f} ms")
         floor = results["floor: one primary-key lookup"]

@@ -1,12 +1,13 @@
 """Querysets compiled to SQL once per process, then run many times with new values.
 
-Django turns a queryset into SQL each time it is read. For the few reads every signed-in
-page makes (the person signed in, the case, its record, the roles) that compiling costs
-several times the query itself: a case with its procedure, agencies and people took
-1.25 ms to compile and 0.13 ms to run (measured in-process on SQLite). A
-:class:`Prepared` query compiles its queryset once, with placeholder values, and then
-runs that SQL with the values of each call, building the model instances as Django does
-(``select_related`` included)::
+Django turns a queryset into SQL each time it is read. For the reads every signed-in
+page makes (the person signed in, the case, its record, the roles, the lists the person
+can see) that compiling costs several times the query itself: a case with its procedure,
+agencies and people took 1.25 ms to compile and 0.13 ms to run (measured in-process on
+SQLite). A :class:`Prepared` query compiles its queryset once, with placeholder values,
+and then runs that SQL with the values of each call, building the model instances as
+Django does (``select_related`` included), or rows of values for a ``values_list`` or a
+count::
 
     CASE_BY_REFERENCE = Prepared(
         lambda reference: Disagreement.objects.select_related("procedure")
@@ -14,31 +15,43 @@ runs that SQL with the values of each call, building the model instances as Djan
     )
     cases = CASE_BY_REFERENCE(reference="TWSP-000001")   # a list of Disagreement
 
-Values may be ``int``, ``str``, or a list or tuple of them (an ``__in`` lookup: each
-length is compiled once). Integers are compiled with placeholders between 31,000 and
-33,000, inside the range of every integer column, and twice, so that a constant of the
-query that happens to equal a placeholder is found rather than overwritten. Each value
-must reach the SQL as a parameter, unchanged: one that Django would rewrite
-(``contains`` wraps it in ``%``) or write into the SQL itself (a slice's ``LIMIT``) is
-refused when the query is first compiled, so a query that cannot be prepared fails at
-once rather than answering wrongly. ``tests/test_dbprepared.py`` checks each prepared
-query of the project against the plain queryset.
+Values may be ``int``, ``str``, an aware ``datetime``, or a list or tuple of ints or
+strs (an ``__in`` lookup: each length is compiled once). Placeholders are chosen inside
+the range of every column (integers between 31,000 and 33,000; times in 1901), and each
+query is compiled twice with different ones, so that a constant that happens to equal a
+placeholder is found rather than overwritten. Each value must reach the SQL as a
+parameter: one that Django would rewrite (``contains`` wraps it in ``%``) or write into
+the SQL itself (a slice's ``LIMIT``) is refused when the query is first compiled, so a
+query that cannot be prepared fails at once rather than answering wrongly.
+
+Where the form of the query depends on something other than its values (which of a
+person's roles give them sight of which cases), pass it as ``layout``: any hashable
+value, handed to the builder as its first argument, written into the SQL and kept in the
+cache key, so each distinct layout is compiled once (the most recent 500 are kept).
+
+``tests/test_dbprepared.py`` checks each prepared query of the project against the plain
+queryset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
-M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
-Value = int | str
+Value = int | str | datetime
+_NO_LAYOUT = object()
+_LAYOUTS_KEPT = 500
+_EPOCH = datetime(1901, 1, 1, tzinfo=UTC)
 
 
 class NotPreparable(Exception):
@@ -47,17 +60,18 @@ class NotPreparable(Exception):
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
+    sql: str  # "" when the query is empty whatever the values (``pk__in=[]``)
     params: tuple[Any, ...]
-    # (position in params, name of the value, index within a list value or -1)
-    slots: tuple[tuple[int, str, int], ...]
-    model: type[Model]
+    # (position in params, name of the value, index within a list value or -1, adapt)
+    slots: tuple[tuple[int, str, int, bool], ...]
+    model: Any  # the model built from each row, or None for rows of values
     init_list: tuple[str, ...]
     start: int
     end: int
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
     populators: tuple[Any, ...]
     annotations: tuple[tuple[str, int], ...]
+    columns: int
     db: str
 
 
@@ -66,51 +80,57 @@ def _placeholder(kind: type, name: str, index: int, number: int, base: int) -> V
         # Within the range of every integer column (Django refuses a value out of a
         # column's range, and the smallest is 0 to 32,767), and distinct within a query.
         return base + number
+    if kind is datetime:
+        return _EPOCH + timedelta(microseconds=base + number)
     return f"\ue000parley-prepared-{name}-{index}-{base}-{number}\ue000"
 
 
-class Prepared(Generic[M]):
-    """A queryset compiled once per process, database and shape of its values."""
+class Prepared(Generic[T]):
+    """A queryset compiled once per process for each layout and shape of its values."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
         self.build = build
-        self._compiled: dict[tuple[Any, ...], _Compiled] = {}
+        self._compiled: OrderedDict[tuple[Any, ...], _Compiled] = OrderedDict()
 
-    def __call__(self, **values: Value | Sequence[Value]) -> list[M]:
+    def __call__(self, layout: Hashable = _NO_LAYOUT, **values: Any) -> list[T]:
         shape = tuple(sorted((name, _shape(name, value)) for name, value in values.items()))
-        compiled = self._compiled.get(shape)
+        key = (layout, shape)
+        compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[shape] = self._compile(shape)
+            compiled = self._compiled[key] = self._compile(layout, shape)
+            if len(self._compiled) > _LAYOUTS_KEPT:
+                self._compiled.popitem(last=False)
         if not compiled.sql:
             return []
         return self._run(compiled, values)
 
-    def _compile(self, shape: tuple[tuple[str, Any], ...]) -> _Compiled:
+    def _compile(self, layout: Hashable, shape: tuple[tuple[str, Any], ...]) -> _Compiled:
         # Compiled twice with different placeholders: a constant of the query that equals
         # a placeholder by chance would put a value in the wrong place, and cannot do so
         # in both.
-        first = self._slots(shape, base=31_000)
-        compiler, sql, params, slots, empty = first
-        if empty:
-            return _Compiled("", (), (), compiler.query.model, (), 0, 0, (), (), (), compiler.using)
-        second = self._slots(shape, base=32_000)
-        if second[1] != sql or second[3] != slots:
-            raise NotPreparable("the query's SQL depends on its values")
+        compiler, sql, params, slots = self._slots(layout, shape, base=31_000)
+        if not sql:
+            return _Compiled("", (), (), None, (), 0, 0, (), (), (), 0, compiler.using)
+        again = self._slots(layout, shape, base=32_000)
+        if again[1] != sql or again[3] != slots:
+            raise NotPreparable("the query's SQL depends on its values: pass a layout")
         db = compiler.using
-        klass_info = compiler.klass_info
-        if klass_info is None:
-            raise NotPreparable("only querysets of model instances can be prepared")
         select = compiler.select
         fields = [s[0] for s in select[0 : compiler.col_count]]
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         converters = tuple(
             (position, tuple(convs), expression)
             for position, (convs, expression) in compiler.get_converters(fields).items()
         )
+        klass_info = compiler.klass_info
+        if klass_info is None:  # rows of values: a values_list, a count
+            return _Compiled(
+                sql, params, slots, None, (), 0, 0, converters, (), (), compiler.col_count, db
+            )
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Compiled(
             sql=sql,
-            params=tuple(params),
-            slots=tuple(slots),
+            params=params,
+            slots=slots,
             model=klass_info["model"],
             init_list=tuple(f[0].target.attname for f in select[start:end]),
             start=start,
@@ -118,14 +138,15 @@ class Prepared(Generic[M]):
             converters=converters,
             populators=tuple(get_related_populators(klass_info, select, db)),
             annotations=tuple((compiler.annotation_col_map or {}).items()),
+            columns=compiler.col_count,
             db=db,
         )
 
     def _slots(
-        self, shape: tuple[tuple[str, Any], ...], *, base: int
-    ) -> tuple[Any, str, tuple[Any, ...], tuple[tuple[int, str, int], ...], bool]:
-        """Compile with placeholders: the compiler, SQL, params, where each value goes,
-        and whether the query is empty whatever the values (``pk__in=[]``)."""
+        self, layout: Hashable, shape: tuple[tuple[str, Any], ...], *, base: int
+    ) -> tuple[Any, str, tuple[Any, ...], tuple[tuple[int, str, int, bool], ...]]:
+        """Compile with placeholders: the compiler, SQL, params and where each value goes;
+        the SQL is "" when the query is empty whatever the values (``pk__in=[]``)."""
         marks: dict[Any, tuple[str, int]] = {}
         arguments: dict[str, Any] = {}
         number = 0
@@ -133,43 +154,54 @@ class Prepared(Generic[M]):
             items = []
             for index in range(1 if length is None else length):
                 number += 1
-                mark = _placeholder(kind, name, index if length is not None else -1, number, base)
-                marks[mark] = (name, index if length is not None else -1)
+                where = index if length is not None else -1
+                mark = _placeholder(kind, name, where, number, base)
+                marks[mark] = (name, where)
                 items.append(mark)
             arguments[name] = items[0] if length is None else items
-        queryset = self.build(**arguments)
-        compiler = queryset.query.get_compiler(using=queryset.db)
+        built = self.build(**arguments) if layout is _NO_LAYOUT else self.build(layout, **arguments)
+        compiler = built.query.get_compiler(using=built.db)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
             if any(length == 0 for _, (_, length) in shape):
-                return compiler, "", (), (), True
+                return compiler, "", (), ()
             raise NotPreparable("a value is outside the range of its column") from None
-        slots = tuple(
-            (position, *marks[param])
-            for position, param in enumerate(params)
-            if isinstance(param, int | str) and not isinstance(param, bool) and param in marks
-        )
-        missing = set(marks.values()) - {(name, index) for _, name, index in slots}
+        connection = connections[compiler.using]
+        # A time reaches the SQL as the database takes it (text, on SQLite).
+        adapted = {
+            connection.ops.adapt_datetimefield_value(mark): where
+            for mark, where in marks.items()
+            if isinstance(mark, datetime)
+        }
+        slots = []
+        for position, param in enumerate(params):
+            if isinstance(param, bool):
+                continue
+            if isinstance(param, int | str | datetime) and param in marks:
+                slots.append((position, *marks[param], False))
+            elif isinstance(param, str) and param in adapted:
+                slots.append((position, *adapted[param], True))
+        missing = set(marks.values()) - {(name, index) for _, name, index, _ in slots}
         if missing or any(isinstance(mark, str) and mark in sql for mark in marks):
             raise NotPreparable(
                 f"values {sorted({name for name, _ in missing}) or 'given'} do not reach the "
                 "SQL as parameters unchanged"
             )
-        return compiler, sql, tuple(params), slots, False
+        return compiler, sql, tuple(params), tuple(slots)
 
     @staticmethod
-    def _run(compiled: _Compiled, values: dict[str, Any]) -> list[M]:
+    def _run(compiled: _Compiled, values: dict[str, Any]) -> list[T]:
         db = compiled.db
-        params = list(compiled.params)
-        for position, name, index in compiled.slots:
-            value = values[name]
-            params[position] = value if index < 0 else value[index]
         connection = connections[db]
+        params = list(compiled.params)
+        for position, name, index, adapt in compiled.slots:
+            value = values[name] if index < 0 else values[name][index]
+            params[position] = connection.ops.adapt_datetimefield_value(value) if adapt else value
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        found = []
+        found: list[Any] = []
         for raw in rows:
             row = list(raw)
             for position, convs, expression in compiled.converters:
@@ -177,6 +209,9 @@ class Prepared(Generic[M]):
                 for convert in convs:
                     value = convert(value, expression, connection)
                 row[position] = value
+            if compiled.model is None:
+                found.append(tuple(row[: compiled.columns]))
+                continue
             obj = compiled.model.from_db(
                 db, list(compiled.init_list), row[compiled.start : compiled.end]
             )
@@ -185,12 +220,16 @@ class Prepared(Generic[M]):
             for name, position in compiled.annotations:
                 setattr(obj, name, row[position])
             found.append(obj)
-        return found  # type: ignore[return-value]
+        return found
 
 
 def _shape(name: str, value: object) -> tuple[type, int | None]:
     if isinstance(value, bool):
         raise NotPreparable(f"{name}: a bool is not a value a prepared query takes")
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise NotPreparable(f"{name}: a time must carry its timezone")
+        return (datetime, None)
     if isinstance(value, int | str):
         return (type(value), None)
     if isinstance(value, list | tuple):

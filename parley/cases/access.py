@@ -163,30 +163,60 @@ def can_view(person: Person | None, case: Disagreement) -> bool:
 # --- the same rules as a query ----------------------------------------------------------
 
 
-def visibility_filter(person: Person, versions: Iterable[ProcedureVersion]) -> Q:
-    """A filter equal to :func:`can_view` over the partnership's cases."""
-    allowed = Q(raised_by=person) | Q(other_professional=person)
+@dataclass(frozen=True)
+class Sight:
+    """What gives a person sight of cases beyond being a party to them, as plain data:
+    the procedure versions they see whole, and the rungs they hold (version, which
+    agency field, agency, lowest stage). Hashable, so a query built from it is compiled
+    once (:class:`parley.dbprepared.Prepared`'s layout)."""
+
+    whole: tuple[int, ...]
+    rungs: tuple[tuple[int, str, int, int], ...]
+
+    def q(self, person_id: int, prefix: str = "") -> Q:
+        """The filter: :func:`can_view` as a query, for ``person_id``, over the cases at
+        ``prefix`` (e.g. ``"disagreement__"`` from a deadline)."""
+        allowed = Q(**{f"{prefix}raised_by_id": person_id}) | Q(
+            **{f"{prefix}other_professional_id": person_id}
+        )
+        if self.whole:
+            allowed |= Q(**{f"{prefix}procedure_id__in": list(self.whole)})
+        for version_id, field, agency_id, lowest in self.rungs:
+            allowed |= Q(
+                **{
+                    f"{prefix}procedure_id": version_id,
+                    f"{prefix}{field}_id": agency_id,
+                    f"{prefix}highest_stage_number__gte": lowest,
+                }
+            )
+        return allowed
+
+
+def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None) -> Sight:
+    whole: list[int] = []
+    rungs: list[tuple[int, str, int, int]] = []
     assignments = roles_of(person)
-    for version in versions:
-        rungs = rungs_for(version)
+    for version in versions_of(person) if versions is None else versions:
+        found = rungs_for(version)
         for a in assignments:
             if not role_applies(a, version.procedure_id):
                 continue
             if a.agency_id is None:
-                if a.role in rungs.sight_of_all:
-                    allowed |= Q(procedure=version)
+                if a.role in found.sight_of_all:
+                    whole.append(version.pk)
                 continue
             if a.role in NOT_A_RUNG:
                 continue
-            for field, side in (("raising_agency", rungs.raising), ("other_agency", rungs.other)):
+            for field, side in (("raising_agency", found.raising), ("other_agency", found.other)):
                 lowest = side.get(a.role)
                 if lowest is not None:
-                    allowed |= Q(
-                        procedure=version,
-                        **{field: a.agency_id},
-                        highest_stage_number__gte=lowest,
-                    )
-    return allowed
+                    rungs.append((version.pk, field, a.agency_id, lowest))
+    return Sight(tuple(sorted(set(whole))), tuple(sorted(set(rungs))))
+
+
+def visibility_filter(person: Person, versions: Iterable[ProcedureVersion]) -> Q:
+    """A filter equal to :func:`can_view` over the partnership's cases."""
+    return sight_of(person, versions).q(person.pk)
 
 
 def disagreement_list_visible_to(*, person: Person | None) -> QuerySet[Disagreement]:

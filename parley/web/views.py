@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,8 +16,9 @@ from parley.cases import access
 from parley.cases.access import person_of
 from parley.cases.models import Deadline, Disagreement, Person, RoleAssignment
 from parley.core.procedure import Procedure
+from parley.dbprepared import Prepared
 from parley.web.views_cases import STATUS_TAGS, not_set_up, stage_words
-from parley.web.views_cases_register import has_register_sight, procedures_by_version
+from parley.web.views_cases_register import CASE_ROW, has_register_sight, procedures_by_version
 
 LIST_LIMIT = 50  # each list on the home page; the register has the rest
 ENDED_LATELY = timedelta(days=30)  # ended disagreements stay on the home page this long
@@ -46,30 +47,94 @@ def _deadline_source(procedures: dict[int, Procedure], deadline: Deadline) -> st
         return ""
 
 
-def waiting_on(
-    person: Person, roles: list[RoleAssignment], visible: QuerySet[Disagreement]
-) -> QuerySet[Deadline]:
-    """Open steps on a side this person is on, in open cases they can see (a superset:
-    :func:`holds_step` then keeps the steps for a role they hold)."""
-    agencies = [r.agency_id for r in roles if r.agency_id]
-    raising = Q(disagreement__raised_by=person) | Q(disagreement__raising_agency__in=agencies)
-    other = Q(disagreement__other_professional=person) | Q(disagreement__other_agency__in=agencies)
+def _mine(person_id: int, agencies: list[int], partnership_side: bool) -> Q:
+    """Open steps on a side this person is on: theirs as a party, or their agencies'."""
+    raising = Q(disagreement__raised_by_id=person_id) | Q(
+        disagreement__raising_agency_id__in=agencies
+    )
+    other = Q(disagreement__other_professional_id=person_id) | Q(
+        disagreement__other_agency_id__in=agencies
+    )
     mine = Q(side__in=("raising", "both")) & raising | Q(side__in=("other", "both")) & other
-    if any(r.agency_id is None and r.role not in access.NOT_A_RUNG for r in roles):
+    if partnership_side:
         mine |= Q(side="partnership")
-    return (
+    return mine
+
+
+# The home page's reads, compiled once per process for each shape of a person's sight
+# (parley.dbprepared): the layout is what decides the form of the SQL.
+_WAITING_ON = Prepared(
+    lambda layout, person_id, partnership_id, agencies: (
         Deadline.objects.filter(
-            disagreement__in=visible.values("pk"),
+            disagreement__partnership_id=partnership_id,
             disagreement__status=Disagreement.Status.OPEN,
             met_at__isnull=True,
             kind="step",
         )
-        .filter(mine)
+        .filter(layout[0].q(person_id, prefix="disagreement__"))
+        .filter(_mine(person_id, agencies, layout[1]))
         .select_related(
             "disagreement", "disagreement__raising_agency", "disagreement__other_agency"
         )
-        .order_by("due_at")
+        .order_by("due_at")[: LIST_LIMIT * 10]
     )
+)
+
+
+def _recent(since: datetime) -> Q:
+    return Q(status=Disagreement.Status.OPEN) | Q(resolved_at__gte=since) | Q(closed_at__gte=since)
+
+
+def _theirs(
+    layout: tuple[str, bool], person_id: int, partnership_id: int, since: datetime | None = None
+) -> Any:
+    """The disagreements a person raised or received (a party always sees them)."""
+    which, show_all = layout
+    cases = Disagreement.objects.filter(partnership_id=partnership_id)
+    cases = cases.filter(
+        **{"raised_by_id" if which == "raised" else "other_professional_id": person_id}
+    )
+    if since is not None:
+        cases = cases.filter(_recent(since))
+    return (
+        cases.select_related("raising_agency", "other_agency")
+        .only(*CASE_ROW)
+        .order_by("-raised_at")[:LIST_LIMIT]
+    )
+
+
+_THEIRS = Prepared(_theirs)
+_EARLIER = Prepared(
+    lambda person_id, partnership_id, since: (
+        Disagreement.objects.filter(
+            Q(raised_by_id=person_id) | Q(other_professional_id=person_id),
+            partnership_id=partnership_id,
+        )
+        .exclude(_recent(since))
+        .values("partnership_id")
+        .annotate(count=Count("pk"))
+        .values_list("count")
+    )
+)
+_AGENCY_CASES = Prepared(
+    lambda sight, person_id, partnership_id, agencies: (
+        Disagreement.objects.filter(partnership_id=partnership_id, status=Disagreement.Status.OPEN)
+        .filter(sight.q(person_id))
+        .filter(Q(raising_agency_id__in=agencies) | Q(other_agency_id__in=agencies))
+        .select_related("raising_agency", "other_agency")
+        .only(*CASE_ROW)
+        .order_by(F("next_due_at").asc(nulls_last=True), "-raised_at")[:LIST_LIMIT]
+    )
+)
+_ONGOING = Prepared(
+    lambda sight, person_id, partnership_id, now: (
+        Disagreement.objects.filter(partnership_id=partnership_id, status=Disagreement.Status.OPEN)
+        .filter(sight.q(person_id))
+        .values("partnership_id")
+        .annotate(ongoing=Count("pk"), overdue=Count("pk", filter=Q(next_due_at__lt=now)))
+        .values_list("ongoing", "overdue")
+    )
+)
 
 
 def holds_step(
@@ -103,10 +168,10 @@ def holds_step(
 
 
 def _case_rows(
-    cases: QuerySet[Disagreement], procedures: dict[int, Procedure], now: datetime
+    cases: list[Disagreement], procedures: dict[int, Procedure], now: datetime
 ) -> list[dict[str, Any]]:
     rows = []
-    for case in cases[:LIST_LIMIT]:
+    for case in cases:
         words, tag_class = STATUS_TAGS.get(case.status, (case.status, ""))
         rows.append(
             {
@@ -131,10 +196,16 @@ def home(request: HttpRequest) -> HttpResponse:
         return not_set_up(request)
     roles = access.roles_of(person)
     procedures = procedures_by_version(person)
-    visible = access.disagreement_list_visible_to(person=person)
-    related = ("raising_agency", "other_agency", "raised_by")
+    sight = access.sight_of(person)
+    agencies = sorted({r.agency_id for r in roles if r.agency_id})
+    partnership_side = any(r.agency_id is None and r.role not in access.NOT_A_RUNG for r in roles)
     deadlines = []
-    for deadline in waiting_on(person, roles, visible)[: LIST_LIMIT * 10]:
+    for deadline in _WAITING_ON(
+        layout=(sight, partnership_side),
+        person_id=person.pk,
+        partnership_id=person.partnership_id,
+        agencies=agencies,
+    ):
         procedure = procedures.get(deadline.disagreement.procedure_id)
         if not holds_step(person, roles, deadline, procedure):
             continue
@@ -150,35 +221,32 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     # Open disagreements and those that ended lately; the rest on asking ("?all=yes").
     show_all = request.GET.get("all") == "yes"
-    recent = (
-        Q(status=Disagreement.Status.OPEN)
-        | Q(resolved_at__gte=now - ENDED_LATELY)
-        | Q(closed_at__gte=now - ENDED_LATELY)
+    since = now - ENDED_LATELY
+    theirs: dict[str, Any] = {"person_id": person.pk, "partnership_id": person.partnership_id}
+    if not show_all:
+        theirs["since"] = since
+    raised = _THEIRS(layout=("raised", show_all), **theirs)
+    received = _THEIRS(layout=("received", show_all), **theirs)
+    earlier = 0 if show_all else sum(n for (n,) in _EARLIER(**theirs))
+    rung_agencies = sorted(
+        {r.agency_id for r in roles if r.agency_id and r.role not in access.NOT_A_RUNG}
     )
-    mine = visible.filter(Q(raised_by=person) | Q(other_professional=person))
-    earlier = 0 if show_all else mine.exclude(recent).count()
-    listed = mine if show_all else mine.filter(recent)
-    raised = listed.filter(raised_by=person).select_related(*related).order_by("-raised_at")
-    received = (
-        listed.filter(other_professional=person).select_related(*related).order_by("-raised_at")
-    )
-    agency_ids = [r.agency_id for r in roles if r.agency_id and r.role not in access.NOT_A_RUNG]
     agency_cases: list[dict[str, Any]] = []
-    if agency_ids:
-        agency_qs = (
-            visible.filter(status=Disagreement.Status.OPEN)
-            .filter(Q(raising_agency__in=agency_ids) | Q(other_agency__in=agency_ids))
-            .select_related(*related)
-            .order_by(F("next_due_at").asc(nulls_last=True), "-raised_at")
+    if rung_agencies:
+        found = _AGENCY_CASES(
+            layout=sight,
+            person_id=person.pk,
+            partnership_id=person.partnership_id,
+            agencies=rung_agencies,
         )
-        agency_cases = _case_rows(agency_qs, procedures, now)
+        agency_cases = _case_rows(found, procedures, now)
     partnership = None
     if has_register_sight(person, roles):
-        ongoing = visible.filter(status=Disagreement.Status.OPEN)
-        partnership = {
-            "ongoing": ongoing.count(),
-            "overdue": ongoing.filter(next_due_at__lt=now).count(),
-        }
+        counted = _ONGOING(
+            layout=sight, person_id=person.pk, partnership_id=person.partnership_id, now=now
+        )
+        ongoing, overdue = counted[0] if counted else (0, 0)
+        partnership = {"ongoing": ongoing, "overdue": overdue}
     return render(
         request,
         "parley/web/home.html",
@@ -188,7 +256,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "raised": _case_rows(raised, procedures, now),
             "received": _case_rows(received, procedures, now),
             "agency_cases": agency_cases,
-            "is_manager": bool(agency_ids),
+            "is_manager": bool(rung_agencies),
             "agencies": sorted({r.agency.name for r in roles if r.agency_id and r.agency}),
             "partnership": partnership,
             "earlier": earlier,

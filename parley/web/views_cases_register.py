@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -26,6 +26,7 @@ from parley.cases import access, services
 from parley.cases.access import person_of
 from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion, RoleAssignment
 from parley.core.procedure import Procedure
+from parley.dbprepared import Prepared
 from parley.web.templatetags.govuk import govuk_date, govuk_datetime
 from parley.web.views_cases import stage_words
 
@@ -42,6 +43,21 @@ SORT_WORDS = {
     "stage": "Stage",
     "deadline": "Next deadline",
 }
+# What a row of a list of cases shows (the register, the home page's lists): read alone.
+CASE_ROW = (
+    "reference",
+    "partnership",
+    "procedure",
+    "track",
+    "status",
+    "route",
+    "stage",
+    "stage_number",
+    "raised_at",
+    "next_due_at",
+    "raising_agency__name",
+    "other_agency__name",
+)
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -90,18 +106,28 @@ class Filters:
         return urlencode({k: v for k, v in values.items() if v})
 
 
-def ongoing(person: Person, filters: Filters, now: datetime) -> QuerySet[Disagreement]:
-    cases = access.disagreement_list_visible_to(person=person).filter(
-        status=Disagreement.Status.OPEN
-    )
-    if filters.procedure:
-        cases = cases.filter(procedure__procedure_id=filters.procedure)
-    if filters.stage:
-        cases = cases.filter(stage=filters.stage)
-    if filters.agency.isdigit():
-        agency_id = int(filters.agency)
-        cases = cases.filter(Q(raising_agency_id=agency_id) | Q(other_agency_id=agency_id))
-    if filters.overdue:
+def _ongoing(
+    layout: tuple[access.Sight, Filters],
+    person_id: int,
+    partnership_id: int,
+    procedure: str = "",
+    stage: str = "",
+    agency: int | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Disagreement]:
+    """The open cases this person can see, filtered and sorted as the register asks.
+    Which filters apply and the order are the layout; the values typed are values."""
+    sight, filters = layout
+    cases = Disagreement.objects.filter(
+        partnership_id=partnership_id, status=Disagreement.Status.OPEN
+    ).filter(sight.q(person_id))
+    if procedure:
+        cases = cases.filter(procedure__procedure_id=procedure)
+    if stage:
+        cases = cases.filter(stage=stage)
+    if agency is not None:
+        cases = cases.filter(Q(raising_agency_id=agency) | Q(other_agency_id=agency))
+    if now is not None:
         cases = cases.filter(next_due_at__lt=now)
     order = []
     for name in SORTS[filters.sort]:
@@ -112,6 +138,76 @@ def ongoing(person: Person, filters: Filters, now: datetime) -> QuerySet[Disagre
             else expression.asc(nulls_last=True)
         )
     return cases.select_related("raising_agency", "other_agency", "raised_by").order_by(*order)
+
+
+def _values(person: Person, filters: Filters, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {"person_id": person.pk, "partnership_id": person.partnership_id}
+    if filters.procedure:
+        values["procedure"] = filters.procedure
+    if filters.stage:
+        values["stage"] = filters.stage
+    if filters.agency.isdigit() and int(filters.agency) < 2**31:
+        values["agency"] = int(filters.agency)
+    if filters.overdue:
+        values["now"] = now
+    return values
+
+
+def _layout(person: Person, filters: Filters) -> tuple[access.Sight, Filters]:
+    # Only what shapes the SQL: which filters are set and the order, not what was typed.
+    shape = Filters(
+        procedure="x" if filters.procedure else "",
+        stage="x" if filters.stage else "",
+        agency="1" if filters.agency.isdigit() else "",
+        overdue=filters.overdue,
+        sort=filters.sort,
+        descending=filters.descending,
+    )
+    return access.sight_of(person), shape
+
+
+def ongoing(person: Person, filters: Filters, now: datetime) -> QuerySet[Disagreement]:
+    return _ongoing(_layout(person, filters), **_values(person, filters, now))
+
+
+# The register's page of cases and their count, compiled once per process for each
+# shape of sight, filters and page (parley.dbprepared).
+_PAGE = Prepared(
+    lambda layout, **values: (
+        _ongoing(layout[:2], **values)
+        .select_related(None)
+        .select_related("raising_agency", "other_agency")
+        .only(*CASE_ROW)[layout[2] : layout[3]]
+    )
+)
+_COUNT = Prepared(
+    lambda layout, **values: (
+        _ongoing(layout, **values)
+        .order_by()
+        .values("partnership_id")
+        .annotate(count=Count("pk"))
+        .values_list("count")
+    )
+)
+
+
+class _Ongoing:
+    """The register's cases for the paginator: counted and sliced by prepared queries."""
+
+    def __init__(self, person: Person, filters: Filters, now: datetime) -> None:
+        self.layout = _layout(person, filters)
+        self.values = _values(person, filters, now)
+
+    def count(self) -> int:
+        return sum(n for (n,) in _COUNT(layout=self.layout, **self.values))
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Disagreement]:
+        if window.stop <= window.start:
+            return []  # an empty register's one page
+        return _PAGE(layout=(*self.layout, window.start, window.stop), **self.values)
 
 
 def procedures_by_version(person: Person) -> dict[int, Procedure]:
@@ -170,8 +266,7 @@ def register(request: HttpRequest) -> HttpResponse:
     person = _person_with_sight(request)
     now = timezone.now()
     filters = Filters.from_query(request.GET)
-    cases = ongoing(person, filters, now)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_Ongoing(person, filters, now), PAGE_SIZE).get_page(request.GET.get("page"))
     versions = [v for v in access.versions_of(person) if v.is_current]
     agencies = list(Agency.objects.filter(partnership_id=person.partnership_id))
     audit_record(action="register.view", request=request, detail={"query": filters.query()})
