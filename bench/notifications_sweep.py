@@ -18,7 +18,9 @@ The figures go in docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import time
 from datetime import datetime, timedelta
@@ -106,6 +108,9 @@ def main() -> int:
     parser.add_argument(
         "--database-url", default=os.environ.get("PARLEY_BENCH_DATABASE_URL", DEFAULT_URL)
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="print where the busiest sweep spends its time"
+    )
     args = parser.parse_args()
     os.environ["PARLEY_DATABASE_URL"] = args.database_url
     os.environ.setdefault("PARLEY_LOG_LEVEL", "WARNING")
@@ -132,7 +137,13 @@ def main() -> int:
         ("next working morning (steady state)", NOW + timedelta(days=1)),
         ("a minute later (every-minute sweep)", NOW + timedelta(days=1, minutes=1)),
     ):
+        profile = cProfile.Profile() if args.profile and "morning" in label else None
+        if profile is not None:
+            profile.enable()
         run = notifications_sweep(now=now)
+        if profile is not None:
+            profile.disable()
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
         print(
             f"{label}: {run.seconds:.2f}s; {run.deadlines_examined:,} deadlines examined, "
             f"{run.notifications_written:,} notifications written"

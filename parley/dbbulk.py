@@ -8,10 +8,11 @@ the rows as they are. Values are taken as ``bulk_create`` would take them (each 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 # Fewer rows than this go through bulk_create: COPY's set-up would cost more than it saves.
 FEW = 500
@@ -19,18 +20,24 @@ FEW = 500
 
 def rows_insert(
     model: type[models.Model],
-    rows: Sequence[models.Model],
+    rows: Sequence[models.Model | Mapping[str, Any]],
     *,
     ignore_conflicts: bool = False,
     with_id: bool = False,
 ) -> None:
-    """Insert ``rows`` (unsaved instances). ``ignore_conflicts`` leaves out any row that
-    would break a unique constraint, as ``bulk_create(ignore_conflicts=True)`` does;
-    ``with_id`` writes the primary keys the rows already carry."""
+    """Insert ``rows``: unsaved instances, or mappings of field attribute names to values
+    (``recipient_id``, not ``recipient``), which spare building an instance for each row;
+    a field a mapping leaves out takes its default, or the time now for ``auto_now_add``.
+    ``ignore_conflicts`` leaves out any row that would break a unique constraint, as
+    ``bulk_create(ignore_conflicts=True)`` does; ``with_id`` writes the primary keys the
+    rows already carry."""
     if not rows:
         return
     if connection.vendor != "postgresql" or len(rows) < FEW:
-        model._default_manager.bulk_create(rows, batch_size=2000, ignore_conflicts=ignore_conflicts)
+        instances = [row if isinstance(row, models.Model) else model(**row) for row in rows]
+        model._default_manager.bulk_create(
+            instances, batch_size=2000, ignore_conflicts=ignore_conflicts
+        )
         return
     from psycopg.types.json import Jsonb
 
@@ -38,8 +45,20 @@ def rows_insert(
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     json = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    now = timezone.now()
+    missing = {
+        f.attname: now if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
+        else f.get_default()
+        for f in fields
+    }  # fmt: skip
 
-    def values(row: models.Model) -> list[Any]:
+    def values(row: models.Model | Mapping[str, Any]) -> list[Any]:
+        if isinstance(row, Mapping):
+            found = [row.get(f.attname, missing[f.attname]) for f in fields]
+            return [
+                Jsonb(value) if f.attname in json else value
+                for f, value in zip(fields, found, strict=True)
+            ]
         return [
             Jsonb(value) if f.attname in json else value
             for f in fields

@@ -38,3 +38,28 @@ def test_many_rows_go_in_and_conflicts_are_left_out_when_asked():
     assert Deadline.objects.count() == before + 2 * FEW + 100
     with pytest.raises(IntegrityError), transaction.atomic():
         rows_insert(Deadline, deadlines(case, range(0, FEW + 1)))
+
+
+@pytest.mark.parametrize("count", [3, FEW + 10])
+def test_rows_given_as_mappings_take_the_defaults_of_the_fields_they_leave_out(count):
+    from django.utils import timezone
+
+    from parley.notifications.models import Notification
+
+    demo_load(with_cases=True)
+    case = Disagreement.objects.order_by("pk").first()
+    started = timezone.now()
+    rows_insert(
+        Notification,
+        [
+            {"partnership_id": case.partnership_id, "recipient_id": case.raised_by_id,
+             "disagreement_id": case.pk, "kind": "reminder", "subject": "Due soon",
+             "body": "A step is due.", "dedupe_key": f"mapping-{n}", "scheduled_for": DUE}
+            for n in range(count)
+        ],  # fmt: skip
+    )
+    stored = Notification.objects.filter(dedupe_key__startswith="mapping-")
+    assert stored.count() == count
+    one = stored.get(dedupe_key="mapping-1")
+    assert (one.status, one.channel, one.attempts, one.urgent) == ("queued", "email", 0, False)
+    assert one.created_at >= started and one.scheduled_for == DUE

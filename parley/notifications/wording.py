@@ -14,8 +14,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
+from parley.cases.access import is_reference_like
 from parley.core.notify import Audience, Notice, NoticeKind
 from parley.core.procedure import Procedure
 from parley.core.words import moment_words
@@ -31,7 +32,18 @@ class Message:
 
 def case_link(reference: str) -> str:
     base = str(getattr(settings, "PARLEY_BASE_URL", "")).rstrip("/")
-    return f"{base}{reverse('case_detail', args=[reference])}"
+    if not is_reference_like(reference):
+        return f"{base}{reverse('case_detail', args=[reference])}"
+    # A reference is letters, digits and hyphens, which a URL takes as they are: the
+    # path is reversed once and the reference put in it (a sweep writes thousands).
+    key = (get_script_prefix(), get_urlconf())
+    pattern = _CASE_PATHS.get(key)
+    if pattern is None:
+        pattern = _CASE_PATHS[key] = reverse("case_detail", args=["REFERENCE"]).split("REFERENCE")
+    return f"{base}{pattern[0]}{reference}{pattern[1]}"
+
+
+_CASE_PATHS: dict[tuple[str, object], list[str]] = {}
 
 
 def mine_link() -> str:
