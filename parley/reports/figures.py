@@ -334,13 +334,16 @@ def report_build(
                 .annotate(n=Count("pk"))
                 .order_by()
             ),
+            # Through the report copy (read by the queries above, so in memory) rather
+            # than the cases; counting the case, which the events' small index holds, so
+            # that the index is read alone.
             "learning": lambda: Event.objects.filter(
                 _between("at", window, zone),
-                disagreement__procedure__in=[v.pk for v in scope.versions],
+                disagreement__report_case__version__in=[v.pk for v in scope.versions],
                 kind=EventKind.LEARNING_REFERRED.value,
             ).aggregate(
                 **{
-                    f"at_{i}": Count("pk", filter=_between("at", p, zone))
+                    f"at_{i}": Count("disagreement_id", filter=_between("at", p, zone))
                     for i, p in enumerate(periods)
                 }
             ),
