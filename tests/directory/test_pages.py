@@ -81,8 +81,8 @@ def test_a_file_with_problems_lists_every_problem_row_and_changes_nothing(
     response = upload(signed_in("ari.admin"), data)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Row 2: &#x27;jo@example&#x27; is not an email address" in page
-    assert "did you mean &#x27;Senior manager&#x27;?" in page
+    assert "Row 2: &#39;jo@example&#39; is not an email address" in page
+    assert "did you mean &#39;Senior manager&#39;?" in page
     assert "Nothing has been imported" in page
     assert RoleAssignment.objects.count() == before
 
