@@ -2,9 +2,9 @@
 
 ``TEMPLATES`` in settings names :func:`environment`. It gives the templates:
 
-- ``url(name, *args, **kwargs)``: ``django.urls.reverse``; ``url_or_blank`` is the same but
-  gives "" where there is no such page.
-- ``static(path)``: the address of a static file.
+- ``url(name, *args, **kwargs)``: ``django.urls.reverse``, each answer remembered;
+  ``url_or_blank`` is the same but gives "" where there is no such page.
+- ``static(path)``: the address of a static file, remembered too.
 - the GOV.UK components, each a function that renders its small template:
   ``govuk_field(form.summary, heading=True)``, ``govuk_error_summary(form, problems=...)``,
   ``service_navigation()``, ``report_cell(cell, threshold, cases_url)``,
@@ -24,13 +24,15 @@ from __future__ import annotations
 import types
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import jinja2
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from jinja2 import nodes
@@ -42,8 +44,39 @@ from parley.reports.templatetags import parley_reports
 from parley.web.templatetags import govuk, parley_nav
 
 
+@lru_cache(maxsize=8192)
+def _reverse(
+    name: str,
+    args: tuple[Any, ...],
+    kwargs: tuple[tuple[str, Any], ...],
+    prefix: str,
+    urlconf: str | None,
+) -> str:
+    return reverse(name, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
+
+
 def url(name: str, *args: Any, **kwargs: Any) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    """``reverse()``, remembered: a page asks for the same few addresses again and again.
+
+    The script prefix and the URL configuration in force are part of what is remembered."""
+    try:
+        return _reverse(name, args, tuple(kwargs.items()), get_script_prefix(), get_urlconf())
+    except TypeError:  # an argument that cannot be a dictionary key
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+@lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """The address of a static file, remembered: it cannot change while Parley runs."""
+    return static(path)
+
+
+@receiver(setting_changed)
+def _forget_addresses(*, setting: str, **kwargs: Any) -> None:
+    # Tests may change the settings addresses are made from.
+    if setting in {"ROOT_URLCONF", "FORCE_SCRIPT_NAME", "STATIC_URL", "STORAGES"}:
+        _reverse.cache_clear()
+        static_url.cache_clear()
 
 
 def url_or_blank(name: str, *args: Any, **kwargs: Any) -> str:
@@ -167,7 +200,7 @@ def environment(*, strict: bool = False, **options: Any) -> jinja2.Environment:
     env.globals.update(
         url=url,
         url_or_blank=url_or_blank,
-        static=static,
+        static=static_url,
         govuk_field=_component(env, "parley/web/govuk/field.html", govuk.govuk_field),
         govuk_error_summary=_component(
             env, "parley/web/govuk/error_summary.html", govuk.govuk_error_summary
