@@ -143,15 +143,18 @@ ROOT_URLCONF = "parley.urls"
 WSGI_APPLICATION = "parley.wsgi.application"
 ASGI_APPLICATION = "parley.asgi.application"
 
+# Every template is Jinja2 (docs/adr/0004), in each app's jinja2/ folder. In development
+# and tests a name a template does not have, or a method it prints without calling, is an
+# error (parley.web.jinja); in production it renders as nothing, as Django's templates did.
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
+            "environment": "parley.web.jinja.environment",
+            "strict": DEBUG,
             "context_processors": [
-                "django.template.context_processors.debug",
-                "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],

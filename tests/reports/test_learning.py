@@ -8,7 +8,7 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.template import Context, Template
+from django.template import engines
 from django.test import RequestFactory
 
 from parley.cases import services
@@ -122,12 +122,12 @@ def test_overdue_follow_ups_are_listed_and_shown_on_the_home_page_panel(partners
     assert response.status_code == 200
     overdue = _text(response).split("Overdue follow-ups")[1].split("Waiting for a decision")[0]
     assert "Thresholds guidance is unclear" in overdue
-    panel = Template('{% include "parley/reports/_learning_overdue.html" %}')
+    panel = engines["jinja2"].from_string('{% include "parley/reports/_learning_overdue.html" %}')
     request = RequestFactory().get("/")
     request.user = person("ben.business").user
-    assert "1 learning follow-up is overdue" in panel.render(Context({"request": request}))
+    assert "1 learning follow-up is overdue" in panel.render({"request": request})
     request.user = person("sam.social").user
-    assert "overdue" not in panel.render(Context({"request": request}))
+    assert "overdue" not in panel.render({"request": request})
 
 
 def test_channel_learning_is_seen_only_by_channel_roles(partnership, signed_in):

@@ -86,7 +86,7 @@ def test_a_malformed_date_says_what_is_wrong_and_keeps_what_was_typed(nia: Clien
 def test_a_name_or_reference_is_needed(nia: Client) -> None:
     walk(nia, twsp_answers())
     page = main_html(nia.post("/raise/person/", {"subject_name": "  "}))
-    assert "Enter the person&#x27;s name or a client reference" in page
+    assert "Enter the person&#39;s name or a client reference" in page
 
 
 def test_an_invalid_nhs_number_is_refused(nia: Client) -> None:
@@ -117,7 +117,7 @@ def test_script_tags_are_shown_as_text_and_never_run(
     case = raise_through_pages(nia, answers)
     assert case.summary == SCRIPT
     page = as_person("sam.social").get(f"/cases/{case.reference}/").content.decode()
-    assert SCRIPT not in page and "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;" in page
+    assert SCRIPT not in page and "&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt;" in page
 
 
 def test_nul_bytes_are_removed_and_other_unicode_kept(

@@ -1,18 +1,14 @@
-"""How the audit pages write times and actions."""
+"""How the audit pages write times and actions: the ``when`` and ``action_label`` filters."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django import template
 from django.utils import timezone
 
 from parley.audit.services import ACTIONS
 
-register = template.Library()
 
-
-@register.filter
 def when(value: datetime | None) -> str:
     """GOV.UK style, to the second: "27 March 2026 at 2:05:31pm"."""
     if value is None:
@@ -23,6 +19,5 @@ def when(value: datetime | None) -> str:
     return f"{local.day} {local:%B %Y} at {hour}:{local:%M:%S}{half}"
 
 
-@register.filter
 def action_label(action: str) -> str:
     return ACTIONS.get(action, action)

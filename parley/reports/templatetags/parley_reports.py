@@ -1,10 +1,9 @@
-"""Template tags for reports: a figure as a link to its cases, and the overdue learning panel."""
+"""For report templates: a figure as a link to its cases, and the overdue learning panel."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -12,13 +11,11 @@ from django.utils.safestring import SafeString, mark_safe
 from parley.reports.selectors import learning_overdue
 from parley.reports.tables import Cell
 
-register = template.Library()
 NOT_APPLICABLE = mark_safe(
     '<span aria-hidden="true">–</span><span class="govuk-visually-hidden">not applicable</span>'
 )
 
 
-@register.simple_tag
 def report_cell(cell: Cell, threshold: int, cases_url: str = "") -> SafeString:
     """A figure as words, linked to the cases behind it where there is a list to show."""
     words = cell.display(threshold)
@@ -29,7 +26,6 @@ def report_cell(cell: Cell, threshold: int, cases_url: str = "") -> SafeString:
     return format_html("{}", words)
 
 
-@register.inclusion_tag("parley/reports/_learning_overdue_panel.html", takes_context=True)
 def learning_overdue_panel(context: Any) -> dict[str, Any]:
     """How many learning follow-ups are overdue, for someone who runs reports; else nothing."""
     request = context.get("request")

@@ -1,9 +1,10 @@
 """GOV.UK Design System markup for Django forms, and dates in GOV.UK style.
 
-``{% govuk_field form.summary heading=True %}`` renders a field as the GOV.UK component
+``{{ govuk_field(form.summary, heading=True) }}`` renders a field as the GOV.UK component
 for its widget (input, textarea with character count, radios, date input, file upload),
-with its label, hint and error message. ``{% govuk_error_summary form %}`` renders the
-error summary whose links move focus to each field in error.
+with its label, hint and error message. ``{{ govuk_error_summary(form) }}`` renders the
+error summary whose links move focus to each field in error. The functions here make the
+context for their templates (parley/web/govuk/); parley.web.jinja renders them.
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django import forms, template
+from django import forms
 from django.utils import timezone
 
 from parley.core.words import clock, long_date, moment_words
 from parley.web.forms import DateField, DateWidget
-
-register = template.Library()
 
 
 def _kind(field: forms.BoundField) -> str:
@@ -42,7 +41,6 @@ def _first_input_id(field: forms.BoundField) -> str:
     return field.auto_id or field.html_name
 
 
-@register.inclusion_tag("parley/web/govuk/field.html")
 def govuk_field(
     field: forms.BoundField,
     heading: bool = False,
@@ -135,7 +133,6 @@ def _date_parts(field: forms.BoundField, value: Any) -> list[dict[str, Any]]:
     return parts
 
 
-@register.inclusion_tag("parley/web/govuk/error_summary.html")
 def govuk_error_summary(
     form: forms.Form | None = None,
     problems: list[str] | None = None,
@@ -160,7 +157,6 @@ def govuk_error_summary(
 # --- dates and times in GOV.UK style ----------------------------------------------------
 
 
-@register.filter
 def govuk_date(value: date | datetime | None) -> str:
     """22 December 2026."""
     if value is None:
@@ -170,7 +166,6 @@ def govuk_date(value: date | datetime | None) -> str:
     return long_date(value)
 
 
-@register.filter
 def govuk_day(value: date | datetime | None) -> str:
     """Tuesday 22 December 2026."""
     if value is None:
@@ -180,7 +175,6 @@ def govuk_day(value: date | datetime | None) -> str:
     return long_date(value, weekday=True)
 
 
-@register.filter
 def govuk_datetime(value: datetime | None) -> str:
     """5pm on Tuesday 22 December 2026."""
     if value is None:
@@ -188,7 +182,6 @@ def govuk_datetime(value: datetime | None) -> str:
     return moment_words(timezone.localtime(value))
 
 
-@register.filter
 def govuk_time_date(value: datetime | None) -> str:
     """22 December 2026 at 10:15am: for when something happened."""
     if value is None:
@@ -197,6 +190,5 @@ def govuk_time_date(value: datetime | None) -> str:
     return f"{govuk_date(local)} at {clock(local)}"
 
 
-@register.filter
 def iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""

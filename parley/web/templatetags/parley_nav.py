@@ -1,13 +1,13 @@
-"""The service navigation: the pages this person can use, the current one marked."""
+"""The service navigation: the pages this person can use, the current one marked.
+
+The context for parley/web/govuk/service_navigation.html; parley.web.jinja renders it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import template
 from django.urls import NoReverseMatch, reverse
-
-register = template.Library()
 
 # (URL name, words, the URL names that count as being in that section)
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -34,7 +34,6 @@ def _first_url(names: tuple[str, ...]) -> str:
     return ""
 
 
-@register.inclusion_tag("parley/web/govuk/service_navigation.html", takes_context=True)
 def service_navigation(context: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
