@@ -52,9 +52,16 @@ def test_rows_given_as_mappings_take_the_defaults_of_the_fields_they_leave_out(c
     rows_insert(
         Notification,
         [
-            {"partnership_id": case.partnership_id, "recipient_id": case.raised_by_id,
-             "disagreement_id": case.pk, "kind": "reminder", "subject": "Due soon",
-             "body": "A step is due.", "dedupe_key": f"mapping-{n}", "scheduled_for": DUE}
+            {
+                "partnership_id": case.partnership_id,
+                "recipient_id": case.raised_by_id,
+                "disagreement_id": case.pk,
+                "kind": "reminder",
+                "subject": "Due soon",
+                "body": "A step is due.",
+                "dedupe_key": f"mapping-{n}",
+                "scheduled_for": DUE,
+            }
             for n in range(count)
         ],  # fmt: skip
     )
