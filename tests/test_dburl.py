@@ -20,12 +20,29 @@ def test_postgres_url() -> None:
 def test_postgres_url_with_password_socket_and_options() -> None:
     db = database_from_url("postgresql://u%40x:p%2Fw@%2Fvar%2Frun%2Fpostgresql/db?sslmode=require")
     assert (db["USER"], db["PASSWORD"], db["HOST"]) == ("u@x", "p/w", "/var/run/postgresql")
-    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
+    assert db["OPTIONS"] == {
+        "sslmode": "require",
+        "options": "-c jit=off -c plan_cache_mode=force_generic_plan",
+        "prepare_threshold": 5,
+    }
 
 
 def test_the_url_may_replace_the_default_session_options() -> None:
     db = database_from_url("postgres://h/db?options=-c%20statement_timeout%3D5000")
-    assert db["OPTIONS"] == {"options": "-c statement_timeout=5000"}
+    assert db["OPTIONS"] == {"options": "-c statement_timeout=5000", "prepare_threshold": 5}
+
+
+@pytest.mark.parametrize(("given", "taken"), [("off", None), ("none", None), ("20", 20)])
+def test_prepared_statements_may_be_turned_off_or_kept_sooner(
+    given: str, taken: int | None
+) -> None:
+    db = database_from_url(f"postgres://h/db?prepare_threshold={given}")
+    assert db["OPTIONS"]["prepare_threshold"] == taken
+
+
+def test_a_prepare_threshold_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(ValueError, match="prepare_threshold"):
+        database_from_url("postgres://h/db?prepare_threshold=sometimes")
 
 
 def test_sqlite_url() -> None:

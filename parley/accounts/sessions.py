@@ -16,6 +16,8 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.db import connections, router
 from django.utils import timezone
 
+from parley.dbprepared import statement_cursor
+
 
 class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self) -> Any:
@@ -25,7 +27,7 @@ class SessionStore(DatabaseSessionStore):
             return None
         connection = connections[router.db_for_read(self.model)]
         table = connection.ops.quote_name(self.model._meta.db_table)
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(
                 f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
                 [key, connection.ops.adapt_datetimefield_value(timezone.now())],
