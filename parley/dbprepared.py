@@ -49,7 +49,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 T = TypeVar("T")
 
@@ -127,7 +127,8 @@ class Prepared(Generic[T]):
             for position, (convs, expression) in compiler.get_converters(fields).items()
         )
         klass_info = compiler.klass_info
-        if klass_info is None:  # rows of values: a values_list, a count
+        if compiler.query.model is not None and not compiler.query.default_cols:
+            klass_info = None  # rows of values: a values_list, a count
             return _Compiled(
                 sql, params, slots, None, (), 0, 0, converters, (), (), compiler.col_count, db
             )
@@ -165,6 +166,8 @@ class Prepared(Generic[T]):
                 items.append(mark)
             arguments[name] = items[0] if length is None else items
         built = self.build(**arguments) if layout is _NO_LAYOUT else self.build(layout, **arguments)
+        if built._iterable_class not in (ModelIterable, ValuesListIterable):
+            raise NotPreparable("a prepared query gives model instances or tuples of values")
         compiler = built.query.get_compiler(using=built.db)
         try:
             sql, params = compiler.as_sql()

@@ -104,3 +104,20 @@ def test_a_query_whose_values_do_not_reach_the_sql_unchanged_is_refused():
         Prepared(lambda pk: Disagreement.objects.filter(pk=pk))(pk=True)
     with pytest.raises(NotPreparable):
         Prepared(lambda pk: Disagreement.objects.filter(pk=pk))(pk=1.5)  # type: ignore[arg-type]
+
+
+def test_rows_of_values_come_back_as_the_plain_values_list_gives_them(partnership):
+    fields = ("reference", "raised_at", "next_due_at", "raising_agency__name")
+    rows = Prepared(
+        lambda partnership_id: (
+            Disagreement.objects.filter(partnership_id=partnership_id)
+            .order_by("pk")
+            .values_list(*fields)
+        )
+    )(partnership_id=partnership.pk)
+    plain = list(
+        Disagreement.objects.filter(partnership=partnership).order_by("pk").values_list(*fields)
+    )
+    assert rows == plain and rows and all(r[1].tzinfo is not None for r in rows)
+    with pytest.raises(NotPreparable):
+        Prepared(lambda pk: Disagreement.objects.filter(pk=pk).values("reference"))(pk=1)

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain, pairwise
 from typing import Any
 
@@ -314,10 +315,12 @@ def _insert_after_head(facts: _Facts, cursor: Any) -> AuditEntry:
 _HEAD_SQL = f"SELECT sequence, hash FROM {AuditEntry._meta.db_table} ORDER BY sequence DESC LIMIT 1"
 
 
-def _insert_fields() -> list[Any]:
-    return [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+@cache
+def _insert_fields() -> tuple[Any, ...]:
+    return tuple(f for f in AuditEntry._meta.concrete_fields if not f.primary_key)
 
 
+@cache
 def _insert_sql() -> str:
     """INSERT of every column but the id, returning the id (SQLite 3.35+ and PostgreSQL)."""
     names = ", ".join(connection.ops.quote_name(f.column) for f in _insert_fields())

@@ -207,6 +207,8 @@ _RECORD_OF = Prepared(
     lambda disagreement_id: (
         Event.objects.filter(disagreement_id=disagreement_id)
         .select_related("actor")
+        # What the page shows of each event and who did it; not when it was stored.
+        .only("disagreement", "sequence", "kind", "at", "actor", "stage", "data", "actor__name")
         .order_by("sequence")
     )
 )

@@ -18,13 +18,18 @@ from parley.cases.models import Deadline, Disagreement, Person, RoleAssignment
 from parley.core.procedure import Procedure
 from parley.dbprepared import Prepared
 from parley.web.views_cases import STATUS_TAGS, not_set_up, stage_words
-from parley.web.views_cases_register import CASE_ROW, has_register_sight, procedures_by_version
+from parley.web.views_cases_register import (
+    CASE_ROW,
+    CaseRow,
+    has_register_sight,
+    procedures_by_version,
+)
 
 LIST_LIMIT = 50  # each list on the home page; the register has the rest
 ENDED_LATELY = timedelta(days=30)  # ended disagreements stay on the home page this long
 
 
-def _stage_words(procedures: dict[int, Procedure], case: Disagreement) -> str:
+def _stage_words(procedures: dict[int, Procedure], case: Disagreement | CaseRow) -> str:
     procedure = procedures.get(case.procedure_id)
     if procedure is None:
         return case.stage
@@ -96,11 +101,7 @@ def _theirs(
     )
     if since is not None:
         cases = cases.filter(_recent(since))
-    return (
-        cases.select_related("raising_agency", "other_agency")
-        .only(*CASE_ROW)
-        .order_by("-raised_at")[:LIST_LIMIT]
-    )
+    return cases.order_by("-raised_at").values_list(*CASE_ROW)[:LIST_LIMIT]
 
 
 _THEIRS = Prepared(_theirs)
@@ -121,9 +122,8 @@ _AGENCY_CASES = Prepared(
         Disagreement.objects.filter(partnership_id=partnership_id, status=Disagreement.Status.OPEN)
         .filter(sight.q(person_id))
         .filter(Q(raising_agency_id__in=agencies) | Q(other_agency_id__in=agencies))
-        .select_related("raising_agency", "other_agency")
-        .only(*CASE_ROW)
-        .order_by(F("next_due_at").asc(nulls_last=True), "-raised_at")[:LIST_LIMIT]
+        .order_by(F("next_due_at").asc(nulls_last=True), "-raised_at")
+        .values_list(*CASE_ROW)[:LIST_LIMIT]
     )
 )
 _ONGOING = Prepared(
@@ -168,10 +168,10 @@ def holds_step(
 
 
 def _case_rows(
-    cases: list[Disagreement], procedures: dict[int, Procedure], now: datetime
+    found: list[tuple[Any, ...]], procedures: dict[int, Procedure], now: datetime
 ) -> list[dict[str, Any]]:
     rows = []
-    for case in cases:
+    for case in map(CaseRow.of, found):
         words, tag_class = STATUS_TAGS.get(case.status, (case.status, ""))
         rows.append(
             {
