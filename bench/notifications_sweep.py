@@ -109,7 +109,9 @@ def main() -> int:
         "--database-url", default=os.environ.get("PARLEY_BENCH_DATABASE_URL", DEFAULT_URL)
     )
     parser.add_argument(
-        "--profile", action="store_true", help="print where the busiest sweep spends its time"
+        "--profile",
+        choices=("first", "morning", "minute"),
+        help="print where that sweep (first, next morning, a minute later) spends its time",
     )
     args = parser.parse_args()
     os.environ["PARLEY_DATABASE_URL"] = args.database_url
@@ -132,18 +134,20 @@ def main() -> int:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
     print(f"Machine: {machine()}; PostgreSQL {server}")
-    for label, now in (
-        ("first sweep ever (empty outbox)", NOW),
-        ("next working morning (steady state)", NOW + timedelta(days=1)),
-        ("a minute later (every-minute sweep)", NOW + timedelta(days=1, minutes=1)),
+    for name, label, now in (
+        ("first", "first sweep ever (empty outbox)", NOW),
+        ("morning", "next working morning (steady state)", NOW + timedelta(days=1)),
+        ("minute", "a minute later (every-minute sweep)", NOW + timedelta(days=1, minutes=1)),
     ):
-        profile = cProfile.Profile() if args.profile and "morning" in label else None
+        profile = cProfile.Profile() if args.profile == name else None
         if profile is not None:
             profile.enable()
         run = notifications_sweep(now=now)
         if profile is not None:
             profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            stats = pstats.Stats(profile).sort_stats("cumulative")
+            stats.print_stats(40)
+            stats.print_callees("_sweep_partnership|_outbox_rows")
         print(
             f"{label}: {run.seconds:.2f}s; {run.deadlines_examined:,} deadlines examined, "
             f"{run.notifications_written:,} notifications written"

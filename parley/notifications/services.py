@@ -352,6 +352,7 @@ def _sweep_partnership(partnership: Partnership, now: datetime) -> tuple[int, in
     notices: list[Notice] = []
     cases: dict[str, _Case] = {}
     examined = 0
+    alias = connection.alias  # once: each use goes through the connection proxy's lookup
     # Fetched whole, not through a server-side cursor: PostgreSQL plans a cursor for its
     # first rows (cursor_tuple_fraction) and chose nested loops 15 times slower here.
     for row in candidates:
@@ -392,7 +393,7 @@ def _sweep_partnership(partnership: Partnership, now: datetime) -> tuple[int, in
                 "other_agency_id": other_agency_id, "highest_stage_number": highest,
             }  # fmt: skip
             case = Disagreement.from_db(
-                connection.alias, _CONTEXT_FIELDS, [known[name] for name in _CONTEXT_FIELDS]
+                alias, _CONTEXT_FIELDS, [known[name] for name in _CONTEXT_FIELDS]
             )
             case.procedure = versions[version_id]
             cases[deadline.case] = _Case(case, procedures[version_id], calendars[version_id])
