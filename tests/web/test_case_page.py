@@ -272,3 +272,29 @@ def test_immediate_risk_on_an_open_case_goes_to_the_procedure_stage_the_same_day
     client.post(f"/cases/{case.reference}/immediate-risk/", {"text": "Disclosure at school today."})
     case.refresh_from_db()
     assert case.route == "immediate-risk" and case.stage == "stage-3"
+
+
+def test_the_case_page_costs_the_same_queries_however_many_cases_there_are(
+    as_person: Callable[[str], Client], django_assert_max_num_queries: Any
+) -> None:
+    """The target: the same number of queries per page at 10,000 and at 1,000,000
+    disagreements. Here: before and after ninety more, each escalated, for the raiser, the
+    other side and the business manager, who sees every case of the partnership."""
+    case = raise_case()
+    act(case, "sam.social", EventKind.RESPONSE_RECORDED, text="We reviewed the file.")
+    people = ["nia.nurse", "sam.social", "ben.business"]
+    clients = {username: as_person(username) for username in people}
+    url = f"/cases/{case.reference}/"
+    for client in clients.values():
+        client.get(url)  # sessions and the like, once
+    counts = {}
+    for username, client in clients.items():
+        with django_assert_max_num_queries(20) as few:
+            assert client.get(url).status_code == 200
+        counts[username] = len(few.captured_queries)
+    for index in range(90):
+        other = raise_case(at=timezone.now() - timedelta(days=index % 20, hours=index))
+        act(other, "nia.nurse", EventKind.ESCALATED, reason="no-agreement")
+    for username, client in clients.items():
+        with django_assert_max_num_queries(counts[username]):
+            assert client.get(url).status_code == 200
