@@ -55,14 +55,11 @@ def rows_insert(
     def values(row: models.Model | Mapping[str, Any]) -> list[Any]:
         if isinstance(row, Mapping):
             found = [row.get(f.attname, missing[f.attname]) for f in fields]
-            return [
-                Jsonb(value) if f.attname in json else value
-                for f, value in zip(fields, found, strict=True)
-            ]
+        else:
+            found = [f.pre_save(row, True) for f in fields]
         return [
             Jsonb(value) if f.attname in json else value
-            for f in fields
-            for value in (f.pre_save(row, True),)
+            for f, value in zip(fields, found, strict=True)
         ]
 
     # wrap_database_errors: COPY runs on psycopg's own cursor; its errors become Django's.

@@ -27,7 +27,7 @@ query that cannot be prepared fails at once rather than answering wrongly.
 Where the form of the query depends on something other than its values (which of a
 person's roles give them sight of which cases), pass it as ``layout``: any hashable
 value, handed to the builder as its first argument, written into the SQL and kept in the
-cache key, so each distinct layout is compiled once (the most recent 500 are kept).
+cache key, so each distinct layout is compiled once (the 500 most recently used are kept).
 
 On PostgreSQL the statements are run through a cursor that sends the values apart from
 the SQL (:func:`statement_cursor`), so that after a few runs on a connection the server
@@ -101,7 +101,9 @@ class Prepared(Generic[T]):
         shape = tuple(sorted((name, _shape(name, value)) for name, value in values.items()))
         key = (layout, shape)
         compiled = self._compiled.get(key)
-        if compiled is None:
+        if compiled is not None:
+            self._compiled.move_to_end(key)  # the most recently used are kept
+        else:
             compiled = self._compiled[key] = self._compile(layout, shape)
             if len(self._compiled) > _LAYOUTS_KEPT:
                 self._compiled.popitem(last=False)
@@ -126,12 +128,12 @@ class Prepared(Generic[T]):
             (position, tuple(convs), expression)
             for position, (convs, expression) in compiler.get_converters(fields).items()
         )
-        klass_info = compiler.klass_info
         if compiler.query.model is not None and not compiler.query.default_cols:
-            klass_info = None  # rows of values: a values_list, a count
+            # Rows of values: a values_list, a count.
             return _Compiled(
                 sql, params, slots, None, (), 0, 0, converters, (), (), compiler.col_count, db
             )
+        klass_info = compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Compiled(
             sql=sql,
