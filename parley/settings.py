@@ -390,6 +390,12 @@ PARLEY_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("PARLEY_NOTIFY_MAX_ATTEMPTS", "6
 PARLEY_NOTIFY_RETRY_SECONDS = int(os.environ.get("PARLEY_NOTIFY_RETRY_SECONDS", "60"))
 PARLEY_NOTIFY_CLAIM_SECONDS = int(os.environ.get("PARLEY_NOTIFY_CLAIM_SECONDS", "300"))
 PARLEY_NOTIFY_SWEEP_SECONDS = int(os.environ.get("PARLEY_NOTIFY_SWEEP_SECONDS", "60"))
+# Urgent notifications (the immediate-risk route) retry on their own, closer schedule.
+PARLEY_NOTIFY_URGENT_MAX_ATTEMPTS = int(os.environ.get("PARLEY_NOTIFY_URGENT_MAX_ATTEMPTS", "20"))
+PARLEY_NOTIFY_URGENT_RETRY_SECONDS = int(os.environ.get("PARLEY_NOTIFY_URGENT_RETRY_SECONDS", "60"))
+PARLEY_NOTIFY_URGENT_RETRY_MAX_SECONDS = int(
+    os.environ.get("PARLEY_NOTIFY_URGENT_RETRY_MAX_SECONDS", "300")
+)
 # How many due notifications a sender claims at a time (with the rest of their
 # recipients' due notifications, which travel in the same message).
 PARLEY_NOTIFY_BATCH = int(os.environ.get("PARLEY_NOTIFY_BATCH", "20"))

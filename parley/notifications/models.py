@@ -3,8 +3,9 @@
 A ``Notification`` row is written in the same transaction as the change that causes it
 (or by the sweep that finds a deadline due) and sent later by the worker: see
 docs/adr/0003-notification-outbox-and-worker.md. Rows are never deleted when a send
-fails: they end ``sent``, ``failed`` (visible, retried by hand) or ``cancelled`` (no
-longer needed, with the reason).
+fails: they end ``sent``, ``failed`` (visible, retried by hand), ``cancelled`` (no
+longer needed, with the reason) or, rarely, ``unconfirmed`` (handed over, no answer:
+docs/notifications.md says what is guaranteed).
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class Notification(models.Model):
         QUEUED = "queued", "Queued"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
+        # Handed to the mail server, whose answer never came back (the sender stopped or
+        # the connection broke at that moment): it may have gone, so it is not sent again
+        # by itself (docs/notifications.md). For a moment, every email is here.
+        UNCONFIRMED = "unconfirmed", "Sent, not confirmed"
         RETRYING = "retrying", "Waiting to retry"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Not needed"

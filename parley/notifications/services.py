@@ -7,7 +7,11 @@
   "overdue" and writes their rows. The worker runs it every minute; it is idempotent.
 - :func:`notifications_send_due` claims due rows (``SELECT ... FOR UPDATE SKIP LOCKED``
   on PostgreSQL; under SQLite's write lock, with a conditional update), sends one
-  message per person (a digest when several are due at once) and records the outcome.
+  message per person (a digest when several are due at once; urgent notices never
+  share a message with anything that is not urgent) and records the outcome.
+
+What is guaranteed when a sender stops mid-send, or the mail server fails, is written
+in docs/notifications.md.
 
 Which notices a change or a deadline implies is decided by the pure
 :mod:`parley.core.notify`; who they reach, by the directory and the access rules.
@@ -48,7 +52,7 @@ from parley.core.notify import Notice, NoticeKind, OpenDeadline
 from parley.core.procedure import Procedure, Side
 from parley.dbbulk import rows_insert
 from parley.notifications import wording
-from parley.notifications.channels import DeliveryError, Outgoing, channel_for
+from parley.notifications.channels import ClaimLost, DeliveryError, Outgoing, channel_for
 from parley.notifications.models import (
     Notification,
     NotificationSettings,
@@ -419,6 +423,7 @@ class SendReport:
     failed: int = 0
     cancelled: int = 0
     lost_claims: int = 0
+    unconfirmed: int = 0
 
     def add(self, other: SendReport) -> None:
         for name in self.__dataclass_fields__:
@@ -459,6 +464,8 @@ def _claim(*, now: datetime, batch: int) -> list[_Delivery]:
             return []
         repeats = {key for _, _, _, key in picked if key is not None}
         fresh = {person for _, person, _, key in picked if key is None}
+        # An urgent notice (the immediate-risk route) never waits for, travels with or
+        # retries on the schedule of anything that is not urgent.
         groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
         if repeats:
             # A delivery is tried again as it was made up, whole, under the same key.
@@ -472,8 +479,8 @@ def _claim(*, now: datetime, batch: int) -> list[_Delivery]:
                 .filter(delivery_key__isnull=True, recipient_id__in=fresh)
                 .order_by("pk")
             )
-            for pk, person in rows.values_list("pk", "recipient_id"):
-                groups[("fresh", person)].append(pk)
+            for pk, person, urgent in rows.values_list("pk", "recipient_id", "urgent"):
+                groups[("fresh", person, urgent)].append(pk)
         for group, ids in groups.items():
             token = uuid.uuid4()
             repeat = group[0] == "repeat"
@@ -539,10 +546,15 @@ def _deliver(delivery: _Delivery, *, now: datetime | None) -> SendReport:
     recipient = rows[0].recipient
     if not recipient.email:
         return _fail(delivery, rows, DeliveryError("no email address", permanent=True), moment)
+    # Words are finished now, not when queued: links follow the address Parley is at.
     if len(rows) == 1:
-        subject, body = rows[0].subject, rows[0].body
+        subject = rows[0].subject
+        body = wording.finish(rows[0].body, rows[0].disagreement.reference)
     else:
-        message = wording.digest([(r.subject, r.disagreement.reference) for r in rows])
+        message = wording.digest(
+            [(r.subject, r.disagreement.reference) for r in rows],
+            urgent=all(r.urgent for r in rows),
+        )
         subject, body = message.subject, message.body
     outgoing = Outgoing(
         to=recipient.email,
@@ -552,11 +564,35 @@ def _deliver(delivery: _Delivery, *, now: datetime | None) -> SendReport:
         notification_ids=tuple(r.pk for r in rows),
         repeat=delivery.repeat,
     )
+    ours = Notification.objects.filter(
+        claim_token=delivery.token, status__in=(Status.SENDING, Status.UNCONFIRMED)
+    )
+
+    def handover() -> bool:
+        # Committed before the mail server is told the message is complete: a sender
+        # that dies after this is not followed by a second copy (docs/notifications.md).
+        return bool(
+            mine.update(
+                status=Status.UNCONFIRMED, sent_at=now or timezone.now(), next_attempt_at=None
+            )
+        )
+
     try:
-        reference = channel_for(rows[0].channel).deliver(outgoing)
+        reference = channel_for(rows[0].channel).deliver(outgoing, handover)
+    except ClaimLost:
+        report.lost_claims += 1
+        logger.warning("delivery %s was taken over by another sender before it went", delivery.key)
+        return report
     except DeliveryError as error:
+        if error.in_doubt:
+            report.unconfirmed += ours.update(
+                status=Status.UNCONFIRMED, last_error=error.reason[:2000], next_attempt_at=None
+            )
+            logger.error("delivery %s was handed over but not confirmed: %s", delivery.key,
+                         error.reason)  # fmt: skip
+            return report
         return _fail(delivery, rows, error, moment)
-    done = mine.update(
+    done = ours.update(
         status=Status.SENT,
         sent_at=now or timezone.now(),
         provider_reference=reference[:100],
@@ -565,8 +601,8 @@ def _deliver(delivery: _Delivery, *, now: datetime | None) -> SendReport:
     if done:
         report.sent += done
     else:
-        # Sent, but the claim lapsed during the send; the next sender repeats it under
-        # the same key, which the far end can recognise (ADR 0003).
+        # Sent, but the claim lapsed during the send (GOV.UK Notify, which has no
+        # handover mark); the next sender asks Notify for the key before repeating it.
         report.lost_claims += 1
         logger.warning("delivery %s sent after its claim lapsed", delivery.key)
     return report
@@ -609,16 +645,27 @@ def _fail(
 ) -> SendReport:
     report = SendReport(deliveries=1)
     attempts = max(r.attempts for r in rows)  # the claim counted this attempt
-    most = _setting("PARLEY_NOTIFY_MAX_ATTEMPTS", 6)
-    mine = Notification.objects.filter(claim_token=delivery.token, status=Status.SENDING)
+    # A delivery is all urgent or all not (see _claim): urgent ones keep their own, closer
+    # schedule, day and night, and keep trying for longer before they are failed.
+    urgent = all(r.urgent for r in rows)
+    if urgent:
+        most = _setting("PARLEY_NOTIFY_URGENT_MAX_ATTEMPTS", 20)
+        base = _setting("PARLEY_NOTIFY_URGENT_RETRY_SECONDS", 60)
+        longest = _setting("PARLEY_NOTIFY_URGENT_RETRY_MAX_SECONDS", 300)
+    else:
+        most = _setting("PARLEY_NOTIFY_MAX_ATTEMPTS", 6)
+        base = _setting("PARLEY_NOTIFY_RETRY_SECONDS", 60)
+        longest = 6 * 60 * 60
+    mine = Notification.objects.filter(
+        claim_token=delivery.token, status__in=(Status.SENDING, Status.UNCONFIRMED)
+    )
     reason = error.reason[:2000]
     if error.permanent or attempts >= most:
         report.failed += mine.update(status=Status.FAILED, last_error=reason, next_attempt_at=None)
         logger.error("delivery %s failed: %s", delivery.key, reason)
         return report
-    base = _setting("PARLEY_NOTIFY_RETRY_SECONDS", 60)
-    wait = timedelta(seconds=min(base * 2 ** (attempts - 1), 6 * 60 * 60))
-    retry_at = _respecting_hours(rows[0], moment + wait)
+    wait = timedelta(seconds=min(base * 2 ** (attempts - 1), longest))
+    retry_at = moment + wait if urgent else _respecting_hours(rows[0], moment + wait)
     report.retrying += mine.update(
         status=Status.RETRYING, last_error=reason, next_attempt_at=retry_at
     )
@@ -627,8 +674,6 @@ def _fail(
 
 
 def _respecting_hours(row: Notification, moment: datetime) -> datetime:
-    if row.urgent:
-        return moment
     version = row.disagreement.procedure
     partnership = row.disagreement.partnership
     prefs = notification_settings_for(partnership)
@@ -640,10 +685,13 @@ def _respecting_hours(row: Notification, moment: datetime) -> datetime:
 
 
 def notification_retry(*, notification: Notification, now: datetime | None = None) -> bool:
-    """Send a failed notification again, from the first attempt; True if it was failed."""
+    """Send a failed notification again, from the first attempt, as a new message; or
+    one sent but not confirmed, which an operator chooses to send again. True if it was
+    either."""
     now = now or timezone.now()
+    again = (Status.FAILED, Status.UNCONFIRMED)
     return bool(
-        Notification.objects.filter(pk=notification.pk, status=Status.FAILED).update(
+        Notification.objects.filter(pk=notification.pk, status__in=again).update(
             status=Status.QUEUED,
             attempts=0,
             next_attempt_at=now,
@@ -654,13 +702,19 @@ def notification_retry(*, notification: Notification, now: datetime | None = Non
 
 
 def notifications_retry_failed(
-    *, partnership: Partnership | None = None, now: datetime | None = None
+    *,
+    partnership: Partnership | None = None,
+    among: QuerySet[Notification] | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Send every failed notification (of one partnership) again; returns how many."""
+    """Send every failed notification (of one partnership; of those ``among``, the ones
+    an operator may know of) again; returns how many."""
     now = now or timezone.now()
     failed = Notification.objects.filter(status=Status.FAILED)
     if partnership is not None:
         failed = failed.filter(partnership=partnership)
+    if among is not None:
+        failed = failed.filter(pk__in=among.values("pk"))
     count = failed.update(
         status=Status.QUEUED, attempts=0, next_attempt_at=now, delivery_key=None, claim_token=None
     )

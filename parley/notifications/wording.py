@@ -4,6 +4,12 @@ A notification leaves the secure system (an email, GOV.UK Notify), so it carries
 what is due, the case reference and a link. The words come from the procedure file
 (stage names, step names, its reasons for telling someone) and from here; nothing typed
 into a case (names, the summary, an agency's free text) is ever used. Tests check this.
+
+The outbox keeps a notice's subject and words as :func:`compose` wrote them when it was
+queued; the link and the footer are added by :func:`finish` when it is sent, so that the
+address is the one Parley is served at then. A Channel (Prevent) case's reference, which
+names the procedure, is never in a subject: subjects show in inbox lists and on locked
+phones (issue: Channel cases show through the side door).
 """
 
 from __future__ import annotations
@@ -68,7 +74,7 @@ def compose(
     lines: list[str] = []
     due = when(notice.due, zone) if notice.due else ""
     if kind is NoticeKind.IMMEDIATE_RISK:
-        headline = "Immediate risk: act today"
+        headline = "Immediate risk, act today"
         lines.append(
             f"A disagreement on the immediate-risk route needs you today. It is at {where}."
         )
@@ -117,10 +123,27 @@ def compose(
     if notice.why:
         lines.append("")
         lines.append(f"Why you are told: {notice.why}")
-    lines += ["", f"Case reference: {reference}", f"See it in Parley: {case_link(reference)}"]
-    lines += ["", _FOOTER]
-    subject = f"{SUBJECT_PREFIX}: {headline} – {reference}"
+    lines += ["", f"Case reference: {reference}"]
+    subject = (
+        f"{SUBJECT_PREFIX}: {URGENT}{headline}"
+        if notice.urgent
+        else f"{SUBJECT_PREFIX}: {headline}"
+    )
+    if not procedure.is_channel:
+        subject += f" – {reference}"
     return Message(subject=subject[:200], body="\n".join(lines))
+
+
+URGENT = "Urgent: "
+_LINK = "See it in Parley: "
+
+
+def finish(body: str, reference: str) -> str:
+    """The words of one queued notice as sent: with the link as Parley is served now,
+    and the footer. (A notice queued before links were added at sending carries an old
+    link: it is replaced.)"""
+    kept = body.split(f"\n{_LINK}", 1)[0].rstrip("\n")
+    return "\n".join([kept, f"{_LINK}{case_link(reference)}", "", _FOOTER])
 
 
 def _feedback(label: str, where: str) -> tuple[str, str]:
@@ -139,8 +162,9 @@ _FOOTER = (
 )
 
 
-def digest(subjects: Sequence[tuple[str, str]]) -> Message:
-    """One message for several notifications at once (the morning's digest).
+def digest(subjects: Sequence[tuple[str, str]], *, urgent: bool = False) -> Message:
+    """One message for several notifications at once (the morning's digest; or urgent
+    notices due together, which never travel with anything that is not urgent).
 
     ``subjects`` are (subject, case reference) pairs, already free of personal details.
     """
@@ -149,7 +173,8 @@ def digest(subjects: Sequence[tuple[str, str]]) -> Message:
         headline = subject.removeprefix(f"{SUBJECT_PREFIX}: ")
         lines.append(f"- {headline}: {case_link(reference)}")
     lines += ["", f"Every notification sent to you: {mine_link()}", "", _FOOTER]
-    return Message(
-        subject=f"{SUBJECT_PREFIX}: {len(subjects)} things need your attention",
-        body="\n".join(lines),
-    )
+    if urgent:
+        subject = f"{SUBJECT_PREFIX}: {URGENT}{len(subjects)} things need your attention today"
+    else:
+        subject = f"{SUBJECT_PREFIX}: {len(subjects)} things need your attention"
+    return Message(subject=subject, body="\n".join(lines))

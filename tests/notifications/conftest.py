@@ -121,3 +121,15 @@ def log_of(status: str) -> list[str]:
         f"{row.recipient.user.username} {row.kind}: {row.last_error}"
         for row in Notification.objects.filter(status=status).select_related("recipient__user")
     )
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A real SMTP server (aiosmtpd on loopback) that Parley sends through."""
+    from tests.notifications.mail_server import MailServer
+
+    server = MailServer().start()
+    for name, value in server.settings().items():
+        setattr(settings, name, value)
+    yield server
+    server.stop()

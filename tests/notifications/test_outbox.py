@@ -138,7 +138,8 @@ def test_notifications_carry_no_personal_or_case_details(partnership):
         for secret in forbidden:
             assert secret not in subject and secret not in body and secret not in headers
         assert case.reference in subject + body
-        assert f"http://127.0.0.1:8000/cases/{case.reference}/" in body
+    for message in mail.outbox:
+        assert f"http://127.0.0.1:8000/cases/{case.reference}/" in message.body
 
 
 # --- the sweep ----------------------------------------------------------------------------

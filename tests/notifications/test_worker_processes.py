@@ -2,12 +2,13 @@
 in the middle of a batch and restarted, two running at once. No notification is lost,
 and none goes out twice under different keys.
 
-What is guaranteed, and so what is checked (docs/adr/0003): handing a message to a mail
-server and recording it as sent cannot be one transaction. A worker killed between the
-two leaves a message that went but is not recorded; the next worker sends it again
-*under the same delivery key* (the email's Message-ID), which the receiving end
-recognises. So for email: every notification is delivered, each in exactly one message
-(one key), and only the message in flight when the worker died is handed over twice.
+What is guaranteed, and so what is checked (docs/notifications.md): handing a message
+to a mail server and recording it as sent cannot be one transaction, so the record comes
+first. A message is marked as handed over, committed, after the server has taken the
+recipient and before the end of the text is sent. A worker killed after the mark is
+never followed by a second copy (its message is listed as "Sent, not confirmed"); one
+killed before it had sent nothing the server keeps, and a successor sends it once.
+The tests run a real SMTP server (aiosmtpd) that is slow at the moment of the kill.
 GOV.UK Notify can be asked whether it already holds a reference, so through Notify every
 message is handed over exactly once.
 """
@@ -30,9 +31,9 @@ from django.utils import timezone
 
 from parley.cases.demo import demo_load
 from parley.notifications.models import Notification
-from tests.notifications.backends import recorded
 from tests.notifications.conftest import HEALTH, POLICE, SCHOOL, SOCIAL_CARE, raise_case
 from tests.notifications.fake_notify import API_KEY, TEMPLATE_ID, FakeNotify
+from tests.notifications.mail_server import MailServer
 
 pytestmark = pytest.mark.postgres_only
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,55 +136,91 @@ def all_sent() -> bool:
     return not Notification.objects.exclude(status=Notification.Status.SENT).exists()
 
 
-def test_email_a_worker_killed_mid_batch_and_two_at_once_lose_and_double_nothing(
-    transactional_db, workers, tmp_path
+def carried_by(messages) -> dict[int, list[str]]:
+    """For each notification, the delivery keys of the messages the server kept with it."""
+    carried: dict[int, list[str]] = {}
+    for message in messages:
+        for number in message.notification_ids:
+            carried.setdefault(number, []).append(str(message.message["X-Parley-Delivery"]))
+    return carried
+
+
+def settled() -> bool:
+    return not Notification.objects.filter(status__in=Notification.PENDING).exists()
+
+
+@pytest.fixture
+def smtp_server():
+    server = MailServer().start()
+    yield server
+    server.stop()
+
+
+def test_email_a_worker_killed_after_handing_a_message_over_is_not_followed_by_a_copy(
+    transactional_db, workers, smtp_server
 ):
-    mail = tmp_path / "mail"
-    mail.mkdir()
+    """Killed while the mail server holds the whole message and has not yet said so: the
+    message was marked handed over before its end was sent, so no successor sends it
+    again. It is listed as "Sent, not confirmed"; everything else goes once."""
     total = outbox_of_many_deliveries()
-    pool = workers({
-        "PARLEY_EMAIL_BACKEND": "tests.notifications.backends.RecordingBackend",
-        "PARLEY_TEST_MAIL_DIR": str(mail),
-        "PARLEY_TEST_MAIL_DELAY": "0.1",
-    })  # fmt: skip
+    smtp_server.slow_at, smtp_server.slow_seconds = "DATA", 3
+    pool = workers(smtp_server.environment())
 
-    first = pool.start(PARLEY_TEST_MAIL_DELAY="2")
-    wait_for(lambda: (mail / f"{first.pid}.jsonl").exists(), "the first worker's first email")
-    first.send_signal(signal.SIGKILL)  # inside its mail server's 2s: sent, not recorded
+    first = pool.start()
+    assert smtp_server.reached["DATA"].wait(60), pool.errors()
+    first.send_signal(signal.SIGKILL)  # the server has it; the worker has no answer yet
     assert first.wait(timeout=10) == -signal.SIGKILL
-    assert not all_sent(), "the worker should have been killed mid-batch"
+    smtp_server.slow_at = ""
+    assert not settled(), "the worker should have been killed mid-batch"
 
-    second, third = pool.start(), pool.start()
-    wait_for(all_sent, "every notification to be sent")
+    pool.start(), pool.start()
+    wait_for(settled, "every notification to be sent or settled", timeout=90)
 
-    lines = recorded(mail)
-    by_key = Counter(line["key"] for line in lines)
-    # Every notification went, in exactly one message (one key) ...
-    carried: dict[int, set[str]] = {}
-    for line in lines:
-        for number in line["notifications"].split(","):
-            carried.setdefault(int(number), set()).add(line["key"])
+    keys = Counter(str(m.message["X-Parley-Delivery"]) for m in smtp_server.received)
+    assert max(keys.values()) == 1, keys  # no message went twice ...
+    carried = carried_by(smtp_server.received)
     assert sorted(carried) == sorted(Notification.objects.values_list("pk", flat=True))
-    assert len(carried) == total
-    assert all(len(keys) == 1 for keys in carried.values()), (carried, lines)
-    for row in Notification.objects.all():
-        assert carried[row.pk] == {str(row.delivery_key)}
-        assert row.status == Notification.Status.SENT
-    # ... the one the killed worker had in flight was handed over again by a successor,
-    # under the same key (so the same Message-ID) ...
-    killed = {line["key"] for line in lines if line["pid"] == first.pid}
-    twice = {key for key, count in by_key.items() if count > 1}
-    assert len(killed) == 1 and twice == killed
-    assert all(by_key[key] == 2 for key in twice), (by_key, lines)
-    for key in twice:
-        ids = {line["message_id"] for line in lines if line["key"] == key}
-        assert len(ids) == 1
-    # ... and the two workers running at once never sent the same message.
-    successors = [Counter(line["key"] for line in lines if line["pid"] == p.pid)
-                  for p in (second, third)]  # fmt: skip
-    assert successors[0] and successors[1], "both workers should have sent some"
-    assert not (set(successors[0]) & set(successors[1]))
-    assert sum(by_key.values()) == len(by_key) + 1
+    assert len(carried) == total  # ... none was lost ...
+    assert all(len(k) == 1 for k in carried.values())  # ... each went in one message
+    in_doubt = Notification.objects.filter(status=Notification.Status.UNCONFIRMED)
+    killed_key = str(smtp_server.received[0].message["X-Parley-Delivery"])
+    assert {str(row.delivery_key) for row in in_doubt} == {killed_key}
+    assert {row.attempts for row in in_doubt} == {1}
+    sent = Notification.objects.filter(status=Notification.Status.SENT)
+    assert sent.count() + in_doubt.count() == total
+    for row in sent:
+        assert row.provider_reference.startswith("2.0.0 Ok: queued as Q")
+
+
+def test_email_a_worker_killed_before_handing_a_message_over_is_followed_by_one_copy(
+    transactional_db, workers, smtp_server
+):
+    """Killed while the mail server is still taking the recipient: nothing was handed
+    over, the server keeps nothing, and a successor sends the message once, under the
+    same key. Two workers running at once never send the same message."""
+    total = outbox_of_many_deliveries()
+    smtp_server.slow_at, smtp_server.slow_seconds = "RCPT", 3
+    pool = workers(smtp_server.environment())
+
+    first = pool.start()
+    assert smtp_server.reached["RCPT"].wait(60), pool.errors()
+    first.send_signal(signal.SIGKILL)
+    assert first.wait(timeout=10) == -signal.SIGKILL
+    smtp_server.slow_at = ""
+    in_flight = Notification.objects.filter(status=Notification.Status.SENDING)
+    keys_in_flight = {str(row.delivery_key) for row in in_flight}
+    assert len(keys_in_flight) == 1
+
+    pool.start(), pool.start()
+    wait_for(all_sent, "every notification to be sent", timeout=90)
+
+    keys = Counter(str(m.message["X-Parley-Delivery"]) for m in smtp_server.received)
+    assert max(keys.values()) == 1, keys
+    carried = carried_by(smtp_server.received)
+    assert len(carried) == total and all(len(k) == 1 for k in carried.values())
+    assert keys_in_flight <= set(keys)  # taken over under the same key
+    taken_over = Notification.objects.filter(delivery_key__in=keys_in_flight)
+    assert {row.attempts for row in taken_over} == {2}
 
 
 def test_govuk_notify_a_worker_killed_mid_send_and_two_at_once_send_each_exactly_once(
