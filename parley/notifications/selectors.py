@@ -1,10 +1,19 @@
-"""Reads of the outbox for pages and commands."""
+"""Reads of the outbox for pages and commands.
+
+The outbox follows case sight. Operators (the partnership's administrators) run it for
+every case, but see nothing at all of a case whose procedure keeps its cases to its own
+panel (Channel, Prevent: ``parley.cases.access``) unless they may see that case: not
+the row, its recipient, kind, time or reference, and it is not counted. A person's own
+list shows only the cases they may still see.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from parley.cases.access import disagreement_list_visible_to, versions_of
 from parley.cases.models import Partnership, Person
+from parley.cases.services import procedure_of
 from parley.notifications.models import Notification, SweepRun
 
 ADMINISTRATOR = "administrator"
@@ -17,10 +26,22 @@ def is_administrator(person: Person | None) -> bool:
     return person.roles.filter(role=ADMINISTRATOR, agency__isnull=True).exists()
 
 
+def operator_sight(person: Person) -> Q:
+    """The outbox rows an operator may know of (see the module's note)."""
+    panel_only = [v.pk for v in versions_of(person) if procedure_of(v).is_channel]
+    if not panel_only:
+        return Q()
+    return ~Q(disagreement__procedure_id__in=panel_only) | Q(
+        disagreement__in=disagreement_list_visible_to(person=person).values("pk")
+    )
+
+
 def notification_list_for_operators(
-    *, partnership: Partnership, status: str = "", kind: str = "", retried: bool = False
+    *, person: Person, status: str = "", kind: str = "", retried: bool = False
 ) -> QuerySet[Notification]:
-    rows = Notification.objects.filter(partnership=partnership)
+    rows = Notification.objects.filter(partnership_id=person.partnership_id).filter(
+        operator_sight(person)
+    )
     if status:
         rows = rows.filter(status=status)
     if kind:
@@ -33,18 +54,26 @@ def notification_list_for_operators(
 
 
 def notification_list_mine(*, person: Person) -> QuerySet[Notification]:
-    """Every notification addressed to this person, newest first."""
+    """Every notification addressed to this person about a case they may see, newest
+    first."""
     return (
         Notification.objects.filter(recipient=person)
+        .filter(disagreement__in=disagreement_list_visible_to(person=person).values("pk"))
         .select_related("disagreement")
         .order_by("-created_at", "-pk")
     )
 
 
-def counts_by_status(*, partnership: Partnership | None = None) -> dict[str, int]:
+def counts_by_status(
+    *, partnership: Partnership | None = None, person: Person | None = None
+) -> dict[str, int]:
+    """How many notifications there are in each state: of one partnership, or as an
+    operator may know of them (``person``), or all (the command line, for the host)."""
     rows = Notification.objects.all()
     if partnership is not None:
         rows = rows.filter(partnership=partnership)
+    if person is not None:
+        rows = rows.filter(partnership_id=person.partnership_id).filter(operator_sight(person))
     counts = dict.fromkeys(Notification.Status.values, 0)
     for status, count in rows.values("status").annotate(n=Count("pk")).values_list("status", "n"):
         counts[status] = count

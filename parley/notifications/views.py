@@ -2,7 +2,8 @@
 
 ``/notifications/`` is for the partnership's administrators; anyone else gets "Page not
 found". The operators' page names the case only where the administrator may see it
-(``parley.cases.access``): the outbox is not a back door to the case list.
+(``parley.cases.access``), and shows nothing of a Channel case they may not see
+(``parley.notifications.selectors``): the outbox is not a back door to the case list.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     form = NotificationFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     rows = notification_list_for_operators(
-        partnership=person.partnership,
+        person=person,
         status=filters.get("status", ""),
         kind=filters.get("kind", ""),
         retried=bool(filters.get("retried")),
@@ -70,7 +71,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": shown,
             "query": query.urlencode(),
-            "counts": counts_by_status(partnership=person.partnership),
+            "counts": counts_by_status(person=person),
             "statuses": Notification.Status.choices,
             "sweep": last_sweep(),
             "max_attempts": settings.PARLEY_NOTIFY_MAX_ATTEMPTS,
@@ -88,13 +89,16 @@ def _errors(form: NotificationFilterForm) -> list[tuple[str, str]]:
 @require_POST
 def notification_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     person = _administrator(request)
-    row = Notification.objects.filter(pk=pk, partnership=person.partnership).first()
+    row = notification_list_for_operators(person=person).filter(pk=pk).first()
     if row is None:
         raise Http404
     if notification_retry(notification=row):
         messages.success(request, "The notification will be sent again.")
     else:
-        messages.info(request, "That notification had not failed, so it was left as it is.")
+        messages.info(
+            request,
+            "That notification had not failed or gone unconfirmed, so it was left as it is.",
+        )
     return redirect("notifications:list")
 
 
@@ -102,7 +106,9 @@ def notification_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notification_retry_all(request: HttpRequest) -> HttpResponse:
     person = _administrator(request)
-    count = notifications_retry_failed(partnership=person.partnership)
+    count = notifications_retry_failed(
+        partnership=person.partnership, among=notification_list_for_operators(person=person)
+    )
     if count:
         messages.success(request, f"{count} failed notifications will be sent again.")
     else:
