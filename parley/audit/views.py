@@ -175,6 +175,9 @@ def _cell(value: object) -> str:
 
 def _csv_lines(rows: Iterable[AuditEntry]) -> Iterator[str]:
     writer = csv.writer(_Line())
+    # The byte-order mark tells Excel and LibreOffice the file is UTF-8: without it they
+    # read names with accents or arrows as other characters.
+    yield "\ufeff"
     yield writer.writerow(HEADER)
     for entry in rows:
         yield writer.writerow(

@@ -55,6 +55,9 @@ _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+BOM = "\ufeff"
+
+
 class NotACsv(Exception):
     """The upload is not a text CSV file; the message says what it is and what to do."""
 
@@ -165,6 +168,7 @@ def _delimiter(text: str) -> str:
 
 def read(text: str) -> Sheet:
     """The rows of a directory file, with every problem of its shape."""
+    text = text.removeprefix(BOM)
     sheet = Sheet()
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
@@ -250,7 +254,10 @@ def _guard(value: str) -> str:
 
 
 def write(rows: Iterable[Sequence[str]], columns: Sequence[str] = COLUMNS) -> str:
+    # Starts with the byte-order mark, which tells Excel and LibreOffice the file is
+    # UTF-8: without it they read names with accents as other characters.
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:

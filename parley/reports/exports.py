@@ -10,10 +10,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import date, datetime
 
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from parley.reports.charts import chart_for
 from parley.reports.tables import Report, Table
@@ -66,6 +70,9 @@ def report_csv(report: Report) -> str:
     if not report.is_shared:
         raise ValueError("only a shared report is exported")
     out = io.StringIO()
+    # The byte-order mark tells Excel and LibreOffice the file is UTF-8: without it they
+    # show "Demoshire Academy →" as "Demoshire Academy â†’".
+    out.write("\ufeff")
     writer = csv.writer(out)
     for name, value in _about(report):
         writer.writerow([safe_text(name), safe_text(value)])
@@ -88,14 +95,82 @@ def report_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def _sheet_name(title: str, used: set[str]) -> str:
-    name = "".join(c for c in title if c not in "[]:*?/\\")[:28] or "Sheet"
+# Excel allows 31 characters in a sheet's name. A section whose title is longer gets a
+# short name of its own, in whole words; its full title heads the sheet.
+SHEET_NAME_MOST = 31
+SHORT_SHEET_NAMES = {"time": "Time against timescales"}
+# One font for every cell, bold or not: a cell whose font names none is drawn in the
+# spreadsheet program's fallback, which LibreOffice makes a serif. Arial is on every
+# Windows and Mac; LibreOffice on Linux draws it with its metric twin, Liberation Sans.
+FONT = "Arial"
+# Column widths, in characters: labels as wide as the longest (within limits), figures
+# as wide as their longest header line.
+LABEL_WIDTH = (16, 60)
+FIGURE_WIDTH = (8, 18)
+
+
+def _sheet_name(title: str, used: set[str], *, short: str = "") -> str:
+    name = "".join(c for c in (short or title) if c not in "[]:*?/\\'").strip()
+    if len(name) > SHEET_NAME_MOST:
+        words: list[str] = []
+        for word in name.split():
+            if len(" ".join([*words, word])) > SHEET_NAME_MOST - 3:
+                break
+            words.append(word)
+        name = " ".join(words).rstrip(",;-–") or name[: SHEET_NAME_MOST - 3]
+    name = name or "Sheet"
     base, n = name, 2
     while name in used:
-        name = f"{base[:25]} {n}"
+        name = f"{base[: SHEET_NAME_MOST - 3]} {n}"
         n += 1
     used.add(name)
     return name
+
+
+def _font(*, bold: bool = False, size: int = 11) -> Font:
+    return Font(name=FONT, bold=bold, size=size)
+
+
+def _print_setup(sheet: Worksheet, *, title_rows: str = "") -> None:
+    """A4 landscape, every column on one page's width, as many pages down as it takes,
+    the sheet's heading rows printed again at the top of every page."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.gridLines = False
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    if title_rows:
+        sheet.print_title_rows = title_rows
+    sheet.oddFooter.center.text = "&A, page &P of &N"
+    sheet.oddFooter.center.font = f"{FONT},Regular"
+
+
+def _widths(sheet: Worksheet) -> None:
+    """Each column as wide as what it holds, within limits; a header that wraps counts as
+    wide as its longest word or half its length."""
+    longest: dict[int, int] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value is None or (cell.font.sz or 11) > 11:
+                continue  # a heading runs on into the empty cells beside it
+            text = str(cell.value)
+            size = len(text)
+            if cell.alignment.wrap_text:
+                size = max(max(len(word) for word in text.split()), (size + 1) // 2)
+            longest[cell.column] = max(longest.get(cell.column, 0), size)
+    for column, size in longest.items():
+        low, high = LABEL_WIDTH if column == 1 else FIGURE_WIDTH
+        sheet.column_dimensions[get_column_letter(column)].width = max(low, min(high, size + 2))
+
+
+def _all_in_one_font(book: Workbook) -> None:
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is not None and cell.font.name != FONT:
+                    cell.font = _font(bold=bool(cell.font.b), size=int(cell.font.sz or 11))
 
 
 def report_xlsx(report: Report) -> bytes:
@@ -104,22 +179,34 @@ def report_xlsx(report: Report) -> bytes:
     book = Workbook()
     about = book.active
     about.title = "About"
-    bold = Font(bold=True)
     for name, value in _about(report):
         about.append([safe_text(name), safe_text(value)])
-        about.cell(row=about.max_row, column=1).font = bold
+        about.cell(row=about.max_row, column=1).font = _font(bold=True)
+        about.cell(row=about.max_row, column=2).alignment = Alignment(
+            wrap_text=True, vertical="top"
+        )
     about.column_dimensions["A"].width = 16
     about.column_dimensions["B"].width = 100
+    _print_setup(about)
     used = {"About"}
+    heading = Alignment(wrap_text=True, vertical="bottom")
+    # Figures, and the "<5", "[c]" and shares among them, line up on the right.
+    figure = Alignment(horizontal="right")
+    figure_heading = Alignment(wrap_text=True, vertical="bottom", horizontal="right")
     for section in report.sections:
-        sheet = book.create_sheet(_sheet_name(section.title, used))
-        sheet.column_dimensions["A"].width = 60
+        short = SHORT_SHEET_NAMES.get(section.id, "")
+        sheet = book.create_sheet(_sheet_name(section.title, used, short=short))
+        # The section's whole title heads the sheet, and every printed page of it.
+        sheet.append([safe_text(section.title)])
+        sheet.cell(row=1, column=1).font = _font(bold=True, size=14)
+        sheet.append([])
         for table in section.tables:
             sheet.append([safe_text(table.title)])
-            sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=13)
+            sheet.cell(row=sheet.max_row, column=1).font = _font(bold=True, size=12)
             sheet.append([safe_text(table.row_header), *(safe_text(c) for c in table.columns)])
             for cell in sheet[sheet.max_row]:
-                cell.font = bold
+                cell.font = _font(bold=True)
+                cell.alignment = heading if cell.column == 1 else figure_heading
             for row in table.rows:
                 values: list[object] = [safe_text(row.label)]
                 for cell in row.cells:
@@ -129,14 +216,18 @@ def report_xlsx(report: Report) -> bytes:
                     else:
                         values.append(safe_text(cell.display(report.threshold, short=True)))
                 sheet.append(values)
+                for cell in sheet[sheet.max_row][1:]:
+                    cell.alignment = figure
                 if row.total:
-                    sheet.cell(row=sheet.max_row, column=1).font = bold
+                    sheet.cell(row=sheet.max_row, column=1).font = _font(bold=True)
             sheet.append([])
+        _widths(sheet)
+        _print_setup(sheet, title_rows="1:1")
     if report.learning:
         sheet = book.create_sheet(_sheet_name("Learning", used))
         sheet.append(["Issue", "Kind", "Referred to", "Decided", "Done", "Follow up by"])
         for cell in sheet[1]:
-            cell.font = bold
+            cell.font = _font(bold=True)
         for item in report.learning:
             sheet.append(
                 [safe_text(x) for x in (
@@ -144,11 +235,15 @@ def report_xlsx(report: Report) -> bytes:
                     item.decision,
                 )] + [item.done_on, item.follow_up_due]
             )  # fmt: skip
-        for column in "ABCD":
-            sheet.column_dimensions[column].width = 40
         for row in sheet.iter_rows():
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if isinstance(cell.value, (date, datetime)):
+                    cell.number_format = "d mmm yyyy"
+        for column, width in zip("ABCDEF", (40, 14, 40, 40, 14, 14), strict=True):
+            sheet.column_dimensions[column].width = width
+        _print_setup(sheet, title_rows="1:1")
+    _all_in_one_font(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -381,6 +381,9 @@ def register_csv(request: HttpRequest) -> HttpResponse:
 
     def lines() -> Any:
         writer = csv.writer(_Echo())
+        # The byte-order mark tells Excel and LibreOffice the file is UTF-8: without it
+        # they read names with accents or arrows as other characters.
+        yield "\ufeff"
         yield writer.writerow(CSV_COLUMNS)
         for case in cases.iterator(chunk_size=500):
             procedure = procedures[case.procedure_id]

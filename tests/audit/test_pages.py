@@ -22,6 +22,7 @@ from parley.audit.services import audit_record
 from parley.cases.demo import person
 from parley.cases.models import Partnership, Person, RoleAssignment
 from tests.audit.helpers import web_request
+from tests.office import BOM, csv_in_libreoffice
 
 pytestmark = pytest.mark.django_db
 
@@ -250,10 +251,21 @@ def test_the_filtered_trail_downloads_as_csv_and_the_export_is_recorded(signed_i
     response = client.get("/audit/export.csv", {"reference": trail.reference})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:4] == ["Entry", "When (UTC)", "Action", "What"]
     assert {row[2] for row in rows[1:]} == {"case.view", "case.download", "case.change"}
     assert "'=HYPERLINK(1)" in [row[10] for row in rows[1:]]  # not run as a formula
     export = AuditEntry.objects.order_by("sequence").last()
     assert export.action == "audit.export"
     assert export.detail == {"filters": {"reference": trail.reference}}
+
+
+def test_the_trail_opens_in_libreoffice_with_names_as_they_were_written(signed_in, trail, tmp_path):
+    Person.objects.filter(pk=person("nia.nurse").pk).update(name="Siân Ó Briain-Çelik")
+    audit_record(action="case.view", request=web_request("nia.nurse"), disagreement=trail)
+    response = signed_in("ari.admin").get("/audit/export.csv", {"action": "case.view"})
+    data = b"".join(response.streaming_content)
+    assert data.startswith(BOM)  # what tells Excel and LibreOffice it is UTF-8
+    rows = csv_in_libreoffice(data, tmp_path)
+    assert rows[0][:4] == ["Entry", "When (UTC)", "Action", "What"]
+    assert "Siân Ó Briain-Çelik" in [row[4] for row in rows[1:]]

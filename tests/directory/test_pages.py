@@ -11,6 +11,7 @@ from django.test import Client
 from parley.audit.models import AuditEntry
 from parley.cases.models import Partnership, Person, RoleAssignment
 from tests.directory.conftest import EXAMPLES
+from tests.office import BOM, csv_in_libreoffice
 
 PAGES = ["/directory/", "/directory/import/", "/directory/export.csv"]
 
@@ -152,5 +153,16 @@ def test_the_export_downloads_as_csv_and_is_audited(partnership: Partnership, si
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    assert response.content.decode().startswith("agency,agency_type,team,name,email")
+    assert response.content.decode("utf-8-sig").startswith("agency,agency_type,team,name,email")
     assert AuditEntry.objects.filter(action="directory.export").count() == 1
+
+
+def test_the_export_opens_in_libreoffice_with_names_as_they_were_written(
+    partnership: Partnership, signed_in, tmp_path
+):
+    Person.objects.filter(user__username="nia.nurse").update(name="Siân Ó Briain-Çelik")
+    data = signed_in("ari.admin").get("/directory/export.csv").content
+    assert data.startswith(BOM)  # what tells Excel and LibreOffice it is UTF-8
+    rows = csv_in_libreoffice(data, tmp_path)
+    assert rows[0][:5] == ["agency", "agency_type", "team", "name", "email"]
+    assert "Siân Ó Briain-Çelik" in [row[3] for row in rows[1:]]

@@ -6,14 +6,17 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from parley.cases.models import Person
 from parley.core.engine import EventKind
 from parley.web.views_cases_register import safe_cell
+from tests.office import BOM, csv_in_libreoffice
 from tests.web.conftest import (
     HEALTH,
     POLICE,
@@ -29,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 
 def csv_rows(response: Any) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
 
@@ -143,6 +146,24 @@ def test_the_csv_has_the_same_filters_and_is_audited(
     assert 'href="/register.csv?procedure=twsp' in main_html(
         client.get("/register/?procedure=twsp")
     )
+
+
+def test_the_csv_opens_in_libreoffice_with_names_as_they_were_written(
+    as_person: Callable[[str], Client], tmp_path: Path
+) -> None:
+    from parley.cases.models import Agency
+
+    Agency.objects.filter(name=SCHOOL).update(name="Demoshire Academy → Trust")
+    case = raise_case(
+        raiser="tess.teacher", raising="Demoshire Academy → Trust", professional="sam.social"
+    )
+    Person.objects.filter(pk=case.raised_by_id).update(name="Siân Ó Briain-Çelik")
+    data = b"".join(as_person("ben.business").get("/register.csv").streaming_content)
+    assert data.startswith(BOM)  # what tells Excel and LibreOffice it is UTF-8
+    rows = csv_in_libreoffice(data, tmp_path)
+    assert rows[0][:2] == ["Reference", "Procedure"]  # the mark is not read as text
+    assert rows[1][0] == case.reference
+    assert rows[1][6:8] == ["Siân Ó Briain-Çelik", "Demoshire Academy → Trust"]
 
 
 def test_the_csv_cannot_carry_a_spreadsheet_formula(as_person: Callable[[str], Client]) -> None:
