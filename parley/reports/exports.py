@@ -269,4 +269,5 @@ def report_pdf(report: Report) -> bytes:
         "parley/reports/board_paper.html",
         {"report": report, "sections": sections, "suppression": suppression_words(report)},
     )
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    # Tagged PDF for screen readers (PDF/UA-1): structure tree, language, title.
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")  # type: ignore[no-any-return]

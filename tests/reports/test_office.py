@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pypdf
 import pytest
 from openpyxl import load_workbook
 
@@ -21,6 +22,25 @@ from tests.office import (
 )
 
 URL = "/reports/twsp/report.{}?period=2025-H2"
+
+
+def structure_roles(reader: pypdf.PdfReader) -> dict[str, list[str]]:
+    """Each role in the PDF's structure tree, with the alternative text of each element."""
+    roles: dict[str, list[str]] = {}
+    pending = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while pending:
+        node = pending.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, pypdf.generic.ArrayObject):
+            pending.extend(node)
+            continue
+        if not isinstance(node, pypdf.generic.DictionaryObject):
+            continue  # a marked-content number
+        if "/S" in node:
+            roles.setdefault(str(node["/S"]), []).append(str(node.get("/Alt", "")))
+        if "/K" in node:
+            pending.append(node["/K"])
+    return roles
 
 
 @pytest.fixture
@@ -92,3 +112,15 @@ def test_the_xlsx_prints_from_libreoffice_landscape_whole_and_in_one_font(files)
     }
     assert len(families) == 1 and "Serif" not in next(iter(families)), fonts.stdout
     assert len(pdf_pages_as_png(pdf)) == pages
+
+
+def test_the_board_paper_is_a_tagged_pdf_in_english_with_described_charts(files):
+    path = files("pdf")
+    assert pdfinfo(path)["Tagged"] == "yes"
+    reader = pypdf.PdfReader(path)
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+    assert re.search(rb'pdfuaid:part(="1"|>1<)', root["/Metadata"].get_data())  # PDF/UA-1
+    roles = structure_roles(reader)
+    assert {"/Document", "/H1", "/H2", "/Table", "/TH", "/TD", "/Figure"} <= set(roles), roles
+    assert all(alt for alt in roles["/Figure"]), roles["/Figure"]  # each chart described

@@ -23,6 +23,8 @@ from parley.cases import services
 from parley.cases.demo import demo_load, person
 from parley.cases.models import Disagreement, Partnership
 from parley.core.engine import EventKind
+from parley.web.documents.facts import case_facts
+from parley.web.documents.forms import TEMPLATES
 from parley.web.documents.model import FormDocument
 from parley.web.documents.pdf import pdf_bytes
 from parley.web.documents.services import (
@@ -33,6 +35,7 @@ from parley.web.documents.services import (
     documents_for,
 )
 from parley.web.documents.word import docx_bytes
+from tests.office import pdfinfo
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -561,3 +564,44 @@ def test_a_form_can_be_asked_for_by_the_id_the_procedure_file_gives_it(partnersh
 def test_downloads_need_sign_in(twsp_at_stage_3, client):
     response = client.get(f"/cases/{twsp_at_stage_3.reference}/documents/twsp-referral.pdf")
     assert response.status_code == 302
+
+
+# --- read by screen readers: tagged PDF (PDF/UA) -------------------------------------------
+
+
+def structure_roles(reader: pypdf.PdfReader) -> set[str]:
+    """Every structure element's role in the PDF's structure tree."""
+    roles: set[str] = set()
+    pending = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while pending:
+        node = pending.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, pypdf.generic.ArrayObject):
+            pending.extend(node)
+            continue
+        if not isinstance(node, pypdf.generic.DictionaryObject):
+            continue  # a marked-content number
+        if "/S" in node:
+            roles.add(str(node["/S"]))
+        if "/K" in node:
+            pending.append(node["/K"])
+    return roles
+
+
+@pytest.mark.parametrize("template_id", sorted(TEMPLATES))
+def test_every_form_is_a_tagged_pdf_in_english(twsp_at_stage_3, template_id, tmp_path):
+    facts = case_facts(disagreement=twsp_at_stage_3, now=NOW, prepared_by=person("priya.lead"))
+    form = TEMPLATES[template_id].build(facts, None)
+    path = tmp_path / f"{template_id}.pdf"
+    path.write_bytes(pdf_bytes(form))
+    info = pdfinfo(path)  # poppler, as a PDF reader sees it
+    assert info["Tagged"] == "yes", info
+    reader = pypdf.PdfReader(path)
+    root = reader.trailer["/Root"]
+    assert re.search(rb'pdfuaid:part(="1"|>1<)', root["/Metadata"].get_data())  # PDF/UA-1
+    assert root["/Lang"] == "en-GB"
+    assert root["/MarkInfo"]["/Marked"]
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"]
+    roles = structure_roles(reader)
+    assert {"/Document", "/H1", "/Table", "/TR", "/TD", "/P"} <= roles, roles
+    assert reader.metadata.title.startswith(form.title)

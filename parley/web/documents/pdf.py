@@ -60,8 +60,14 @@ def pdf_bytes(form: FormDocument) -> bytes:
     import weasyprint  # slow to import: only when a PDF is asked for
 
     html = weasyprint.HTML(string=form_html(form), url_fetcher=_refuse_fetch)
-    result: bytes = html.write_pdf()
+    result: bytes = html.write_pdf(pdf_variant=PDF_VARIANT)
     return result
+
+
+# Tagged PDF for screen readers (PDF/UA-1): a structure tree of headings, tables and
+# paragraphs, the document's language (from <html lang>) and its title shown as the
+# window's title. Forms go to people who read them with screen readers.
+PDF_VARIANT = "pdf/ua-1"
 
 
 def _css_text(text: str) -> str:
