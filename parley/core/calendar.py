@@ -1,7 +1,8 @@
 """Working days, bank holidays and deadlines for UK safeguarding procedures.
 
 Pure core: no Django, no clock, no environment. "Now" is always an argument.
-Bank holidays come from the ``holidays`` package, never from a hand-typed list.
+Bank holidays come from the ``holidays`` package, never from a hand-typed list, and are
+named as GOV.UK names them (``parley.core.holiday_names``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import holidays
 import numpy as np
 import numpy.typing as npt
 
+from parley.core.holiday_names import govuk_holidays
 from parley.core.words import MONTHS, WEEKDAYS, clock, long_date
 
 FIRST_YEAR = 2000
@@ -342,7 +344,7 @@ class WorkingCalendar:
             if d.weekday() >= 5:
                 closed[d] = (WEEKDAYS[d.weekday()], "weekend")
             elif d in bank:
-                closed[d] = (_bank_holiday_reason(bank[d]), "bank holiday")
+                closed[d] = (_bank_holiday_reason(bank[d], d), "bank holiday")
             elif d in self.closures:
                 name = self.closures[d]
                 reason = f"{name} (partnership closure day)" if name else "Partnership closure day"
@@ -426,12 +428,17 @@ def _bank_holidays(subdivision: str, year: int) -> Mapping[date, str]:
     return dict(found.items())
 
 
-def _bank_holiday_reason(name: str) -> str:
-    # The package joins coinciding holidays with "; " and marks substitutes "(observed)".
+def _bank_holiday_reason(name: str, day: date) -> str:
+    """The day's holidays by GOV.UK's names (parley.core.holiday_names): "Early May bank
+    holiday", "Christmas Day (bank holiday)", "Boxing Day (substitute day)"."""
     parts = []
-    for part in name.split("; "):
-        base, observed, _ = part.partition(" (observed)")
-        parts.append(f"{base} (substitute bank holiday)" if observed else f"{part} (bank holiday)")
+    for holiday in govuk_holidays(name, day):
+        # A name that says what it is already ("... bank holiday", "... (Orangemen's Day)")
+        # is not told again.
+        if holiday.substitute or "bank holiday" in holiday.name.lower() or ")" in holiday.name:
+            parts.append(str(holiday))
+        else:
+            parts.append(f"{holiday.name} (bank holiday)")
     return " and ".join(parts)
 
 

@@ -38,7 +38,7 @@ def test_christmas_day_2026_is_a_friday_bank_holiday() -> None:
 
 def test_boxing_day_2026_is_observed_on_monday_28_december() -> None:
     assert EW.why_not_working(date(2026, 12, 26)) == "Saturday"
-    assert EW.why_not_working(date(2026, 12, 28)) == "Boxing Day (substitute bank holiday)"
+    assert EW.why_not_working(date(2026, 12, 28)) == "Boxing Day (substitute day)"
     assert EW.is_working_day(date(2026, 12, 29))
 
 
@@ -66,21 +66,21 @@ def test_wales_has_the_same_bank_holidays_as_england_in_the_package() -> None:
         (EW, date(2026, 10, 11), "Sunday"),
         (EW, date(2026, 10, 12), None),
         (EW, date(2027, 1, 1), "New Year's Day (bank holiday)"),
-        (EW, date(2027, 5, 3), "May Day (bank holiday)"),
-        (EW, date(2027, 5, 31), "Spring Bank Holiday (bank holiday)"),
+        (EW, date(2027, 5, 3), "Early May bank holiday"),
+        (EW, date(2027, 5, 31), "Spring bank holiday"),
         (EW, date(2027, 1, 4), None),
-        (SCOTLAND, date(2026, 1, 2), "New Year Holiday (bank holiday)"),
-        (SCOTLAND, date(2027, 1, 4), "New Year Holiday (substitute bank holiday)"),
+        (SCOTLAND, date(2026, 1, 2), "2nd January (bank holiday)"),
+        (SCOTLAND, date(2027, 1, 4), "2nd January (substitute day)"),
         (
             SCOTLAND,
             date(2023, 1, 2),
-            "New Year Holiday (bank holiday) and New Year's Day (substitute bank holiday)",
+            "New Year's Day (substitute day)",
         ),
-        (SCOTLAND, date(2026, 11, 30), "Saint Andrew's Day (bank holiday)"),
+        (SCOTLAND, date(2026, 11, 30), "St Andrew's Day (bank holiday)"),
         (EW, date(2026, 11, 30), None),
-        (NI, date(2027, 3, 17), "Saint Patrick's Day (bank holiday)"),
-        (NI, date(2027, 7, 12), "Battle of the Boyne (bank holiday)"),
-        (NI, date(2026, 7, 13), "Battle of the Boyne (substitute bank holiday)"),
+        (NI, date(2027, 3, 17), "St Patrick's Day (bank holiday)"),
+        (NI, date(2027, 7, 12), "Battle of the Boyne (Orangemen's Day)"),
+        (NI, date(2026, 7, 13), "Battle of the Boyne (Orangemen's Day) (substitute day)"),
         (EW, date(2027, 7, 12), None),
         (CLOSED_CHRISTMAS_EVE, date(2026, 12, 24), "Office closure (partnership closure day)"),
         (EW, date(2026, 12, 24), None),
@@ -285,7 +285,7 @@ def test_explanation_lists_every_skipped_day_including_weekends() -> None:
         SkippedDay(date(2026, 12, 25), "Christmas Day (bank holiday)", "bank holiday"),
         SkippedDay(date(2026, 12, 26), "Saturday", "weekend"),
         SkippedDay(date(2026, 12, 27), "Sunday", "weekend"),
-        SkippedDay(date(2026, 12, 28), "Boxing Day (substitute bank holiday)", "bank holiday"),
+        SkippedDay(date(2026, 12, 28), "Boxing Day (substitute day)", "bank holiday"),
     )
 
 

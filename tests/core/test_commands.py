@@ -310,7 +310,7 @@ def test_timeline_json_for_twsp_from_monday_21_december_2026(
             {"date": "2026-12-25", "reason": "Christmas Day (bank holiday)"},
             {"date": "2026-12-26", "reason": "Saturday"},
             {"date": "2026-12-27", "reason": "Sunday"},
-            {"date": "2026-12-28", "reason": "Boxing Day (substitute bank holiday)"},
+            {"date": "2026-12-28", "reason": "Boxing Day (substitute day)"},
         ],
     }
 
