@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from parley.core.engine import EVENTS, EventKind
+from parley.core.procedure import Side, StepAction
 
 TEXT = {"type": "string"}
 MAYBE_TEXT = {"type": ["string", "null"]}
@@ -41,6 +42,11 @@ def obj(properties: dict[str, Any], *, required: list[str] | None = None) -> dic
         "properties": properties,
         "required": list(properties) if required is None else required,
     }
+
+
+def closed(properties: dict[str, Any]) -> dict[str, Any]:
+    """An object with exactly these properties, all present."""
+    return {**obj(properties), "additionalProperties": False}
 
 
 def listing(item: str, *, paged: bool = False) -> dict[str, Any]:
@@ -160,16 +166,55 @@ SCHEMAS: dict[str, Any] = {
             "id": TEXT,
             "version": TEXT,
             "name": TEXT,
-            "tracks": {
+            "tracks": {"type": "array", "items": ref("Track")},
+        }
+    ),
+    # A procedure's ladder as its file gives it (docs/procedure-format.md): typed, so that
+    # a generated client has a class for each part rather than a dictionary.
+    "Track": closed(
+        {
+            "id": TEXT,
+            "name": TEXT,
+            "description": TEXT,
+            "stages": {"type": "array", "items": ref("Stage")},
+        }
+    ),
+    "Stage": closed(
+        {
+            "id": TEXT,
+            "number": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "As the procedure numbers it; an informal stage is 0.",
+            },
+            "name": TEXT,
+            "informal": {"type": "boolean"},
+            "within": {"type": "string", "description": "The stage's time limit, in words."},
+            "raising_side": {
                 "type": "array",
-                "items": obj(
-                    {
-                        "id": TEXT,
-                        "name": TEXT,
-                        "description": TEXT,
-                        "stages": {"type": "array", "items": {"type": "object"}},
-                    }
-                ),
+                "items": TEXT,
+                "description": "The roles that act for the agency that raised it.",
+            },
+            "other_side": {
+                "type": "array",
+                "items": TEXT,
+                "description": "The roles that act for the agency it was raised with.",
+            },
+            "next": {"type": ["string", "null"], "description": "The stage it escalates to."},
+            "description": TEXT,
+            "steps": {"type": "array", "items": ref("Step")},
+        }
+    ),
+    "Step": closed(
+        {
+            "id": TEXT,
+            "name": TEXT,
+            "by": {"type": "string", "enum": [side.value for side in Side]},
+            "action": {"type": "string", "enum": [action.value for action in StepAction]},
+            "within": {"type": "string", "description": "The step's time limit, in words."},
+            "advisory": {
+                "type": "boolean",
+                "description": "Good practice the procedure recommends, not a deadline.",
             },
         }
     ),

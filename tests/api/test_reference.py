@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import jsonschema_rs
 import pytest
 from django.conf import settings
 from django.test import Client
+from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from parley.api.reference import reference_markdown
 from parley.api.schema import document
 from parley.cases.models import Partnership, Person
+from parley.core.procedure import Side, StepAction
 
 from .conftest import Api
 
@@ -73,3 +77,46 @@ def test_a_post_needs_no_csrf_token_but_a_bearer_token(demoshire: Partnership) -
     client = Client(enforce_csrf_checks=True)
     response = client.post("/api/v1/disagreements", {}, content_type="application/json")
     assert response.status_code == 401
+
+
+def resolved(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def test_the_document_is_valid_openapi_3_1_and_each_schema_valid_json_schema() -> None:
+    spec = document()
+    OPENAPI_31_VALIDATOR.validate(spec)  # the OpenAPI 3.1 document schema, as Schemathesis has it
+    for name, schema in spec["components"]["schemas"].items():
+        assert jsonschema_rs.meta.is_valid(schema), name  # JSON Schema 2020-12
+
+
+def test_a_procedures_tracks_stages_and_steps_are_typed_not_loose_objects() -> None:
+    schemas = document()["components"]["schemas"]
+    ladder = schemas["ProcedureLadder"]
+    track = resolved(ladder["properties"]["tracks"]["items"], schemas)
+    stage = resolved(track["properties"]["stages"]["items"], schemas)
+    step = resolved(stage["properties"]["steps"]["items"], schemas)
+    assert stage["type"] == "object" and stage["additionalProperties"] is False
+    assert {name: part.get("type") for name, part in stage["properties"].items()} == {
+        "id": "string", "number": "integer", "name": "string", "informal": "boolean",
+        "within": "string", "raising_side": "array", "other_side": "array",
+        "next": ["string", "null"], "description": "string", "steps": "array",
+    }  # fmt: skip
+    assert set(stage["required"]) == set(stage["properties"])
+    assert step["properties"]["by"]["enum"] == [side.value for side in Side]
+    assert step["properties"]["action"]["enum"] == [action.value for action in StepAction]
+    assert step["properties"]["advisory"]["type"] == "boolean"
+    assert step["additionalProperties"] is False
+
+
+def test_every_procedures_ladder_matches_its_typed_schema(api: Api, demoshire: Partnership) -> None:
+    spec = document()
+    validator = jsonschema_rs.Draft202012Validator(
+        {"$ref": "#/components/schemas/ProcedureLadder", "components": spec["components"]}
+    )
+    for procedure in api("ben.business", "get", "/api/v1/procedures").json()["results"]:
+        ladder = api("ben.business", "get", f"/api/v1/procedures/{procedure['id']}").json()
+        errors = [str(error) for error in validator.iter_errors(ladder)]
+        assert not errors, (procedure["id"], errors[:3])
