@@ -173,8 +173,20 @@ def test_email_a_worker_killed_after_handing_a_message_over_is_not_followed_by_a
     smtp_server.slow_at = ""
     assert not settled(), "the worker should have been killed mid-batch"
 
+    killed_key = str(smtp_server.received[0].message["X-Parley-Delivery"])
     pool.start(), pool.start()
-    wait_for(settled, "every notification to be sent or settled", timeout=90)
+    # Settled: nothing left to send, and no successor still waiting for the server's
+    # answer (its message is "Sent, not confirmed" for that moment).
+    wait_for(
+        lambda: (
+            settled()
+            and not Notification.objects.filter(status="unconfirmed")
+            .exclude(delivery_key=killed_key)
+            .exists()
+        ),
+        "every notification to be sent or settled",
+        timeout=90,
+    )
 
     keys = Counter(str(m.message["X-Parley-Delivery"]) for m in smtp_server.received)
     assert max(keys.values()) == 1, keys  # no message went twice ...
@@ -183,8 +195,9 @@ def test_email_a_worker_killed_after_handing_a_message_over_is_not_followed_by_a
     assert len(carried) == total  # ... none was lost ...
     assert all(len(k) == 1 for k in carried.values())  # ... each went in one message
     in_doubt = Notification.objects.filter(status=Notification.Status.UNCONFIRMED)
-    killed_key = str(smtp_server.received[0].message["X-Parley-Delivery"])
-    assert {str(row.delivery_key) for row in in_doubt} == {killed_key}
+    assert {str(row.delivery_key) for row in in_doubt} == {killed_key}, [
+        (str(row.delivery_key), row.last_error, row.attempts) for row in in_doubt
+    ]
     assert {row.attempts for row in in_doubt} == {1}
     sent = Notification.objects.filter(status=Notification.Status.SENT)
     assert sent.count() + in_doubt.count() == total
