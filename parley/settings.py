@@ -126,14 +126,21 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response.
     "parley.accounts.middleware.SecurityHeadersMiddleware",
+    # A NUL character anywhere in a request: 400, before the session store or any view
+    # can send it to the database (docs/security.md).
+    "parley.web.middleware.InputCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): has this session passed the second factor?
     "parley.accounts.middleware.SecondFactorMiddleware",
+    # Cache-Control: no-store on every signed-in response and every API response.
+    "parley.web.middleware.PrivateResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Every refused request for a case is audited (case.refused), here and only here.
+    "parley.web.middleware.RefusalAuditMiddleware",
     # Every page but sign-in needs a second factor; sessions end after 10 hours. Last, so
     # its redirects still pass through every header-setting middleware above.
     "parley.accounts.middleware.RequireSecondFactorMiddleware",

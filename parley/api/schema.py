@@ -22,6 +22,7 @@ ERROR_CODES = [
     "forbidden",
     "not_found",
     "method_not_allowed",
+    "too_large",
     "refused",
     "server_error",
 ]
@@ -458,8 +459,9 @@ unknown, expired or revoked token gets 401; a token without the scope a call nee
 **Errors.** Every error has the same shape:
 `{"error": {"code": "...", "message": "...", "fields": {"name": ["..."]}}}`. Codes:
 `validation_failed` (400), `unauthorised` (401), `forbidden` (403), `not_found` (404),
-`method_not_allowed` (405), `refused` (422: the procedure does not allow it, with the
-reason), `server_error` (500).
+`method_not_allowed` (405), `too_large` (413: a body over 2.5 MB), `refused` (422: the
+procedure does not allow it, with the reason), `server_error` (500). A body that is not a
+JSON object, is nested more than 20 deep, or holds a null character is `validation_failed`.
 """
 
 

@@ -233,7 +233,19 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
-    loader = _Loader(text, file)
+    try:
+        # Reading starts here: a character YAML does not allow (a NUL, a control
+        # character) is refused as the loader is made, before any line is parsed.
+        loader = _Loader(text, file)
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        message = (
+            f"this line holds a character a procedure file cannot contain "
+            f"(U+{error.character:04X}, such as a null or control character)"
+            if isinstance(error.character, int)
+            else "this file is not text"
+        )
+        return None, [Problem(file, line, message)]
     try:
         data = loader.get_single_data()
     except _Duplicate as duplicate:

@@ -120,17 +120,23 @@ def test_script_tags_are_shown_as_text_and_never_run(
     assert SCRIPT not in page and "&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt;" in page
 
 
-def test_nul_bytes_are_removed_and_other_unicode_kept(
+def test_a_nul_byte_is_refused_at_the_edge_and_other_unicode_kept(
     nia: Client, as_person: Callable[[str], Client]
 ) -> None:
+    """A NUL is never typed by a person: it is refused before any page reads it (400, the
+    house page; docs/security.md). Other control characters are removed as typed."""
+    refused = nia.post("/raise/summary/", {"summary": f"Before\x00after. {UNICODE}"})
+    assert refused.status_code == 400
+    assert "Sorry, Parley could not read that request" in refused.content.decode()
     answers = twsp_answers()
-    answers["summary"] = {"summary": f"Before\x00after. {UNICODE}"}
-    answers["person"] = {"subject_name": f"Child\x00 A {UNICODE}"[:200]}
+    answers["summary"] = {"summary": f"Before\x07after. {UNICODE}"}
+    answers["person"] = {"subject_name": f"Child\x1b A {UNICODE}"[:200]}
     case = raise_through_pages(nia, answers)
     assert case.summary == f"Beforeafter. {UNICODE}"
-    assert "\x00" not in case.subject_name and "👩🏽‍⚕️" in case.subject_name
+    assert "\x1b" not in case.subject_name and "👩🏽‍⚕️" in case.subject_name
     sam = as_person("sam.social")
-    sam.post(f"/cases/{case.reference}/respond/", {"text": f"Reply\x00 {UNICODE}"})
+    assert sam.post(f"/cases/{case.reference}/respond/", {"text": "Reply\x00"}).status_code == 400
+    sam.post(f"/cases/{case.reference}/respond/", {"text": f"Reply\x08 {UNICODE}"})
     event = Event.objects.filter(disagreement=case, kind="response-recorded").get()
     assert event.data["text"] == f"Reply {UNICODE}"
     assert UNICODE in sam.get(f"/cases/{case.reference}/").content.decode()
@@ -180,8 +186,10 @@ def test_a_double_submitted_action_is_refused_the_second_time_where_it_cannot_re
 def test_odd_references_are_page_not_found(as_person: Callable[[str], Client]) -> None:
     raise_case()
     client = as_person("nia.nurse")
-    for reference in ["TWSP-000001%00", "..%2F..%2Fetc", "%F0%9F%92%A9", "x" * 300, "TWSP-1'--"]:
+    for reference in ["..%2F..%2Fetc", "%F0%9F%92%A9", "x" * 300, "TWSP-1'--"]:
         assert client.get(f"/cases/{reference}/").status_code == 404, reference
+    # A NUL is refused at the edge, before any page looks for a case.
+    assert client.get("/cases/TWSP-000001%00/").status_code == 400
 
 
 def test_the_journey_survives_a_session_with_junk_in_it(

@@ -18,12 +18,8 @@ def case_document(request: HttpRequest, reference: str, form_id: str, fmt: str) 
     person = person_of(request)
     case = disagreement_get_visible(person=person, reference=reference)
     if case is None:
-        # Hidden and missing look the same from outside; the refusal is on the record.
-        audit.audit_record(
-            action="case.refused",
-            request=request,
-            detail={"reference": reference[:40], "form": form_id[:60], "format": fmt[:10]},
-        )
+        # Hidden and missing look the same from outside; the refusal is recorded with
+        # every other (parley.web.middleware).
         raise Http404("Page not found")
     if fmt not in FORMATS:
         raise Http404("Page not found")
