@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -22,12 +23,15 @@ from parley.audit.chain import utc_text
 from parley.audit.forms import EntryFilterForm
 from parley.audit.models import AuditEntry
 from parley.audit.selectors import (
+    BURST_THRESHOLD,
+    BURST_WINDOW,
     Page,
     administers,
     case_entries,
     case_viewers,
     entry_list,
     page_of,
+    refusal_summaries,
 )
 from parley.audit.services import ACTIONS, audit_record
 from parley.cases.access import is_reference_like, person_of
@@ -124,12 +128,7 @@ def case_viewers_page(request: HttpRequest, reference: str) -> HttpResponse:
         else None
     )
     if case is None or not administers(person, case.partnership_id):
-        audit_record(
-            action="case.refused",
-            request=request,
-            disagreement=case,
-            detail={"page": "who has looked", "reference": reference[:40]},
-        )
+        # The refusal is recorded with every other (parley.web.middleware).
         raise Http404
     audit_record(action="audit.view", request=request, disagreement=case)
     page = page_of(case_entries(disagreement=case), before=_before(request))
@@ -140,6 +139,38 @@ def case_viewers_page(request: HttpRequest, reference: str) -> HttpResponse:
         **_pages(request.path, {}, page),
     }
     return render(request, "parley/audit/case_viewers.html", context)
+
+
+# Periods the refusals page offers, in hours.
+REFUSAL_PERIODS = {1: "the last hour", 24: "the last 24 hours", 168: "the last 7 days"}
+
+
+@login_required
+@require_safe
+def refusals(request: HttpRequest) -> HttpResponse:
+    """Who has been refused cases lately, and whether in a burst: someone asking for
+    reference after reference stands out here before anyone reads the whole trail."""
+    administrator = _administrator(request)
+    hours = {str(h): h for h in REFUSAL_PERIODS}.get(request.GET.get("hours", ""), 24)
+    audit_record(action="audit.list", request=request, detail={"page": "refusals", "hours": hours})
+    since = timezone.now() - timedelta(hours=hours)
+    summaries = refusal_summaries(partnership_id=administrator.partnership_id, since=since)
+    trail = reverse("audit:entries")
+    rows = []
+    for summary in summaries:
+        query = {"action": "case.refused", "person": summary.username}
+        rows.append({"summary": summary, "trail_url": f"{trail}?{urlencode(query)}"})
+    return render(
+        request,
+        "parley/audit/refusals.html",
+        {
+            "rows": rows,
+            "hours": hours,
+            "periods": REFUSAL_PERIODS,
+            "threshold": BURST_THRESHOLD,
+            "window_minutes": int(BURST_WINDOW.total_seconds() // 60),
+        },
+    )
 
 
 # --- CSV --------------------------------------------------------------------------------
