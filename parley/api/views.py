@@ -18,12 +18,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from parley.api import schema
 from parley.api.http import NOT_FOUND, ApiError, api_view, invalid, json_body
 from parley.api.models import ApiToken
-from parley.audit.services import audit_record
+from parley.audit.services import audit_record, filter_names
 from parley.cases import access, services
 from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion
 from parley.core.engine import EVENTS, EventKind, Refused
 from parley.core.procedure import Procedure
 
+# The list's filters and paging: the audit trail records which were used, never their
+# values (docs/audit.md).
+LIST_FILTERS = ("status", "procedure", "stage", "limit", "cursor")
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 MAX_ID = 2**31 - 1
@@ -236,7 +239,7 @@ def disagreements(request: HttpRequest, token: ApiToken) -> HttpResponse:
         action="register.view",
         request=request,
         person=token.person,
-        detail={"query": request.GET.urlencode()[:500], "api": True},
+        detail={"filters": filter_names(request.GET, LIST_FILTERS), "api": True},
     )
     return JsonResponse(
         {
@@ -472,6 +475,9 @@ def directory_people(request: HttpRequest, token: ApiToken) -> HttpResponse:
         Person.objects.filter(partnership_id=token.person.partnership_id)
         .prefetch_related("roles__agency")
         .order_by("name", "pk")
+    )
+    audit_record(
+        action="directory.view", request=request, person=token.person, detail={"api": True}
     )
     return JsonResponse(
         {

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
@@ -46,15 +46,19 @@ ACTIONS = {
     "case.change": "Changed a disagreement",
     "case.raise": "Raised a disagreement",
     "case.refused": "Was refused access to a disagreement",
+    "home.view": "Looked at their home page",
     "register.view": "Looked at the register",
     "register.export": "Exported the register",
     "report.view": "Looked at a report",
     "report.export": "Exported a report",
+    "report.settings": "Changed the report settings",
+    "notifications.view": "Looked at notifications",
     "signin": "Signed in",
     "signin.failed": "Failed to sign in",
     "signin.locked": "Was locked out",
     "signout": "Signed out",
     "role.change": "Changed a person's roles",
+    "directory.view": "Looked at the directory",
     "directory.import": "Imported the directory",
     "directory.export": "Exported the directory",
     "audit.view": "Looked at who has looked at a disagreement",
@@ -85,6 +89,13 @@ LINK_COLUMNS = (
 
 
 # --- recording --------------------------------------------------------------------------
+
+
+def filter_names(query: Mapping[str, Any], known: Iterable[str]) -> list[str]:
+    """The names of the ``known`` filters given a value in ``query``, sorted: what a list
+    records in ``detail``. Never the values, which can be a name typed into a search,
+    and never a name the list does not know, which could be one too."""
+    return sorted(name for name in set(known) if query.get(name))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from parley.audit.selectors import administers
+from parley.audit.services import audit_record
 from parley.cases.access import person_of
 from parley.cases.models import Person, RoleAssignment
 from parley.directory import csv_io, selectors, services
@@ -68,6 +69,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         }
         for section in selectors.directory_sections(partnership=partnership)
     ]
+    audit_record(action="directory.view", request=request)
     return render(
         request,
         "parley/directory/directory.html",

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from parley.audit.services import audit_record
 from parley.cases.access import can_view, person_of
 from parley.cases.models import Person
 from parley.notifications.forms import NotificationFilterForm
@@ -62,6 +63,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     ]
     query = request.GET.copy()
     query.pop("page", None)
+    audit_record(action="notifications.view", request=request, detail={"page": "all"})
     return render(
         request,
         "parley/notifications/list.html",
@@ -125,4 +127,5 @@ def notification_mine(request: HttpRequest) -> HttpResponse:
     page = Paginator(notification_list_mine(person=person), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    audit_record(action="notifications.view", request=request, detail={"page": "mine"})
     return render(request, "parley/notifications/mine.html", {"page": page})

@@ -455,9 +455,14 @@ def report_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = forms.SettingsForm(request.POST)
         if form.is_valid():
+            chosen = form.cleaned_data["suppression_threshold"]
             services.report_settings_set(
-                partnership=person.partnership,
-                suppression_threshold=form.cleaned_data["suppression_threshold"],
+                partnership=person.partnership, suppression_threshold=chosen
+            )
+            audit_record(
+                action="report.settings",
+                request=request,
+                detail={"suppression_threshold": {"from": current, "to": chosen}},
             )
             messages.success(request, "Report settings saved")
             return redirect("reports:index")

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from parley.audit.services import audit_record
 from parley.cases import access
 from parley.cases.access import person_of
 from parley.cases.models import Deadline, Disagreement, Person, RoleAssignment
@@ -247,6 +248,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         ongoing, overdue = counted[0] if counted else (0, 0)
         partnership = {"ongoing": ongoing, "overdue": overdue}
+    audit_record(action="home.view", request=request)
     return render(
         request,
         "parley/web/home.html",
