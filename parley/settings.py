@@ -9,7 +9,7 @@ Environment variables:
 ``PARLEY_ENV``
     ``development`` (default) or ``production``.
 ``PARLEY_SECRET_KEY``
-    Required in production.
+    Required in production, and refused there if weak (``parley.secret_key``).
 ``PARLEY_DEBUG``
     ``1``/``0``. Defaults to on in development; refused in production.
 ``PARLEY_ALLOWED_HOSTS``
@@ -39,6 +39,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from parley.dburl import database_from_url, sqlite_database
+from parley.secret_key import secret_key_problem
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -81,6 +82,10 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("PARLEY_SECRET_KEY must be set when PARLEY_ENV=production")
     SECRET_KEY = _INSECURE_DEV_SECRET_KEY
+if PRODUCTION and (
+    _weak := secret_key_problem(SECRET_KEY, development_key=_INSECURE_DEV_SECRET_KEY)
+):
+    raise ImproperlyConfigured(_weak)
 
 DEBUG = _env_bool("PARLEY_DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
