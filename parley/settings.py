@@ -222,7 +222,11 @@ PASSWORD_HASHERS = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Twelve characters at least: accounts open records about children at risk.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -255,6 +259,11 @@ if PARLEY_OIDC_ENABLED:
 
     globals().update(oidc_settings(os.environ))
     AUTHENTICATION_BACKENDS.append("parley.accounts.sso_backend.EntraBackend")
+
+# Invitations to set up an account, and links to choose a new password, work once until
+# they expire (parley.accounts.lifecycle).
+PARLEY_INVITATION_DAYS = int(os.environ.get("PARLEY_INVITATION_DAYS", "7"))
+PARLEY_RESET_LINK_MINUTES = int(os.environ.get("PARLEY_RESET_LINK_MINUTES", "60"))
 
 # Lockout: the 10th failure (wrong password or code) within the window locks the
 # account typed and the address it came from for PARLEY_LOCKOUT_MINUTES.

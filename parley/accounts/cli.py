@@ -7,6 +7,9 @@
     up a new app at their next sign-in.
 ``parley sign-in-unlock [USERNAME-OR-ADDRESS]``
     Lift a lockout (all of them, with no argument).
+``parley account-deactivate USERNAME`` / ``parley account-reactivate USERNAME``
+    Stop someone's account at once (sessions ended, API tokens revoked), or let them
+    sign in again.
 """
 
 from __future__ import annotations
@@ -65,4 +68,49 @@ def sign_in_unlock(argv: list[str]) -> int:
 
     lifted = sign_in_locks_lift(key=argv[0] if argv else None)
     print(f"Cleared the count and any lock on {lifted} account name(s) or address(es).")
+    return EXIT_OK
+
+
+def _person_of_username(username: str) -> object | None:
+    from parley.cases.models import Person
+
+    return Person.objects.select_related("user").filter(user__username=username).first()
+
+
+@register("account-deactivate")
+def account_deactivate_command(argv: list[str]) -> int:
+    """Stop someone's account at once: sessions ended, API tokens revoked (audited)."""
+    if len(argv) != 1:
+        print("usage: parley account-deactivate USERNAME", file=sys.stderr)
+        return EXIT_USAGE
+    setup_django()
+    from parley.accounts.lifecycle import account_deactivate
+
+    person = _person_of_username(argv[0])
+    if person is None:
+        print(f'parley: there is no one with the username "{argv[0]}"', file=sys.stderr)
+        return EXIT_FAILURE
+    done = account_deactivate(person=person, by=None)  # type: ignore[arg-type]
+    print(
+        f"{argv[0]}'s account is deactivated: {done.sessions_ended} session(s) ended, "
+        f"{done.tokens_revoked} API token(s) revoked."
+    )
+    return EXIT_OK
+
+
+@register("account-reactivate")
+def account_reactivate_command(argv: list[str]) -> int:
+    """Let a deactivated person sign in again (their old API tokens stay revoked)."""
+    if len(argv) != 1:
+        print("usage: parley account-reactivate USERNAME", file=sys.stderr)
+        return EXIT_USAGE
+    setup_django()
+    from parley.accounts.lifecycle import account_reactivate
+
+    person = _person_of_username(argv[0])
+    if person is None:
+        print(f'parley: there is no one with the username "{argv[0]}"', file=sys.stderr)
+        return EXIT_FAILURE
+    account_reactivate(person=person, by=None)  # type: ignore[arg-type]
+    print(f"{argv[0]} can sign in again.")
     return EXIT_OK

@@ -65,3 +65,38 @@ class SingleSignOnDevice(Device):
 
     def verify_token(self, token: str) -> bool:
         return False  # nothing to type: the provider did the checking
+
+
+class AccountLink(models.Model):
+    """A link sent by email to set a password: an invitation to a new account, or a reset.
+
+    The secret in the link is 32 random bytes, kept only as its SHA-256, so a copy of the
+    database opens no account. A link works once, until it expires; sending another of
+    the same kind to the same person cancels the earlier one.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        RESET = "reset", "Password reset"
+
+    person = models.ForeignKey(
+        "cases.Person", on_delete=models.CASCADE, related_name="account_links"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    secret_sha256 = models.CharField(max_length=64, unique=True)
+    # A reset the person asked for themselves also needs a code from their authenticator
+    # app; one an administrator sent does not (they may have lost their phone too).
+    needs_code = models.BooleanField(default=False)
+    sent_by = models.ForeignKey(
+        "cases.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.person_id}, {self.created_at:%Y-%m-%d %H:%M}"

@@ -121,6 +121,20 @@ def lockout_until(*, account: str, address: str) -> datetime | None:
     return until
 
 
+def account_locked_until(*, username: str) -> datetime | None:
+    """When the lock on this account ends, if it is locked now (whatever the address)."""
+    until: datetime | None = (
+        SignInThrottle.objects.filter(
+            scope=SignInThrottle.Scope.ACCOUNT,
+            key=username.lower()[:255],
+            locked_until__gt=timezone.now(),
+        )
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    return until
+
+
 @transaction.atomic
 def sign_in_failure_record(*, account: str, address: str) -> datetime | None:
     """Count one wrong password or code; return when the lock ends if this one locks."""

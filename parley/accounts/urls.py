@@ -12,6 +12,10 @@ urlpatterns: list[URLPattern] = [
     # Single sign-on (Microsoft Entra ID); 404 unless PARLEY_OIDC_ENABLED=1.
     path("sign-in/organisation/", sso.sso_start, name="sso-start"),
     path("sign-in/organisation/callback/", sso.sso_callback, name="sso-callback"),
+    # Invitations and resets: the emailed link, then the page to choose a password.
+    path("sign-in/forgotten-password/", views.forgotten_password, name="forgotten-password"),
+    path("sign-in/link/<str:secret>/", views.account_link, name="link"),
+    path("sign-in/set-password/", views.set_password, name="set-password"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("account/", views.account, name="account"),
     path(
@@ -20,4 +24,5 @@ urlpatterns: list[URLPattern] = [
         name="set-up-authenticator",
     ),
     path("account/recovery-codes/", views.recovery_codes, name="recovery-codes"),
+    path("account/password/", views.change_password, name="change-password"),
 ]

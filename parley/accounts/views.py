@@ -7,6 +7,8 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,8 +17,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from parley.accounts import services
-from parley.accounts.forms import CodeForm, RecoveryCodeForm, SignInForm
+from parley.accounts import lifecycle, services
+from parley.accounts.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    ForgottenPasswordForm,
+    NewPasswordForm,
+    RecoveryCodeForm,
+    SignInForm,
+)
 from parley.accounts.services import CodeCheck, CodeResult, lockout_message, wait_message
 from parley.accounts.sso import sso_enabled, sso_logout_url
 
@@ -45,12 +54,14 @@ def errors_of(form: Any) -> dict[str, str]:
     return {name: errors[0] for name, errors in form.errors.items()}
 
 
-def page(request: HttpRequest, template: str, **context: Any) -> HttpResponse:
+def page(
+    request: HttpRequest, template: str, status_code: int | None = None, **context: Any
+) -> HttpResponse:
     context.setdefault("errors", {})
     context.setdefault("next", safe_next(request))
     if sso_enabled():
         context.setdefault("sso_label", settings.PARLEY_OIDC_BUTTON_LABEL)
-    return render(request, f"parley/accounts/{template}", context)
+    return render(request, f"parley/accounts/{template}", context, status=status_code or 200)
 
 
 def code_refused(check: CodeCheck) -> str:
@@ -270,3 +281,107 @@ def account(request: HttpRequest) -> HttpResponse:
         authenticator=services.authenticator_of(user),
         recovery_codes_left=services.recovery_codes_left(user=user),
     )
+
+
+# --- Invitations, new passwords and resets (parley.accounts.lifecycle) ---------------------
+
+PASSWORD_HINT = (
+    "At least 12 characters. A few unrelated words together are easy to remember and hard to guess."
+)
+
+
+def _locked_page(request: HttpRequest, until: Any) -> HttpResponse:
+    return page(
+        request, "sign_in.html", form=SignInForm(), errors={"username": lockout_message(until)}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def forgotten_password(request: HttpRequest) -> HttpResponse:
+    """Ask for a link to choose a new password. The answer never says whether the
+    username or address typed has an account."""
+    if request.method != "POST":
+        return page(request, "forgotten_password.html", form=ForgottenPasswordForm())
+    form = ForgottenPasswordForm(request.POST)
+    if not form.is_valid():
+        return page(request, "forgotten_password.html", form=form, errors=errors_of(form))
+    lifecycle.password_reset_request(identifier=form.cleaned_data["username"], request=request)
+    return page(request, "reset_sent.html", minutes=settings.PARLEY_RESET_LINK_MINUTES)
+
+
+@never_cache
+@require_safe
+def account_link(request: HttpRequest, secret: str) -> HttpResponse:
+    """The link in an invitation or reset email: checked, kept in the session, and
+    swapped for an address without the secret in it."""
+    until = lifecycle.address_locked_until(services.client_address(request))
+    if until is not None:
+        return _locked_page(request, until)
+    link = lifecycle.link_open(request=request, secret=secret)
+    if link is None:
+        return page(request, "link_expired.html", status_code=404)
+    return HttpResponseRedirect(reverse("accounts:set-password"))
+
+
+def _set_password_page(request: HttpRequest, link: Any, **context: Any) -> HttpResponse:
+    return page(
+        request,
+        "set_password.html",
+        link=link,
+        invitation=link.kind == "invitation",
+        username=link.person.user.get_username(),
+        password_hint=PASSWORD_HINT,
+        **context,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def set_password(request: HttpRequest) -> HttpResponse:
+    link = lifecycle.link_in_session(request)
+    if link is None:
+        return page(request, "link_expired.html", status_code=404)
+    form = NewPasswordForm(
+        request.POST if request.method == "POST" else None, needs_code=link.needs_code
+    )
+    if not form.is_bound:
+        return _set_password_page(request, link, form=form)
+    if not form.is_valid():
+        return _set_password_page(request, link, form=form, errors=errors_of(form))
+    outcome = lifecycle.link_password_set(
+        request=request,
+        link=link,
+        password=form.cleaned_data["password"],
+        code=form.cleaned_data["code"],
+    )
+    if outcome.locked_until is not None:
+        return _locked_page(request, outcome.locked_until)
+    if not outcome.done:
+        return _set_password_page(request, link, form=form, errors=outcome.errors or {})
+    if link.kind == "invitation":
+        if services.authenticator_of(outcome.user) is None:
+            return HttpResponseRedirect(reverse("accounts:set-up-authenticator"))
+        return HttpResponseRedirect(reverse("accounts:sign-in-code"))
+    return page(request, "password_set.html")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def change_password(request: HttpRequest) -> HttpResponse:
+    form = ChangePasswordForm(request.POST if request.method == "POST" else None)
+    context: dict[str, Any] = {"form": form, "password_hint": PASSWORD_HINT}
+    if not form.is_bound:
+        return page(request, "change_password.html", **context)
+    if not form.is_valid():
+        return page(request, "change_password.html", errors=errors_of(form), **context)
+    outcome = lifecycle.password_change(
+        request=request, current=form.cleaned_data["current"], new=form.cleaned_data["password"]
+    )
+    if outcome.locked_until is not None:
+        logout(request)
+        return _locked_page(request, outcome.locked_until)
+    if not outcome.done:
+        return page(request, "change_password.html", errors=outcome.errors or {}, **context)
+    messages.success(request, "Your password has been changed")
+    return HttpResponseRedirect(reverse("accounts:account"))

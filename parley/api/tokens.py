@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from parley.accounts.services import account_locked_until
 from parley.api.models import ApiToken
 from parley.cases.models import Person
 
@@ -78,17 +79,25 @@ def api_token_revoke(*, token: ApiToken, now: datetime | None = None) -> ApiToke
 
 
 def api_token_check(*, bearer: str, now: datetime | None = None) -> ApiToken | None:
-    """The live token this bearer value belongs to, or None (unknown, expired or revoked)."""
+    """The live token this bearer value belongs to, or None: unknown, expired, revoked, or
+    its person's account deactivated or locked."""
     now = now or timezone.now()
     if not bearer.startswith(TOKEN_START):
         return None
     prefix, _, secret = bearer.removeprefix(TOKEN_START).partition("_")
     if not prefix or not secret or len(prefix) > 16:
         return None
-    token = ApiToken.objects.select_related("person").filter(prefix=prefix).first()
+    token = ApiToken.objects.select_related("person__user").filter(prefix=prefix).first()
     if token is None or not hmac.compare_digest(token.secret_sha256, _digest(secret)):
         return None
     if token.revoked_at is not None or token.expires_at <= now:
+        return None
+    # A token acts as its person signed in: it stops the moment they could not sign in,
+    # deactivated or locked out (docs/sign-in.md), not when someone remembers to revoke it.
+    user = token.person.user
+    if user is None or not user.is_active:
+        return None
+    if account_locked_until(username=user.get_username()) is not None:
         return None
     # Once a minute is enough to say whether a token is still in use.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):

@@ -8,4 +8,5 @@ urlpatterns: list[URLPattern] = [
     path("import/", views.import_upload, name="import"),
     path("import/confirm/", views.import_confirm, name="import-confirm"),
     path("export.csv", views.export_csv, name="export"),
+    path("people/<int:pk>/", views.person_account, name="person"),
 ]

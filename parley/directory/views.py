@@ -9,12 +9,15 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from parley.accounts import lifecycle
 from parley.audit.selectors import administers
 from parley.audit.services import audit_record
 from parley.cases.access import person_of
@@ -176,6 +179,70 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         request,
         "parley/directory/import_done.html",
         {"report": report, "report_counts": _counts(report)},
+    )
+
+
+# What an administrator may do to a person's account, from the person's page; each is a
+# service in parley.accounts.lifecycle, which audits it.
+ACCOUNT_ACTIONS = {
+    "invite": "An invitation has been emailed to {email}",
+    "reset": "A link to choose a new password has been emailed to {email}",
+    "deactivate": "{name}'s account is deactivated: they are signed out everywhere",
+    "reactivate": "{name} can sign in again",
+}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def person_account(request: HttpRequest, pk: int) -> HttpResponse:
+    """One person of the directory and their account: invite them, send a link to choose
+    a new password, deactivate or reactivate the account."""
+    administrator = _administrator(request)
+    person = (
+        Person.objects.select_related("user")
+        .filter(pk=pk, partnership_id=administrator.partnership_id)
+        .first()
+    )
+    if person is None:
+        raise Http404
+    problem = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        do = {
+            "invite": lifecycle.invitation_send,
+            "reset": lifecycle.password_reset_send,
+            "deactivate": lifecycle.account_deactivate,
+            "reactivate": lifecycle.account_reactivate,
+        }.get(action)
+        if do is None or action == "deactivate" and person.pk == administrator.pk:
+            problem = "Choose one of the buttons on this page"
+        else:
+            try:
+                do(person=person, by=administrator, request=request)
+            except lifecycle.AccountError as error:
+                problem = str(error)
+            else:
+                messages.success(
+                    request, ACCOUNT_ACTIONS[action].format(name=person.name, email=person.email)
+                )
+                return redirect("directory:person", pk=person.pk)
+    audit_record(action="directory.view", request=request, detail={"person": person.pk})
+    user = person.user
+    link = person.account_links.filter(used_at__isnull=True, cancelled_at__isnull=True).first()
+    return render(
+        request,
+        "parley/directory/person.html",
+        {
+            "person": person,
+            "state": lifecycle.account_state(person),
+            "username": user.get_username() if user else "",
+            "last_login": user.last_login if user else None,
+            "link": link if link and link.expires_at > timezone.now() else None,
+            "is_self": person.pk == administrator.pk,
+            "invitation_days": settings.PARLEY_INVITATION_DAYS,
+            "problem": problem,
+        },
+        status=400 if problem else 200,
     )
 
 
