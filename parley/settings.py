@@ -39,6 +39,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from parley.dburl import database_from_url, sqlite_database
+from parley.private_files import private_folder
 from parley.secret_key import secret_key_problem
 
 
@@ -63,7 +64,8 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PARLEY_VAR_DIR") or BASE_DIR / "var")
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# It holds the development database, mail and, unless configured elsewhere, evidence.
+private_folder(VAR_DIR)
 NODE_MODULES = BASE_DIR / "node_modules"
 
 PARLEY_ENV = os.environ.get("PARLEY_ENV", "development").strip().lower()

@@ -23,6 +23,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from parley.private_files import private_file_open
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 
@@ -45,15 +47,23 @@ class BackupError(Exception):
     """A backup or restore that could not be done; the message is for the operator."""
 
 
-def database_backup(*, out: Path, connection: BaseDatabaseWrapper | None = None) -> None:
+def database_backup(
+    *, out: Path, replace: bool = False, connection: BaseDatabaseWrapper | None = None
+) -> None:
     """Write a backup of the database (Django's default one unless given) to ``out``.
 
-    ``out`` is replaced if it exists, and only once the backup is complete.
+    The backup holds every case, so it is written 0600 (:mod:`parley.private_files`). An
+    existing ``out`` is refused unless ``replace``, and is then replaced only once the
+    backup is complete.
     """
     connection = connection or connections[DEFAULT_DB_ALIAS]
     out = Path(out)
     if not out.parent.is_dir():
         raise BackupError(f"There is no folder {out.parent} to write the backup into.")
+    if out.exists() and not replace:
+        raise BackupError(
+            f"There is already a file at {out}. To replace it, run the backup again with --force."
+        )
     if connection.vendor == "sqlite":
         _sqlite_backup(connection, out)
     elif connection.vendor == "postgresql":
@@ -112,11 +122,18 @@ def database_held_data(connection: BaseDatabaseWrapper) -> str:
 # --- SQLite ---------------------------------------------------------------------------
 
 
+def _partial(out: Path) -> Path:
+    """An empty private file beside ``out`` to write the backup into, then rename."""
+    partial = out.with_name(out.name + ".partial")
+    partial.unlink(missing_ok=True)
+    private_file_open(partial).close()
+    return partial
+
+
 def _sqlite_backup(connection: BaseDatabaseWrapper, out: Path) -> None:
     # Through Django's own connection, so an in-memory database (the tests') works too.
     connection.ensure_connection()
-    partial = out.with_name(out.name + ".partial")
-    partial.unlink(missing_ok=True)
+    partial = _partial(out)
     target = sqlite3.connect(partial)
     try:
         connection.connection.backup(target)
@@ -190,7 +207,8 @@ def _run(command: list[str], settings_dict: Mapping[str, Any]) -> None:
 
 
 def _postgres_backup(settings_dict: Mapping[str, Any], out: Path) -> None:
-    partial = out.with_name(out.name + ".partial")
+    # pg_dump writes into the file made private here, which keeps its mode.
+    partial = _partial(out)
     _run([_postgres_tool("pg_dump"), "--format=custom", f"--file={partial}"], settings_dict)
     partial.replace(out)
 

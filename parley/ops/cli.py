@@ -1,4 +1,4 @@
-"""``parley backup --out FILE`` and ``parley restore FILE [--yes]`` (docs/deploy.md)."""
+"""``parley backup --out FILE [--force]`` and ``parley restore FILE [--yes]`` (docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ def backup(argv: list[str]) -> int:
         description="Back up Parley's database (SQLite or PostgreSQL) to one file.",
     )
     parser.add_argument("--out", required=True, type=Path, help="the file to write")
+    parser.add_argument(
+        "--force", action="store_true", help="replace the file if there is one already"
+    )
     args = _parse(parser, argv)
     if args is None:
         return EXIT_USAGE
@@ -30,13 +33,21 @@ def backup(argv: list[str]) -> int:
         return EXIT_OK
     setup_django()
     from parley.ops.backup import BackupError, database_backup
+    from parley.private_files import is_private_folder
 
     try:
-        database_backup(out=args.out)
+        database_backup(out=args.out, replace=args.force)
     except BackupError as error:
         print(f"parley backup: {error}", file=sys.stderr)
         return EXIT_FAILURE
-    print(f"Backed up the database to {args.out}")
+    print(f"Backed up the database to {args.out} (readable by this account only)")
+    folder = args.out.resolve().parent
+    if not is_private_folder(folder):
+        print(
+            f"parley backup: other accounts on this host can open {folder}; keep backups "
+            "in a folder only Parley's account can (chmod 700).",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from parley.cases import services
 from parley.cases.models import Disagreement, Person
 from parley.core.engine import EventKind
+from parley.private_files import private_file_open, private_folder
 from parley.web.forms import FileType
 from parley.web.models import EvidenceFile
 
@@ -54,15 +55,16 @@ def evidence_attach(
     description: str = "",
     at: datetime | None = None,
 ) -> EvidenceFile:
-    """Store the file under a random name and record it on the disagreement, or neither."""
+    """Store the file under a random name and record it on the disagreement, or neither.
+
+    The file is 0600 in a folder of 0700 (:mod:`parley.private_files`)."""
     at = at or timezone.now()
-    folder = evidence_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(evidence_dir())
     token = secrets.token_urlsafe(24)
     path = folder / token
     digest = hashlib.sha256()
     size = 0
-    with path.open("xb") as stored:
+    with private_file_open(path) as stored:
         for chunk in upload.chunks():
             digest.update(chunk)
             size += len(chunk)

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from parley.directory.management.commands._common import partnership_named, person_named
 from parley.directory.services import directory_export
+from parley.private_files import private_file_open
 
 
 class Command(BaseCommand):
@@ -23,7 +24,9 @@ class Command(BaseCommand):
         partnership = partnership_named(options["partnership"])
         text = directory_export(partnership=partnership, by=person_named(options["by"]))
         if options["out"]:
-            Path(options["out"]).write_text(text, encoding="utf-8", newline="")
+            # People's names and contact details: for this account only (0600).
+            with private_file_open(Path(options["out"]), replace=True) as file:
+                file.write(text.encode("utf-8"))
             self.stderr.write(f"Wrote {options['out']}")
         else:
             self.stdout.write(text, ending="")
