@@ -9,7 +9,9 @@ Which reads go to the replica:
 
 - every read of a model of the reports app (``app_label == "reports"``);
 - every read made inside ``with report_reads():``, which a report uses around the
-  queries it makes of other apps' tables (cases, events, deadlines).
+  queries it makes of other apps' tables (cases, events, deadlines);
+- the board report's figures and the cases behind them, which name the database
+  themselves (:func:`report_database`).
 
 Never the replica: writes, migrations, and reads inside a transaction on ``default``
 (a report that writes and then reads must see its own write).
@@ -45,6 +47,20 @@ def report_reads() -> Iterator[None]:
 
 def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
+
+
+def report_database() -> str:
+    """The database a report reads from: the replica when one is configured.
+
+    A report names it explicitly (``.using()``, ``transaction.atomic(using=...)``) rather
+    than leaving it to :class:`ReplicaRouter`, because a report's queries run inside a
+    transaction of their own (to set their memory), where the router keeps every read on
+    ``default``. Inside a transaction already open on ``default`` (a caller that has
+    written and reads back; a test), ``default``: the replica cannot see those writes.
+    """
+    if not replica_configured() or connections[DEFAULT].in_atomic_block:
+        return DEFAULT
+    return REPLICA
 
 
 class ReplicaRouter:

@@ -19,6 +19,7 @@ from parley.cases.models import Disagreement, Event, Person
 from parley.cases.services import core_event
 from parley.core import report as core
 from parley.core.report import Period
+from parley.ops.routers import report_database
 from parley.reports.figures import CHANGES, Scope
 
 FIGURE_WORDS = {
@@ -64,8 +65,11 @@ def cases_behind(
 ) -> QuerySet[Disagreement]:
     zone = scope.zone
     start, end = period.bounds(zone)
-    visible = access.disagreement_list_visible_to(person=person).filter(
-        procedure_id__in=[v.pk for v in scope.versions]
+    # From the replica when there is one, like the figures (docs/deploy.md).
+    visible = (
+        access.disagreement_list_visible_to(person=person)
+        .filter(procedure_id__in=[v.pk for v in scope.versions])
+        .using(report_database())
     )
     p = behind.params
     figure = behind.figure
@@ -113,7 +117,8 @@ def _by_stages(
     records: dict[int, list[core.Event]] = defaultdict(list)
     versions: dict[int, int] = {}
     rows = (
-        Event.objects.filter(disagreement__in=candidates.values("pk"), kind__in=CHANGES)
+        Event.objects.using(candidates.db)
+        .filter(disagreement__in=candidates.values("pk"), kind__in=CHANGES)
         .select_related("disagreement")
         .only("disagreement__procedure_id", "kind", "at", "stage", "data", "actor_id")
         .order_by("disagreement_id", "sequence")

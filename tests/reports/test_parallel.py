@@ -26,9 +26,9 @@ def test_side_by_side_gives_the_same_figures(monkeypatch):
     threads = []
     real = figures._with_memory
 
-    def counted(query, workers=None, sequential=False):
+    def counted(query, using, workers=None, sequential=False):
         threads.append(workers)
-        return real(query, workers=workers, sequential=sequential)
+        return real(query, using, workers=workers, sequential=sequential)
 
     monkeypatch.setattr(figures, "_with_memory", counted)
     with override_settings(PARLEY_REPORT_THREADS=1):
