@@ -207,7 +207,8 @@ def cursor_decode(cursor: str) -> int:
 
 def page_size(request: HttpRequest) -> int:
     raw = request.GET.get("limit", str(PAGE_SIZE))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    # Digits only, and few of them: int() refuses a string of thousands of digits.
+    if not raw.isdigit() or len(raw) > 3 or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise invalid("limit", f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
     return int(raw)
 

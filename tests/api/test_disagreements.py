@@ -63,7 +63,16 @@ def test_the_list_pages_with_a_cursor_and_filters(api: Api, demoshire: Partnersh
 
 
 @pytest.mark.parametrize(
-    "query", ["?status=shut", "?limit=0", "?limit=101", "?limit=x", "?cursor=%%%", "?stage=%00"]
+    "query",
+    [
+        "?status=shut",
+        "?limit=0",
+        "?limit=101",
+        "?limit=x",
+        "?limit=" + "9" * 5000,
+        "?cursor=%%%",
+        "?stage=%00",
+    ],
 )
 def test_bad_list_filters_are_validation_errors(
     api: Api, demoshire: Partnership, query: str
