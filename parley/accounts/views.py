@@ -324,6 +324,21 @@ def account_link(request: HttpRequest, secret: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("accounts:set-password"))
 
 
+def _with_password_problem(form: NewPasswordForm, user: Any) -> dict[str, str]:
+    """The form's errors, and what is wrong with the new password too if anything is,
+    so that one round shows every problem."""
+    errors = errors_of(form)
+    password = form.cleaned_data.get("password") if "password" not in errors else None
+    problem = lifecycle.password_problem(password, user) if password else None
+    if problem:
+        fields = list(form.fields)
+        errors["password"] = problem
+        errors = dict(
+            sorted(errors.items(), key=lambda i: fields.index(i[0]) if i[0] in fields else 99)
+        )
+    return errors
+
+
 def _set_password_page(request: HttpRequest, link: Any, **context: Any) -> HttpResponse:
     return page(
         request,
@@ -348,7 +363,8 @@ def set_password(request: HttpRequest) -> HttpResponse:
     if not form.is_bound:
         return _set_password_page(request, link, form=form)
     if not form.is_valid():
-        return _set_password_page(request, link, form=form, errors=errors_of(form))
+        errors = _with_password_problem(form, link.person.user)
+        return _set_password_page(request, link, form=form, errors=errors)
     outcome = lifecycle.link_password_set(
         request=request,
         link=link,
@@ -374,7 +390,8 @@ def change_password(request: HttpRequest) -> HttpResponse:
     if not form.is_bound:
         return page(request, "change_password.html", **context)
     if not form.is_valid():
-        return page(request, "change_password.html", errors=errors_of(form), **context)
+        errors = _with_password_problem(form, request.user)
+        return page(request, "change_password.html", errors=errors, **context)
     outcome = lifecycle.password_change(
         request=request, current=form.cleaned_data["current"], new=form.cleaned_data["password"]
     )
