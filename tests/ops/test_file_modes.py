@@ -97,7 +97,7 @@ def test_a_directory_export_is_private(db: Any, tmp_path: Path) -> None:
     demo_load(with_cases=False)
     out = tmp_path / "directory.csv"
     call_command("directory_export", "--partnership", "demo", "--out", str(out))
-    assert out.read_text().startswith("agency")
+    assert out.read_text(encoding="utf-8-sig").startswith("agency")
     assert mode(out) == 0o600
 
 
