@@ -30,7 +30,9 @@ STATUS = {
     "not_found": 404,
     "method_not_allowed": 405,
     "too_large": 413,
+    "conflict": 409,  # the case has moved on since the version the caller acted on
     "refused": 422,
+    "precondition_required": 428,  # an action sent without the version it acts on
     "server_error": 500,
 }
 NOT_FOUND = "There is no such disagreement, or you cannot see it"

@@ -21,6 +21,7 @@ from parley.api.models import ApiToken
 from parley.audit.services import audit_record, filter_names
 from parley.cases import access, services
 from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion
+from parley.core import engine
 from parley.core.engine import EVENTS, EventKind, Refused
 from parley.core.procedure import Procedure
 
@@ -127,6 +128,7 @@ def case_summary(case: Disagreement) -> dict[str, Any]:
         "next_due_at": when(case.next_due_at),
         "resolved_at": when(case.resolved_at),
         "closed_at": when(case.closed_at),
+        "version": case.version,
     }
 
 
@@ -281,11 +283,13 @@ def disagreement_raise(request: HttpRequest, token: ApiToken) -> HttpResponse:
             return JsonResponse(case_detail(visible_case(token, earlier.reference)))
     inputs = raise_inputs(body, person)
     try:
-        case = services.disagreement_raise(raised_by=person, request_key=request_key, **inputs)
+        case = services.disagreement_raise(
+            raised_by=person, request_key=request_key, request=request, via="api", **inputs
+        )
     except Refused as refused:
         raise ApiError("refused", refused.reason) from None
-    audit_record(action="case.raise", request=request, person=person, disagreement=case)
-    return JsonResponse(case_detail(visible_case(token, case.reference)), status=201)
+    raised = visible_case(token, case.reference)
+    return with_version(JsonResponse(case_detail(raised), status=201), raised)
 
 
 def raise_inputs(body: dict[str, Any], person: Person) -> dict[str, Any]:
@@ -296,12 +300,13 @@ def raise_inputs(body: dict[str, Any], person: Person) -> dict[str, Any]:
     if version is None:
         raise invalid("procedure", "There is no such procedure in your partnership")
     partnership_agencies = Agency.objects.filter(partnership_id=person.partnership_id)
-    own = Agency.objects.filter(roles__person=person).distinct()
-    # As on the page: someone with only partnership-wide roles raises for any agency.
-    choices = own if own.exists() else partnership_agencies
-    raising = choices.filter(pk=whole_number(body.get("raising_agency"), "raising_agency")).first()
+    # Whether this person may raise for this agency is the core's rule, checked when the
+    # service raises it (parley.core.engine.check_raising).
+    raising = partnership_agencies.filter(
+        pk=whole_number(body.get("raising_agency"), "raising_agency")
+    ).first()
     if raising is None:
-        raise invalid("raising_agency", "Choose an agency you work for")
+        raise invalid("raising_agency", "Choose an agency of your partnership")
     other = partnership_agencies.filter(
         pk=whole_number(body.get("other_agency"), "other_agency")
     ).first()
@@ -347,13 +352,23 @@ def raise_inputs(body: dict[str, Any], person: Person) -> dict[str, Any]:
 def disagreement(request: HttpRequest, token: ApiToken, reference: str) -> HttpResponse:
     case = visible_case(token, reference)
     audit_record(action="case.view", request=request, person=token.person, disagreement=case)
-    return JsonResponse(case_detail(case))
+    return with_version(JsonResponse(case_detail(case)), case)
+
+
+def with_version(response: JsonResponse, case: Disagreement) -> JsonResponse:
+    """The case's version as its entity tag: send it back in If-Match with an action."""
+    response.headers["ETag"] = f'"{case.version}"'
+    return response
 
 
 @api_view({"GET": "read"})
 def disagreement_events(request: HttpRequest, token: ApiToken, reference: str) -> HttpResponse:
     case = visible_case(token, reference)
-    events = case.events.select_related("actor").order_by("sequence")
+    reader = services.actor_for(person=token.person, disagreement=case)
+    # The one sight rule for the record: a note kept to one side is that side's alone.
+    events = engine.readable(
+        case.events.select_related("actor").order_by("sequence"), reader, lambda e: e.data
+    )
     audit_record(action="case.view", request=request, person=token.person, disagreement=case)
     return JsonResponse(
         {
@@ -409,33 +424,67 @@ def disagreement_actions(request: HttpRequest, token: ApiToken, reference: str) 
         raise invalid("kind", f"kind must be one of: {', '.join(ACTION_KINDS)}")
     fields: dict[str, Any] = {
         name: text(body, name, 10000)
-        for name in ("text", "reason", "to_stage", "outcome", "outstanding")
+        for name in ("text", "reason", "to_stage", "outcome", "outstanding", "visibility")
         if body.get(name) is not None
     }
     if body.get("agreed") is not None:
         fields["agreed"] = yes_no(body, "agreed")
+    version = acted_on(request, body)
+    key = request.headers.get("Idempotency-Key", "")
+    if len(key) > 200 or not key.isprintable():
+        raise invalid(
+            "Idempotency-Key", "Idempotency-Key must be printable, 200 characters or fewer"
+        )
     try:
         events = services.disagreement_act(
-            disagreement=case, person=token.person, kind=EventKind(kind), **fields
+            disagreement=case,
+            person=token.person,
+            kind=EventKind(kind),
+            version=version,
+            request_key=services.submission_key("api", token.person, key) if key else None,
+            request=request,
+            via="api",
+            **fields,
         )
+    except services.Stale as stale:
+        raise ApiError("conflict", stale.reason) from None
     except Refused as refused:
         raise ApiError("refused", refused.reason) from None
-    audit_record(
-        action="case.change",
-        request=request,
-        person=token.person,
-        disagreement=case,
-        detail={"action": kind, "api": True},
+    now = visible_case(token, case.reference)
+    return with_version(
+        JsonResponse(
+            {
+                "disagreement": case_detail(now),
+                "events": [
+                    {"sequence": e.sequence, "kind": e.kind, "at": when(e.at), "stage": e.stage}
+                    for e in events
+                ],
+            },
+            status=201,
+        ),
+        now,
     )
-    return JsonResponse(
-        {
-            "disagreement": case_detail(visible_case(token, case.reference)),
-            "events": [
-                {"sequence": e.sequence, "kind": e.kind, "at": when(e.at), "stage": e.stage}
-                for e in events
-            ],
-        },
-        status=201,
+
+
+def acted_on(request: HttpRequest, body: dict[str, Any]) -> int:
+    """The version of the case the caller acted on: the ``If-Match`` header (the ETag a
+    read of the case gave) or a ``version`` field. One or the other is required, so that
+    nobody moves a case on without knowing where it stands."""
+    header = request.headers.get("If-Match", "").strip()
+    if header:
+        digits = header.removeprefix("W/").strip('"')
+        if not digits.isdigit() or len(digits) > 9:
+            raise invalid("If-Match", 'If-Match must be the ETag a read of the case gave, e.g. "7"')
+        return int(digits)
+    if "version" in body:
+        value = body["version"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+            raise invalid("version", "version must be the case's version, a whole number")
+        return value
+    raise ApiError(
+        "precondition_required",
+        "Say which version of the case you are acting on: send If-Match with the ETag a "
+        'read of the case gave, or a "version" field',
     )
 
 

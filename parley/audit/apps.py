@@ -5,3 +5,10 @@ class AuditConfig(AppConfig):
     name = "parley.audit"
     label = "audit"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from parley.audit.services import case_changed
+        from parley.cases.hooks import after_change
+
+        # Last: an audit append holds the trail's next number until the change commits.
+        after_change("audit.trail", case_changed, order=100)

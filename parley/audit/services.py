@@ -35,6 +35,7 @@ from django.utils import timezone
 from parley.audit.chain import GENESIS, Link, clean_detail, clean_text, link_hash
 from parley.audit.models import AuditCheckpoint, AuditEntry
 from parley.cases.access import person_of_user
+from parley.cases.hooks import Change
 from parley.cases.models import Disagreement, Person
 from parley.dbprepared import statement_cursor
 
@@ -155,6 +156,23 @@ def audit_record(
             detail={"problem": "the request could not be read"},
         )
     _append(facts)
+
+
+def case_changed(change: Change) -> None:
+    """The audit entry of one change to a case: an after-change hook
+    (:mod:`parley.cases.hooks`), run last inside the change's transaction, so a change is
+    never stored without its entry, nor an entry without its change."""
+    detail: dict[str, Any] = {"action": change.action, "via": change.via}
+    if change.new:
+        detail["record"] = [change.new[0].sequence, change.new[-1].sequence]
+    detail.update(change.detail)
+    audit_record(
+        action="case.raise" if change.action == "raise" else "case.change",
+        request=change.request,
+        person=change.person,
+        disagreement=change.disagreement,
+        detail=detail,
+    )
 
 
 def _facts(

@@ -1,20 +1,22 @@
-"""Who may see a disagreement: decided here and nowhere else.
+"""Who may see a disagreement: decided here and nowhere else, from the roles table.
 
 Every page, download, export, search, report and API call asks :func:`can_view` or
 scopes its query with :func:`disagreement_list_visible_to`; a test checks that the two
-always agree. The rules, in the order they are tried:
+always agree. What each role sees is a column of the roles table in the pure core
+(:mod:`parley.core.roles`); this module applies it to the people of the directory:
 
 1. Never across partnerships.
 2. The person who raised it, and the named professional in the other agency.
-3. The escalation line: someone holding a rung role (manager, lead, senior manager,
-   director, board representative — not practitioner) in the raising or the other
-   agency, for a side of a stage the case has reached. A role limited to some
-   procedures (``RoleAssignment.procedure_ids``) counts only for those.
-4. Partnership-wide sight: the roles a procedure gives sight of every case. For
-   children's and adults' procedures: business manager, board chair, panel chair and
-   any role the procedure declares (e.g. the TWSP Executive). For Channel (Prevent)
-   procedures only the Channel roles of that panel: Channel chair, coordinator and
-   panel members — the board's business manager and chair do not see Prevent cases.
+3. A role held in the raising or the other agency sees the case once it has reached the
+   first stage at which the procedure names that role for that side (a line manager from
+   TWSP's stage 2; a director only from stage 4). A practitioner sees only their own.
+4. A role held partnership-wide sees every case of the procedures its sight covers
+   (business manager, board and panel chairs: children's and adults'; Channel chair,
+   coordinator and panel members: Channel procedures only), and otherwise the cases
+   that have reached a stage that names it (Torbay Channel's Community Safety
+   Partnership Board chair from stage 4; the TWSP Executive from stage 5).
+5. A role limited to some procedures (``RoleAssignment.procedure_ids``) counts only for
+   those. The administrator sees no case.
 """
 
 from __future__ import annotations
@@ -30,20 +32,17 @@ from django.http import HttpRequest
 from parley.cases.models import Disagreement, Person, ProcedureVersion, RoleAssignment
 from parley.cases.services import procedure_of
 from parley.core.procedure import Procedure
+from parley.core.roles import sight_rules
 from parley.dbprepared import Prepared
-
-# Roles that never give sight by rung: a practitioner sees only their own cases.
-NOT_A_RUNG = frozenset({"practitioner", "administrator"})
-SIGHT_OF_ALL = frozenset({"business-manager", "board-chair", "panel-chair"})
-CHANNEL_SIGHT = frozenset({"channel-chair", "channel-coordinator", "channel-panel-member"})
 
 
 @dataclass(frozen=True)
 class Rungs:
-    """For one procedure version: the lowest stage at which each role acts, per side."""
+    """For one procedure version, its sight rules (parley.core.roles.sight_rules)."""
 
     raising: dict[str, int]
     other: dict[str, int]
+    anywhere: dict[str, int]
     sight_of_all: frozenset[str]
 
 
@@ -77,16 +76,8 @@ _CASE_BY_REFERENCE = Prepared(
 
 
 def rungs_of(procedure: Procedure) -> Rungs:
-    raising: dict[str, int] = {}
-    other: dict[str, int] = {}
-    for track in procedure.tracks:
-        for stage in track.stages:
-            for role in (*stage.raising_side, *stage.kept_informed):
-                raising[role] = min(raising.get(role, stage.number), stage.number)
-            for role in (*stage.other_side, *stage.kept_informed):
-                other[role] = min(other.get(role, stage.number), stage.number)
-    sight = CHANNEL_SIGHT if procedure.is_channel else SIGHT_OF_ALL | frozenset(procedure.roles)
-    return Rungs(raising, other, sight)
+    rules = sight_rules(procedure)
+    return Rungs(rules.raising, rules.other, rules.anywhere, rules.whole)
 
 
 def rungs_for(version: ProcedureVersion) -> Rungs:
@@ -126,9 +117,9 @@ def is_party(person: Person, case: Disagreement) -> bool:
 
 def in_escalation_line(person: Person, case: Disagreement, rungs: Rungs) -> bool:
     for assignment in roles_of(person):
-        if assignment.role in NOT_A_RUNG or assignment.agency_id is None:
-            continue
-        if not role_applies(assignment, case.procedure.procedure_id):
+        if assignment.agency_id is None or not role_applies(
+            assignment, case.procedure.procedure_id
+        ):
             continue
         sides = ((case.raising_agency_id, rungs.raising), (case.other_agency_id, rungs.other))
         for agency_id, side in sides:
@@ -143,12 +134,15 @@ def in_escalation_line(person: Person, case: Disagreement, rungs: Rungs) -> bool
 
 
 def has_partnership_sight(person: Person, case: Disagreement, rungs: Rungs) -> bool:
-    return any(
-        a.agency_id is None
-        and a.role in rungs.sight_of_all
-        and role_applies(a, case.procedure.procedure_id)
-        for a in roles_of(person)
-    )
+    for a in roles_of(person):
+        if a.agency_id is not None or not role_applies(a, case.procedure.procedure_id):
+            continue
+        if a.role in rungs.sight_of_all:
+            return True
+        lowest = rungs.anywhere.get(a.role)
+        if lowest is not None and case.highest_stage_number >= lowest:
+            return True
+    return False
 
 
 def can_view(person: Person | None, case: Disagreement) -> bool:
@@ -167,8 +161,9 @@ def can_view(person: Person | None, case: Disagreement) -> bool:
 class Sight:
     """What gives a person sight of cases beyond being a party to them, as plain data:
     the procedure versions they see whole, and the rungs they hold (version, which
-    agency field, agency, lowest stage). Hashable, so a query built from it is compiled
-    once (:class:`parley.dbprepared.Prepared`'s layout)."""
+    agency field or "" for a role held partnership-wide, agency, lowest stage).
+    Hashable, so a query built from it is compiled once
+    (:class:`parley.dbprepared.Prepared`'s layout)."""
 
     whole: tuple[int, ...]
     rungs: tuple[tuple[int, str, int, int], ...]
@@ -182,13 +177,13 @@ class Sight:
         if self.whole:
             allowed |= Q(**{f"{prefix}procedure_id__in": list(self.whole)})
         for version_id, field, agency_id, lowest in self.rungs:
-            allowed |= Q(
-                **{
-                    f"{prefix}procedure_id": version_id,
-                    f"{prefix}{field}_id": agency_id,
-                    f"{prefix}highest_stage_number__gte": lowest,
-                }
-            )
+            where = {
+                f"{prefix}procedure_id": version_id,
+                f"{prefix}highest_stage_number__gte": lowest,
+            }
+            if field:
+                where[f"{prefix}{field}_id"] = agency_id
+            allowed |= Q(**where)
         return allowed
 
 
@@ -204,8 +199,8 @@ def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None)
             if a.agency_id is None:
                 if a.role in found.sight_of_all:
                     whole.append(version.pk)
-                continue
-            if a.role in NOT_A_RUNG:
+                elif (lowest := found.anywhere.get(a.role)) is not None:
+                    rungs.append((version.pk, "", 0, lowest))
                 continue
             for field, side in (("raising_agency", found.raising), ("other_agency", found.other)):
                 lowest = side.get(a.role)

@@ -37,6 +37,9 @@ class Partnership(models.Model):
     # a process may keep the partnership's closure days until it changes. Never reused: a
     # change rolled back leaves the stamp the closure days had before it.
     calendar_stamp = models.CharField(max_length=32, blank=True, default="")
+    # The number of the partnership's last disagreement: each partnership numbers its own,
+    # so a reference tells nobody how many another partnership has.
+    last_case_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]
@@ -227,7 +230,7 @@ class Disagreement(models.Model):
     procedure = models.ForeignKey(
         ProcedureVersion, on_delete=models.PROTECT, related_name="disagreements"
     )
-    reference = models.CharField(max_length=40, unique=True)
+    reference = models.CharField(max_length=40)
     track = models.CharField(max_length=80)
     # Current state, derived from the events and kept here for lists and filters.
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
@@ -262,9 +265,18 @@ class Disagreement(models.Model):
     outcome = models.TextField(blank=True)
     outstanding = models.TextField(blank=True)
     request_key = models.CharField(max_length=64, blank=True, null=True, unique=True)
+    # How many entries its record has: the version of the case a form or an API call was
+    # filled in against. Every change adds to the record, so a change made against an
+    # older version is one made without knowing what happened since.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "reference"], name="case_reference_in_partnership"
+            )
+        ]
         indexes = [
             models.Index(fields=["partnership", "status", "next_due_at"], name="case_due"),
             models.Index(fields=["partnership", "raised_at"], name="case_raised"),
@@ -363,3 +375,21 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Submission(models.Model):
+    """One submitted action, by the key its form or API call carried: the same key again
+    gets the first result, never a second entry in the record."""
+
+    key = models.CharField(max_length=64, unique=True)
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="submissions"
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="submissions")
+    kind = models.CharField(max_length=40)
+    first_sequence = models.PositiveIntegerField()
+    last_sequence = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.disagreement_id}: {self.kind} {self.first_sequence}-{self.last_sequence}"

@@ -8,7 +8,6 @@ pure core (:mod:`parley.core.engine`).
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -17,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from parley.cases import signals
+from parley.cases import hooks
 from parley.cases.models import (
     Agency,
     ClosureDay,
@@ -30,24 +30,24 @@ from parley.cases.models import (
     Partnership,
     Person,
     ProcedureVersion,
+    RoleAssignment,
+    Submission,
 )
 from parley.core import engine, planner
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused
 from parley.core.loader import ProcedureError, check_text
-from parley.core.procedure import Procedure, Side
+from parley.core.procedure import Procedure
+from parley.core.roles import actor_of
 from parley.dbprepared import Prepared
 
-# Roles that act for the partnership rather than for one side of a disagreement.
-PARTNERSHIP_ROLES = frozenset(
-    {
-        "business-manager",
-        "board-chair",
-        "panel-chair",
-        "channel-chair",
-        "channel-coordinator",
-    }
-)
+
+class Stale(Refused):
+    """An action filled in against a version of the case that has since moved on."""
+
+    def __init__(self, reason: str, *, version: int) -> None:
+        super().__init__(reason)
+        self.version = version
 
 
 # --- procedures -------------------------------------------------------------------------
@@ -163,24 +163,41 @@ def calendar_of(partnership: Partnership, procedure: Procedure) -> WorkingCalend
 
 
 def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
-    from parley.cases.access import roles_of  # access reads this module at import
+    """Who this person is on this case: their roles in its two agencies and for the
+    partnership, and whether they are a party to it (parley.core.roles)."""
+    from parley.cases.access import role_applies, roles_of  # access reads this module
 
-    roles = roles_of(person)
-    role_names = frozenset(r.role for r in roles)
-    sides: set[Side] = set()
-    agency_ids = {r.agency_id for r in roles if r.agency_id}
-    if person.pk == disagreement.raised_by_id or disagreement.raising_agency_id in agency_ids:
-        sides.add(Side.RAISING)
-    if (
-        person.pk == disagreement.other_professional_id
-        or disagreement.other_agency_id in agency_ids
-    ):
-        sides.add(Side.OTHER)
-    procedure = procedure_of(disagreement.procedure)
-    partnership_roles = PARTNERSHIP_ROLES | set(procedure.roles)
-    if any(r.agency_id is None and r.role in partnership_roles for r in roles):
-        sides.add(Side.PARTNERSHIP)
-    return Actor(id=str(person.pk), sides=frozenset(sides), roles=role_names)
+    procedure_id = disagreement.procedure.procedure_id
+    return actor_of(
+        person_id=str(person.pk),
+        assignments=(
+            (a.role, str(a.agency_id) if a.agency_id else None)
+            for a in roles_of(person)
+            if role_applies(a, procedure_id)
+        ),
+        raising_agency=str(disagreement.raising_agency_id),
+        other_agency=str(disagreement.other_agency_id),
+        raised_by=str(disagreement.raised_by_id),
+        other_professional=str(disagreement.other_professional_id or ""),
+    )
+
+
+def raiser_actor(
+    *, person: Person, procedure_id: str, raising_agency: Agency, other_agency: Agency
+) -> Actor:
+    """The person raising a case, as the rules for raising see them."""
+    assignments = [
+        (a.role, str(a.agency_id) if a.agency_id else None)
+        for a in RoleAssignment.objects.filter(person=person)
+        if not a.procedure_ids or procedure_id in a.procedure_ids
+    ]
+    return actor_of(
+        person_id=str(person.pk),
+        assignments=assignments,
+        raising_agency=str(raising_agency.pk),
+        other_agency=str(other_agency.pk),
+        raised_by=str(person.pk),
+    )
 
 
 # --- the record -------------------------------------------------------------------------
@@ -249,7 +266,12 @@ def _append(disagreement: Disagreement, events: Iterable[engine.Event], start: i
 
 
 def _store_state(
-    disagreement: Disagreement, state: CaseState, procedure: Procedure, calendar: WorkingCalendar
+    disagreement: Disagreement,
+    state: CaseState,
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    *,
+    version: int,
 ) -> list[planner.Deadline]:
     track = procedure.track(state.track)
     disagreement.status = state.status.value
@@ -260,6 +282,7 @@ def _store_state(
     disagreement.stage_entered_at = state.stage_entered_at
     disagreement.resolved_at = state.resolved_at
     disagreement.closed_at = state.closed_at
+    disagreement.version = version
     deadlines = planner.case_deadlines(procedure, calendar, state)
     upcoming = planner.next_deadline([d for d in deadlines if not d.advisory])
     disagreement.next_due_at = upcoming.due if upcoming else None
@@ -298,6 +321,16 @@ def deadline_rows(disagreement_id: int, deadlines: Iterable[planner.Deadline]) -
 # --- raising ----------------------------------------------------------------------------
 
 
+def reference_next(partnership: Partnership, procedure: Procedure) -> str:
+    """The next reference of this partnership's numbering (``TWSP-000042``). The counter's
+    row is updated in the raise's transaction, so two raises never share a number."""
+    Partnership.objects.filter(pk=partnership.pk).update(last_case_number=F("last_case_number") + 1)
+    number = Partnership.objects.filter(pk=partnership.pk).values_list(
+        "last_case_number", flat=True
+    )[0]
+    return f"{procedure.id.upper()}-{number:06d}"
+
+
 @transaction.atomic
 def disagreement_raise(
     *,
@@ -323,30 +356,45 @@ def disagreement_raise(
     subject_client_reference: str = "",
     subject_gp: str = "",
     request_key: str | None = None,
+    request: Any = None,
+    via: str = "web",
 ) -> Disagreement:
-    """Raise a disagreement. ``request_key`` makes a repeated submission return the first."""
+    """Raise a disagreement, if the procedure's rules for raising allow this person to.
+
+    ``request_key`` makes a repeated submission return the first. The state, the record,
+    the audit entry and the notifications are written together, or nothing is.
+    """
     if request_key:
         existing = Disagreement.objects.filter(request_key=request_key).first()
         if existing is not None:
             return existing
     at = at or timezone.now()
-    if not summary.strip():
-        raise Refused("Enter what the disagreement is about")
-    if raising_agency.pk == other_agency.pk:
-        raise Refused("A disagreement inside one agency goes through that agency's own procedure")
     partnership = procedure.partnership
     if (
         raising_agency.partnership_id != partnership.pk
         or other_agency.partnership_id != partnership.pk
+        or raised_by.partnership_id != partnership.pk
     ):
         raise Refused("Both agencies must belong to the partnership")
     core = procedure_of(procedure)
-    roles = frozenset(raised_by.roles.values_list("role", flat=True))
-    actor = Actor(id=str(raised_by.pk), sides=frozenset({Side.RAISING}), roles=roles)
+    actor = raiser_actor(
+        person=raised_by,
+        procedure_id=core.id,
+        raising_agency=raising_agency,
+        other_agency=other_agency,
+    )
     events = engine.raise_case(
         core,
         actor=actor,
         at=at,
+        raising=engine.Raising(
+            raising_agency=str(raising_agency.pk),
+            other_agency=str(other_agency.pk),
+            summary=summary,
+            category=category,
+            subject_nhs_number=subject_nhs_number,
+            subject_date_of_birth=subject_date_of_birth,
+        ),
         track=track,
         immediate_risk=immediate_risk,
         start_stage=start_stage,
@@ -357,7 +405,7 @@ def disagreement_raise(
     disagreement = Disagreement(
         partnership=partnership,
         procedure=procedure,
-        reference=f"pending-{uuid.uuid4().hex}",  # the real one needs the primary key
+        reference=reference_next(partnership, core),
         track=str(first.data["track"]),
         stage=first.stage,
         stage_entered_at=at,
@@ -374,7 +422,7 @@ def disagreement_raise(
         outcome_sought=outcome_sought,
         subject_name=subject_name,
         subject_date_of_birth=subject_date_of_birth,
-        subject_nhs_number=subject_nhs_number,
+        subject_nhs_number=subject_nhs_number.replace(" ", ""),
         subject_client_reference=subject_client_reference,
         subject_gp=subject_gp,
         request_key=request_key or None,
@@ -384,17 +432,19 @@ def disagreement_raise(
             disagreement.save()
     except IntegrityError:
         if request_key:
-            return Disagreement.objects.get(request_key=request_key)
+            found = Disagreement.objects.filter(request_key=request_key).first()
+            if found is not None:
+                return found
         raise
-    disagreement.reference = f"{core.id.upper()}-{disagreement.pk:06d}"
     rows = _append(disagreement, events, start=1)
     state = engine.replay(events, core)
-    _store_state(disagreement, state, core, calendar_of(partnership, core))
-    signals.case_recorded.send(
-        Disagreement, disagreement=disagreement, procedure=core, record=list(events),
-        new=list(events),
+    _store_state(disagreement, state, core, calendar_of(partnership, core), version=len(rows))
+    hooks.run(
+        hooks.Change(
+            disagreement=disagreement, procedure=core, person=raised_by, action="raise",
+            before=None, after=state, record=list(events), new=rows, request=request, via=via,
+        )
     )  # fmt: skip
-    _notify(disagreement=disagreement, before=None, after=state, events=rows)
     return disagreement
 
 
@@ -407,16 +457,40 @@ def disagreement_act(
     disagreement: Disagreement,
     person: Person,
     kind: EventKind,
+    version: int | None = None,
+    request_key: str | None = None,
+    request: Any = None,
+    via: str = "web",
     at: datetime | None = None,
     **fields: Any,
 ) -> list[Event]:
-    """Take one action on a disagreement, if the procedure allows it this person, now."""
+    """Take one action on a disagreement, if the procedure allows this person it, now.
+
+    ``version`` is the version of the case the person acted on (the length of its record
+    when their page was drawn or their API call read it): if the case has moved on since,
+    the action is refused with :class:`Stale`, saying where it is now. ``None`` is for
+    callers acting on the case as it is (commands, the demo). ``request_key`` makes a
+    repeated submission return the first result instead of writing it again. The state,
+    the record, the audit entry and the notifications are written together, or nothing
+    is.
+    """
     at = at or timezone.now()
-    locked = Disagreement.objects.select_for_update().get(pk=disagreement.pk)
+    if request_key:
+        done = _submitted(request_key, disagreement=disagreement, person=person)
+        if done is not None:
+            return done
+    locked = (
+        Disagreement.objects.select_for_update()
+        .select_related("procedure", "partnership")
+        .get(pk=disagreement.pk)
+    )
     procedure = procedure_of(locked.procedure)
     calendar = calendar_of(locked.partnership, procedure)
     past = list(locked.events.order_by("sequence"))
-    state = engine.replay((core_event(e) for e in past), procedure)
+    record = [core_event(e) for e in past]
+    state = engine.replay(record, procedure)
+    if version is not None and _moved_on_since(record, version):
+        raise Stale(engine.moved_on_words(procedure, state), version=len(past))
     overdue = planner.is_overdue(planner.case_deadlines(procedure, calendar, state), at)
     actor = actor_for(person=person, disagreement=locked)
     events = engine.take(procedure, state, kind, actor=actor, at=at, overdue=overdue, **fields)
@@ -427,60 +501,95 @@ def disagreement_act(
     if kind is EventKind.RESOLVED:
         locked.outcome = str(fields.get("outcome", ""))
         locked.outstanding = str(fields.get("outstanding", ""))
-    _store_state(locked, state, procedure, calendar)
-    signals.case_recorded.send(
-        Disagreement, disagreement=locked, procedure=procedure,
-        record=[*(core_event(e) for e in past), *events], new=list(events),
+    _store_state(locked, state, procedure, calendar, version=rows[-1].sequence)
+    if request_key:
+        Submission.objects.create(
+            key=request_key, disagreement=locked, person=person, kind=kind.value,
+            first_sequence=rows[0].sequence, last_sequence=rows[-1].sequence,
+        )  # fmt: skip
+    hooks.run(
+        hooks.Change(
+            disagreement=locked, procedure=procedure, person=person, action=kind.value,
+            before=before, after=state, record=[*record, *events], new=rows,
+            request=request, via=via,
+        )
     )  # fmt: skip
-    _notify(disagreement=locked, before=before, after=state, events=rows)
     disagreement.refresh_from_db()
     return rows
 
 
-def _notify(
-    *, disagreement: Disagreement, before: CaseState | None, after: CaseState, events: list[Event]
-) -> None:
-    """The notifications a change implies, written in its transaction (the outbox)."""
-    # Imported here: the notifications app reads cases.services.
-    from parley.notifications.services import notifications_for_change
+def _moved_on_since(record: list[engine.Event], version: int) -> bool:
+    """Has the case moved on since the version a person acted on? A version the case never
+    had counts as moved on."""
+    if version == len(record):
+        return False
+    return version > len(record) or engine.moved_on(record[version:])
 
-    notifications_for_change(disagreement=disagreement, before=before, after=after, events=events)
+
+def submission_key(via: str, person: Person, key: str) -> str:
+    """The stored key of a submission: the client's own key, namespaced by the door and
+    the person, so that one person's key never finds another's result."""
+    return hashlib.sha256(f"{via}:{person.pk}:{key}".encode()).hexdigest()
+
+
+def submitted(key: str, *, disagreement: Disagreement) -> bool:
+    """Has a submission with this (stored) key been taken on this case already?"""
+    return Submission.objects.filter(key=key, disagreement=disagreement).exists()
+
+
+def _submitted(key: str, *, disagreement: Disagreement, person: Person) -> list[Event] | None:
+    """The rows a submission with this key wrote before, if there was one."""
+    done = Submission.objects.filter(key=key).first()
+    if done is None:
+        return None
+    if done.disagreement_id != disagreement.pk or done.person_id != person.pk:
+        raise Refused("This form was sent before for something else: open the page again")
+    return list(
+        Event.objects.filter(
+            disagreement_id=done.disagreement_id,
+            sequence__gte=done.first_sequence,
+            sequence__lte=done.last_sequence,
+        ).order_by("sequence")
+    )
 
 
 def disagreement_escalate(
     *, disagreement: Disagreement, person: Person, reason: str, text: str = "",
-    at: datetime | None = None,
+    at: datetime | None = None, version: int | None = None,
 ) -> list[Event]:  # fmt: skip
     return disagreement_act(
         disagreement=disagreement, person=person, kind=EventKind.ESCALATED, at=at,
-        reason=reason, text=text,
+        version=version, reason=reason, text=text,
     )  # fmt: skip
 
 
 def disagreement_bypass(
     *, disagreement: Disagreement, person: Person, to_stage: str, reason: str,
-    at: datetime | None = None,
+    at: datetime | None = None, version: int | None = None,
 ) -> list[Event]:  # fmt: skip
     return disagreement_act(
         disagreement=disagreement, person=person, kind=EventKind.BYPASSED, at=at,
-        to_stage=to_stage, reason=reason,
+        version=version, to_stage=to_stage, reason=reason,
     )  # fmt: skip
 
 
 def disagreement_resolve(
     *, disagreement: Disagreement, person: Person, outcome: str, outstanding: str,
-    at: datetime | None = None,
+    at: datetime | None = None, version: int | None = None,
 ) -> list[Event]:  # fmt: skip
     return disagreement_act(
         disagreement=disagreement, person=person, kind=EventKind.RESOLVED, at=at,
-        outcome=outcome, outstanding=outstanding,
+        version=version, outcome=outcome, outstanding=outstanding,
     )  # fmt: skip
 
 
 def disagreement_close(
-    *, disagreement: Disagreement, person: Person, at: datetime | None = None
-) -> list[Event]:
-    return disagreement_act(disagreement=disagreement, person=person, kind=EventKind.CLOSED, at=at)
+    *, disagreement: Disagreement, person: Person, at: datetime | None = None,
+    version: int | None = None,
+) -> list[Event]:  # fmt: skip
+    return disagreement_act(
+        disagreement=disagreement, person=person, kind=EventKind.CLOSED, at=at, version=version
+    )
 
 
 # --- purging the record (retention only) ------------------------------------------------
@@ -592,29 +701,43 @@ def due_days(calendar: WorkingCalendar, starts: Iterable[date], counts: Iterable
 
 
 def _deadlines_move(disagreement: Disagreement, *, reason: str, at: datetime) -> int:
-    """Work one case's deadlines out again from its record; 1 if any still to come moved."""
-    before = {d.key: d.due_at for d in disagreement.deadlines.all()}
-    procedure = procedure_of(disagreement.procedure)
-    calendar = calendar_of(disagreement.partnership, procedure)
-    state = disagreement_state(disagreement)
-    deadlines = planner.case_deadlines(procedure, calendar, state)
-    changes = {
-        d.key: [before[d.key].isoformat(), d.due.isoformat()]
-        for d in deadlines
-        if d.key in before and before[d.key] != d.due and before[d.key] > at
-    }
-    if not changes:
-        return 0
-    sequence = disagreement.events.count() + 1
-    _append(
-        disagreement,
-        [
-            engine.Event(
-                EventKind.DEADLINES_MOVED, at, "", state.stage,
-                {"reason": reason, "moved": changes},
+    """Work one case's deadlines out again from its record; 1 if any still to come moved.
+
+    Through the one door as any change is: the case is locked, the record says what moved
+    and why, and the change's hooks (the audit trail among them) run in its transaction.
+    """
+    with transaction.atomic():
+        locked = (
+            Disagreement.objects.select_for_update()
+            .select_related("procedure", "partnership")
+            .get(pk=disagreement.pk)
+        )
+        if locked.status != Disagreement.Status.OPEN:
+            return 0
+        before = {d.key: d.due_at for d in locked.deadlines.all()}
+        procedure = procedure_of(locked.procedure)
+        calendar = calendar_of(locked.partnership, procedure)
+        past = list(locked.events.order_by("sequence"))
+        record = [core_event(e) for e in past]
+        state = engine.replay(record, procedure)
+        deadlines = planner.case_deadlines(procedure, calendar, state)
+        changes = {
+            d.key: [before[d.key].isoformat(), d.due.isoformat()]
+            for d in deadlines
+            if d.key in before and before[d.key] != d.due and before[d.key] > at
+        }
+        if not changes:
+            return 0
+        moved = engine.Event(
+            EventKind.DEADLINES_MOVED, at, "", state.stage, {"reason": reason, "moved": changes}
+        )
+        rows = _append(locked, [moved], start=len(past) + 1)
+        _store_state(locked, state, procedure, calendar, version=rows[-1].sequence)
+        hooks.run(
+            hooks.Change(
+                disagreement=locked, procedure=procedure, person=None,
+                action=EventKind.DEADLINES_MOVED.value, before=state, after=state,
+                record=[*record, moved], new=rows, via="system", detail={"reason": reason},
             )
-        ],
-        start=sequence,
-    )  # fmt: skip
-    _store_state(disagreement, state, procedure, calendar)
+        )  # fmt: skip
     return 1

@@ -9,11 +9,11 @@ can read. The web, API, CLI and tests all go through here.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from parley.core.procedure import (
     Debrief,
@@ -24,6 +24,10 @@ from parley.core.procedure import (
     StepAction,
     Track,
 )
+from parley.core.roles import Actor as Actor  # re-exported: callers name it from here
+from parley.core.roles import acting_sides, involved_sides, role_of, stage_side_roles
+
+E = TypeVar("E")
 
 
 class Status(StrEnum):
@@ -60,16 +64,34 @@ class EventKind(StrEnum):
     DEADLINES_MOVED = "deadlines-moved"
 
 
+class Who(StrEnum):
+    """Who may take an action, beyond the sides it is for."""
+
+    STAGE = "stage"  # those the procedure names at the current stage, for those sides
+    INVOLVED = "involved"  # a party, or anyone who acts at a stage the case has reached
+    RAISER = "raiser"  # the person who raised it, alone
+    NOBODY = "nobody"  # recorded by Parley itself
+
+
 @dataclass(frozen=True)
 class EventSpec:
     """What one kind of event means: the rules for taking it live here, as data."""
 
     label: str
-    sides: frozenset[Side]  # who may take it; BOTH is implied by either side
+    sides: frozenset[Side]  # the sides it is for; BOTH is implied by either side
     statuses: frozenset[Status]
     completes: frozenset[StepAction] = frozenset()
     required: tuple[str, ...] = ()  # fields that must be filled in, in words
-    system: bool = False  # recorded by Parley itself, never offered to a person
+    who: Who = Who.STAGE
+    # False for what only adds to the record (a note, a file, feedback): a form opened
+    # before one of these was written is not out of date.
+    moves: bool = True
+    raiser_too: bool = False  # the person who raised it may also take it, at any stage
+
+    @property
+    def system(self) -> bool:
+        """Recorded by Parley itself, never offered to a person."""
+        return self.who is Who.NOBODY
 
 
 _ANY_PARTY = frozenset({Side.RAISING, Side.OTHER, Side.PARTNERSHIP})
@@ -78,50 +100,37 @@ _NOT_ENDED = frozenset({Status.OPEN, Status.RESOLVED})
 
 EVENTS: Mapping[EventKind, EventSpec] = {
     EventKind.RAISED: EventSpec(
-        "Disagreement raised", frozenset({Side.RAISING}), frozenset(), frozenset({StepAction.RAISE})
+        "Disagreement raised", frozenset({Side.RAISING}), frozenset(),
+        frozenset({StepAction.RAISE}), who=Who.NOBODY,
     ),
+    # Anyone who sees someone at immediate risk must escalate it the same working day
+    # (TWSP Appendix 1, stage 1; Wirral section 2): whoever is involved, at any stage.
     EventKind.IMMEDIATE_RISK_DECLARED: EventSpec(
-        "Immediate risk: escalated the same working day", _ANY_PARTY, _OPEN, required=("text",)
+        "Immediate risk: escalated the same working day", _ANY_PARTY, _OPEN,
+        required=("text",), who=Who.INVOLVED,
     ),
     EventKind.DISCUSSION_RECORDED: EventSpec(
-        "Discussion recorded",
-        _ANY_PARTY,
-        _OPEN,
-        frozenset({StepAction.DISCUSS, StepAction.MEET, StepAction.RAISE}),
-        ("text",),
+        "Discussion recorded", _ANY_PARTY, _OPEN,
+        frozenset({StepAction.DISCUSS, StepAction.MEET, StepAction.RAISE}), ("text",),
     ),
     EventKind.RESPONSE_RECORDED: EventSpec(
-        "Response recorded",
-        frozenset({Side.OTHER, Side.PARTNERSHIP}),
-        _OPEN,
-        frozenset({StepAction.RESPOND, StepAction.CONFIRM}),
-        ("text",),
+        "Response recorded", frozenset({Side.OTHER, Side.PARTNERSHIP}), _OPEN,
+        frozenset({StepAction.RESPOND, StepAction.CONFIRM}), ("text",),
     ),
     EventKind.RESPONSE_JUDGED_UNSATISFACTORY: EventSpec(
-        "Response judged unsatisfactory",
-        frozenset({Side.RAISING, Side.PARTNERSHIP}),
-        _OPEN,
+        "Response judged unsatisfactory", frozenset({Side.RAISING, Side.PARTNERSHIP}), _OPEN,
         required=("text",),
     ),
     EventKind.REFERRED: EventSpec(
-        "Referred in writing",
-        _ANY_PARTY,
-        _OPEN,
-        frozenset({StepAction.REFER, StepAction.RAISE}),
+        "Referred in writing", _ANY_PARTY, _OPEN, frozenset({StepAction.REFER, StepAction.RAISE}),
         ("text",),
     ),
     EventKind.MEETING_HELD: EventSpec(
-        "Meeting held",
-        _ANY_PARTY,
-        _OPEN,
-        frozenset({StepAction.MEET, StepAction.DISCUSS}),
+        "Meeting held", _ANY_PARTY, _OPEN, frozenset({StepAction.MEET, StepAction.DISCUSS}),
         ("text",),
     ),
     EventKind.DECISION_MADE: EventSpec(
-        "Decision made",
-        frozenset({Side.PARTNERSHIP}),
-        _OPEN,
-        frozenset({StepAction.DECIDE}),
+        "Decision made", frozenset({Side.PARTNERSHIP}), _OPEN, frozenset({StepAction.DECIDE}),
         ("text",),
     ),
     EventKind.ESCALATED: EventSpec("Escalated", _ANY_PARTY, _OPEN, required=("reason",)),
@@ -129,32 +138,41 @@ EVENTS: Mapping[EventKind, EventSpec] = {
     EventKind.RESOLVED: EventSpec(
         "Resolved", _ANY_PARTY, _OPEN, frozenset({StepAction.CONFIRM, StepAction.DECIDE})
     ),
+    # "It is the responsibility of the person to whom the issue is referred to ensure that
+    # clear and timely feedback is provided" (Torbay Channel para 13): whoever acts now.
     EventKind.FEEDBACK_GIVEN: EventSpec(
-        "Feedback given to the person who raised it", _ANY_PARTY, _NOT_ENDED, required=("text",)
+        "Feedback given to the person who raised it", _ANY_PARTY, _NOT_ENDED,
+        required=("text",), moves=False,
     ),
     EventKind.DEBRIEF_RECORDED: EventSpec(
-        "Debrief recorded", _ANY_PARTY, frozenset({Status.RESOLVED}), required=("text",)
+        "Debrief recorded", _ANY_PARTY, frozenset({Status.RESOLVED}), required=("text",),
+        who=Who.INVOLVED, moves=False,
     ),
     EventKind.LEARNING_REFERRED: EventSpec(
-        "Policy or learning issue referred", _ANY_PARTY, _NOT_ENDED, required=("text",)
+        "Policy or learning issue referred", _ANY_PARTY, _NOT_ENDED, required=("text",),
+        who=Who.INVOLVED, moves=False,
     ),
-    EventKind.NOTE_ADDED: EventSpec("Note added", _ANY_PARTY, _NOT_ENDED, required=("text",)),
+    EventKind.NOTE_ADDED: EventSpec(
+        "Note added", _ANY_PARTY, _NOT_ENDED, required=("text",), who=Who.INVOLVED,
+        moves=False,
+    ),
     EventKind.EVIDENCE_ATTACHED: EventSpec(
-        "Evidence attached", _ANY_PARTY, _NOT_ENDED, required=("filename",)
+        "Evidence attached", _ANY_PARTY, _NOT_ENDED, required=("filename",),
+        who=Who.INVOLVED, moves=False,
     ),
     EventKind.CLOSED: EventSpec(
-        "Closed", frozenset({Side.RAISING, Side.PARTNERSHIP}), frozenset({Status.RESOLVED})
+        "Closed", frozenset({Side.RAISING, Side.PARTNERSHIP}), frozenset({Status.RESOLVED}),
+        raiser_too=True,
     ),
     EventKind.WITHDRAWN: EventSpec(
-        "Withdrawn by the person who raised it",
-        frozenset({Side.RAISING}),
-        _OPEN,
-        required=("reason",),
+        "Withdrawn by the person who raised it", frozenset({Side.RAISING}), _OPEN,
+        required=("reason",), who=Who.RAISER,
     ),
     EventKind.DEADLINES_MOVED: EventSpec(
-        "Deadlines moved by a calendar change", frozenset(), _NOT_ENDED, system=True
+        "Deadlines moved by a calendar change", frozenset(), _NOT_ENDED, who=Who.NOBODY,
+        moves=False,
     ),
-}
+}  # fmt: skip
 
 # The records in which the parties can say they have agreed (unlocking "if agreed" steps).
 AGREEMENT_EVENTS = frozenset(
@@ -177,20 +195,6 @@ class Refused(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """A person acting on a case, in the capacities they hold on it."""
-
-    id: str
-    sides: frozenset[Side]
-    roles: frozenset[str] = frozenset()
-
-    def is_on(self, side: Side) -> bool:
-        if side is Side.BOTH:
-            return bool(self.sides & {Side.RAISING, Side.OTHER})
-        return side in self.sides
 
 
 @dataclass(frozen=True)
@@ -359,22 +363,101 @@ def _side_fits(step_side: Side, sides: frozenset[Side]) -> bool:
 # --- taking actions ---------------------------------------------------------------------
 
 
+# The category a raiser picks when none of the procedure's own fits; a procedure that
+# lists its own "other" uses that instead.
+SOMETHING_ELSE = "something-else"
+# A date of birth further back than this is a typing slip or a placeholder (1 January
+# 1900), not a person's.
+OLDEST_AGE_YEARS = 120
+
+
+@dataclass(frozen=True)
+class Raising:
+    """What is known about a disagreement when it is raised, for the rules to check."""
+
+    raising_agency: str
+    other_agency: str
+    summary: str
+    category: str = ""
+    subject_nhs_number: str = ""
+    subject_date_of_birth: date | None = None
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """Ten digits whose last is the modulus 11 check digit of the first nine (NHS Digital's
+    NHS number format)."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def categories_of(procedure: Procedure) -> list[tuple[str, str]]:
+    """The kinds of disagreement a raiser may choose: the procedure's own, and "Something
+    else" unless it lists its own."""
+    choices = [(c.id, c.label) for c in procedure.categories]
+    if not any(label.strip().lower() in ("other", "something else") for _, label in choices):
+        choices.append((SOMETHING_ELSE, "Something else"))
+    return choices
+
+
+def check_raising(
+    procedure: Procedure, raising: Raising, *, actor: Actor, at: datetime, track: Track
+) -> None:
+    """The rules for raising, whichever door it comes through: the raiser works for the
+    raising agency (or holds a partnership-wide role the procedure names on the raising
+    side); the agencies differ; the category is the procedure's; an NHS number is one."""
+    if not raising.summary.strip():
+        raise Refused("Enter what the disagreement is about")
+    if raising.raising_agency == raising.other_agency:
+        raise Refused("A disagreement inside one agency goes through that agency's own procedure")
+    in_agency = {role for role in actor.holds_on(Side.RAISING) if role_of(procedure, role).may_act}
+    named = {role for stage in track.stages for role in stage.raising_side}
+    named |= set(procedure.on_behalf.by)
+    wide = {role for role in actor.partnership_roles & named if role_of(procedure, role).may_act}
+    if not in_agency and not wide:
+        raise Refused(
+            "You can only raise a disagreement for an agency you work for: choose your own agency"
+        )
+    if raising.category and raising.category not in dict(categories_of(procedure)):
+        raise Refused(f'"{raising.category}" is not a kind of disagreement {procedure.name} lists')
+    number = raising.subject_nhs_number.replace(" ", "")
+    if number and not nhs_number_is_valid(number):
+        raise Refused("Enter a valid NHS number, like 485 777 3456")
+    born = raising.subject_date_of_birth
+    if born is not None:
+        if born > at.date():
+            raise Refused("The date of birth must be in the past")
+        if at.year - born.year > OLDEST_AGE_YEARS:
+            raise Refused(f"The date of birth must be within the last {OLDEST_AGE_YEARS} years")
+
+
 def raise_case(
     procedure: Procedure,
     *,
     actor: Actor,
     at: datetime,
+    raising: Raising | None = None,
     track: str | None = None,
     immediate_risk: bool = False,
     start_stage: str | None = None,
     informal: bool = False,
     on_behalf_of: str = "",
 ) -> list[Event]:
-    """The event that starts a case: where it starts depends on the route in."""
+    """The event that starts a case: where it starts depends on the route in.
+
+    With ``raising``, the rules for who may raise what are checked too
+    (:func:`check_raising`); every door that raises a case passes it.
+    """
     try:
         chosen_track = procedure.track(track)
     except KeyError:
         raise Refused(f'"{track}" is not a route of {procedure.name}') from None
+    if raising is not None:
+        check_raising(procedure, raising, actor=actor, at=at, track=chosen_track)
     if on_behalf_of and not procedure.on_behalf.allowed:
         raise Refused(f"{procedure.name} does not provide for raising on another's behalf")
     if on_behalf_of and procedure.on_behalf.by and not (actor.roles & set(procedure.on_behalf.by)):
@@ -390,10 +473,12 @@ def raise_case(
             if not start_stage:
                 raise Refused("choose the stage to start at: this procedure leaves it to you")
             options = risk.allowed_starts or tuple(s.id for s in chosen_track.stages)
-            if start_stage not in options:
+            if start_stage not in options or not chosen_track.has_stage(start_stage):
                 raise Refused(f'"{start_stage}" is not a stage this route may start at')
             stage = chosen_track.stage(start_stage)
         else:
+            if not chosen_track.has_stage(risk.start):
+                raise Refused(f"The immediate-risk route of {procedure.name} is not on this route")
             stage = chosen_track.stage(risk.start)
     elif informal:
         first = chosen_track.stages[0]
@@ -430,15 +515,14 @@ def take(
     stage = track.stage(state.stage)
     if state.status not in spec.statuses:
         raise Refused(_status_refusal(state, spec))
-    if not (actor.sides & spec.sides):
-        raise Refused(f"{spec.label}: this is not yours to do on this disagreement")
+    sides = acting_for(procedure, state, kind, actor)
     for name in spec.required:
         if not str(fields.get(name) or "").strip():
             raise Refused(f"Enter {FIELD_WORDS.get(name, name)}")
     if fields.get("agreed") is not None and kind not in AGREEMENT_EVENTS:
         raise Refused(f"{spec.label} cannot record an agreement")
     data: dict[str, Any] = {k: v for k, v in fields.items() if v not in (None, "")}
-    data["sides"] = sorted(side.value for side in actor.sides)
+    data["sides"] = sorted(side.value for side in sides)
     if kind is EventKind.ESCALATED:
         data.update(_check_escalation(procedure, track, stage, state, actor, overdue, fields))
     elif kind is EventKind.BYPASSED:
@@ -455,11 +539,136 @@ def take(
         raise Refused(f"{procedure.name} has no debrief")
     elif kind is EventKind.CLOSED and not state.resolved_at:
         raise Refused("A disagreement cannot be closed without a written outcome")
-    elif kind is EventKind.WITHDRAWN and actor.id != state.raised_by:
-        raise Refused("Only the person who raised the disagreement can withdraw it")
     elif kind is EventKind.FEEDBACK_GIVEN and actor.id == state.raised_by:
         raise Refused("Feedback is given to the person who raised it, not by them")
+    elif kind is EventKind.NOTE_ADDED:
+        _check_visibility(actor, fields)
     return [Event(kind, at, actor.id, state.stage, data)]
+
+
+def _check_visibility(actor: Actor, fields: Mapping[str, Any]) -> None:
+    """A note is for everyone who sees the case, or kept to a side its writer is on."""
+    chosen = str(fields.get("visibility") or "all")
+    if chosen == "all":
+        return
+    side = NOTE_SIDES.get(chosen)
+    if side is None:
+        raise Refused('Who can read a note is "all", "raising" or "other"')
+    if not actor.holds_on(side):
+        raise Refused("You can keep a note to your own agency's side only")
+
+
+def acting_for(
+    procedure: Procedure, state: CaseState, kind: EventKind, actor: Actor
+) -> frozenset[Side]:
+    """The sides this person takes this action for, now; or :class:`Refused`, saying who
+    may. The one answer to "may this person do this, on this case, now?"."""
+    spec = EVENTS[kind]
+    track = procedure.track(state.track)
+    stage = track.stage(state.stage)
+    if spec.who is Who.NOBODY:
+        raise Refused(f"{spec.label} is recorded by Parley itself")
+    if spec.who is Who.RAISER:
+        if actor.id != state.raised_by:
+            raise Refused("Only the person who raised the disagreement can withdraw it")
+        return frozenset({Side.RAISING})
+    if spec.who is Who.INVOLVED:
+        sides = involved_sides(procedure, track, state.stages_reached, actor) & spec.sides
+        if not sides:
+            raise Refused(
+                f"{spec.label}: only the people taking part in this disagreement can do this"
+            )
+        return sides
+    sides = acting_sides(procedure, stage, actor) & spec.sides
+    if sides:
+        return sides
+    if spec.raiser_too and actor.id == state.raised_by:
+        return frozenset({Side.RAISING})
+    raise Refused(_not_at_this_stage(procedure, stage, spec))
+
+
+def role_words(procedure: Procedure, role: str) -> str:
+    """A role's label inside a sentence: "line manager or supervisor", "TWSP Executive"."""
+    label = procedure.role_label(role)
+    if len(label) > 1 and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def _not_at_this_stage(procedure: Procedure, stage: Stage, spec: EventSpec) -> str:
+    """Who may take an action at this stage, in words: the refusal everyone else gets."""
+
+    def labels(roles: Iterable[str]) -> str:
+        return ", or the ".join(role_words(procedure, role) for role in roles)
+
+    raising = stage_side_roles(stage, Side.RAISING) if Side.RAISING in spec.sides else ()
+    other = stage_side_roles(stage, Side.OTHER) if Side.OTHER in spec.sides else ()
+    chair = stage_side_roles(stage, Side.PARTNERSHIP) if Side.PARTNERSHIP in spec.sides else ()
+    who: list[str] = []
+    if raising and set(raising) == set(other):
+        who.append(f"the {labels(raising)}, of either agency")
+    else:
+        if raising:
+            who.append(f"the raising agency's {labels(raising)}")
+        if other:
+            who.append(f"the other agency's {labels(other)}")
+    if chair:
+        who.append(f"the partnership's {labels(chair)}")
+    where = stage_words(stage)
+    if not who:
+        return f"{spec.label} is not something anyone does at {where}"
+    return f"At {where}, this is for {' and '.join(who)}. It is not yours to do at this stage."
+
+
+def stage_words(stage: Stage) -> str:
+    """ "stage 2, Line or team managers"; an informal stage by its name."""
+    return stage.name if stage.informal else f"stage {stage.number}, {stage.name}"
+
+
+# --- who reads what in the record ------------------------------------------------------
+
+# A note's "visibility": the side whose people may read it; anything else, everyone who
+# may see the case.
+NOTE_SIDES = {"raising": Side.RAISING, "other": Side.OTHER}
+
+
+def may_read(data: Mapping[str, Any], reader: Actor | None) -> bool:
+    """May this person read this entry of a case they can see? Every entry, except a note
+    kept to one side, which only that side's people read: in the case page, the API,
+    the generated forms, e-mails and exports alike. ``None``: a reader on neither side
+    (a form sent to the partnership)."""
+    side = NOTE_SIDES.get(str(data.get("visibility") or ""))
+    return side is None or (reader is not None and bool(reader.holds_on(side)))
+
+
+def readable(events: Iterable[E], reader: Actor | None, data: Callable[[E], Mapping[str, Any]]) -> (
+    list[E]
+):  # fmt: skip
+    """The entries of a record this person may read, in order."""
+    return [event for event in events if may_read(data(event), reader)]
+
+
+# --- forms opened before the case moved on ----------------------------------------------
+
+
+def moved_on(since: Iterable[Event]) -> bool:
+    """Has the case moved on in these events, recorded since a form was opened? Notes,
+    files and feedback add to the record without moving the case; anything else
+    (a response, an escalation, an outcome) means the form was filled in against a case
+    that no longer is as it was."""
+    return any(EVENTS[event.kind].moves for event in since)
+
+
+def moved_on_words(procedure: Procedure, state: CaseState) -> str:
+    """What a person is told when what they submitted was opened on an older version."""
+    stage = procedure.track(state.track).stage(state.stage)
+    where = f"it is now at {stage_words(stage)}"
+    if state.status is not Status.OPEN:
+        where = f"it is now {state.status.value}, at {stage_words(stage)}"
+    return (
+        f"This disagreement has moved on since you opened this page: {where}. "
+        "Check the record before you act."
+    )
 
 
 def _status_refusal(state: CaseState, spec: EventSpec) -> str:
@@ -481,6 +690,11 @@ def _check_escalation(
 ) -> dict[str, Any]:
     if stage.next is None:
         raise Refused(f"{stage.name} is the top of the ladder: there is nowhere higher to go")
+    if stage.escalate_by:
+        held = actor.holds_on(Side.RAISING) | actor.holds_on(Side.OTHER) | actor.partnership_roles
+        if not held & set(stage.escalate_by):
+            who = " or ".join(procedure.role_label(role) for role in stage.escalate_by)
+            raise Refused(f"At {stage_words(stage)}, only the {who} may move it on")
     reason = str(fields.get("reason") or "")
     try:
         trigger = EscalationTrigger(reason)

@@ -50,6 +50,7 @@ from parley.core.procedure import (
     StepAnchor,
     Track,
 )
+from parley.core.roles import DEFAULT_OWN_SIGHT, Held, Role, Sight, role_table, stage_side_roles
 
 FORMAT_VERSION = 1
 REGIONS = ("england-and-wales", "scotland", "northern-ireland")
@@ -541,8 +542,8 @@ TOP_KEYS = (
 )  # fmt: skip
 STAGE_KEYS = (
     "id", "name", "description", "informal", "raising_side", "other_side", "kept_informed",
-    "steps", "within", "cumulative", "escalate_when", "next", "notify", "forms", "resolution",
-    "advisory", "source", "remove",
+    "partnership_side", "escalate_by", "steps", "within", "cumulative", "escalate_when", "next",
+    "notify", "forms", "resolution", "advisory", "source", "remove",
 )  # fmt: skip
 STEP_KEYS = (
     "id", "name", "by", "action", "within", "after", "only_if_agreed", "cumulative", "form",
@@ -651,6 +652,8 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         raising_side=r.roles(node, "raising_side"),
         other_side=r.roles(node, "other_side"),
         kept_informed=r.roles(node, "kept_informed"),
+        partnership_side=r.roles(node, "partnership_side"),
+        escalate_by=r.roles(node, "escalate_by"),
         steps=tuple(steps),
         within=r.duration(node, "within"),
         cumulative=r.optional_duration(node, "cumulative"),
@@ -766,11 +769,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
     if fmt != FORMAT_VERSION:
         key = "parley" if "parley" in raw else None
         r.problem(raw, key, f'start the file with "parley: {FORMAT_VERSION}" (the format version)')
-    for role_node in r.items(raw, "roles", "the procedure"):
-        r.keys(role_node, ("id", "label", "source"), "a role")
-        role_id = r.ident(role_node, "id", "a role")
-        if role_id:
-            r.known_roles[role_id] = r.text(role_node, "label", "a role") or role_id
+    role_specs = _read_roles(r, raw)
 
     scope_values = raw.get("scope") or []
     scope: set[Scope] = set()
@@ -996,6 +995,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         tracks=tuple(tracks),
         categories=tuple(categories),
         roles={k: v for k, v in r.known_roles.items() if k not in STANDARD_ROLES},
+        role_specs=role_specs,
         calendar=_read_calendar(r, r.mapping(raw, "calendar", "the procedure")),
         contacts=tuple(contacts),
         signposting=tuple(signposts),
@@ -1011,8 +1011,72 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         retention_years=r.number(raw, "retention_years", 7, minimum=1),
         source_file=file,
     )
+    procedure = _with_partnership_sides(procedure)
     _check_consistency(r, procedure, raw)
     return procedure
+
+
+ROLE_KEYS = ("id", "label", "sight", "held", "may_act", "source")
+
+
+def _read_roles(r: _Reader, raw: LMap) -> dict[str, Role]:
+    """The procedure's own roles, as rows of the roles table (parley.core.roles)."""
+    specs: dict[str, Role] = {}
+    for role_node in r.items(raw, "roles", "the procedure"):
+        r.keys(role_node, ROLE_KEYS, "a role")
+        role_id = r.ident(role_node, "id", "a role")
+        if not role_id:
+            continue
+        if role_id in STANDARD_ROLES:
+            r.problem(
+                role_node,
+                "id",
+                f'"{role_id}" is one of the roles Parley knows already: use it without '
+                "declaring it, or give this partnership's own role another id",
+            )
+            continue
+        label = r.text(role_node, "label", "a role") or role_id
+        r.known_roles[role_id] = label
+        specs[role_id] = Role(
+            id=role_id,
+            label=label,
+            sight=r.choice(role_node, "sight", Sight, DEFAULT_OWN_SIGHT) or DEFAULT_OWN_SIGHT,
+            held=r.choice(role_node, "held", Held, Held.EITHER) or Held.EITHER,
+            may_act=r.flag(role_node, "may_act", True),
+            source=r.text(role_node, "source", "a role"),
+        )
+    return specs
+
+
+def _with_partnership_sides(procedure: Procedure) -> Procedure:
+    """Each stage's partnership side, where the file does not give it: the roles held
+    partnership-wide that chair the stage's ways of resolving or that it names on a side
+    (Bedfordshire's Channel Chair discusses the response at stage 1)."""
+    table = role_table(procedure)
+
+    def held(role: str, *ways: Held) -> bool:
+        spec = table.get(role)
+        return spec is not None and spec.may_act and spec.held in ways
+
+    tracks = []
+    for track in procedure.tracks:
+        stages = []
+        for stage in track.stages:
+            if not stage.partnership_side:
+                chairs = [m.chaired_by for m in stage.resolution if m.chaired_by]
+                wide = tuple(
+                    dict.fromkeys(
+                        [
+                            *(r for r in chairs if held(r, Held.PARTNERSHIP, Held.EITHER)),
+                            *(r for r in stage.raising_side if held(r, Held.PARTNERSHIP)),
+                            *(r for r in stage.other_side if held(r, Held.PARTNERSHIP)),
+                        ]
+                    )
+                )
+                stage = _replace(stage, partnership_side=wide)
+            stages.append(stage)
+        tracks.append(dataclasses.replace(track, stages=tuple(stages)))
+    return dataclasses.replace(procedure, tracks=tuple(tracks))
 
 
 # --- consistency ------------------------------------------------------------------------
@@ -1160,6 +1224,7 @@ def _check_track(r: _Reader, procedure: Procedure, track: Track) -> None:
             r.problems.append(
                 Problem(file, line, f'stage "{stage.id}" needs to say who acts: "raising_side"')
             )
+        _check_who_acts(r, procedure, stage)
         if (
             stage.within.is_limited
             and stage.steps
@@ -1199,6 +1264,60 @@ def _check_track(r: _Reader, procedure: Procedure, track: Track) -> None:
                     f'cap "{cap.id}" ({cap.within.describe()}) is longer than its stages '
                     f"allow between them ({parts} working days), so it never applies",
                 )
+
+
+SIDE_KEYS = {
+    Side.RAISING: "raising_side",
+    Side.OTHER: "other_side",
+    Side.PARTNERSHIP: "partnership_side",
+}
+
+
+def _check_who_acts(r: _Reader, procedure: Procedure, stage: Stage) -> None:
+    """Every step has someone to take it, and only roles that may act are named to act."""
+    file, line = stage.source.file, stage.source.line
+    table = role_table(procedure)
+    for key, roles in (
+        ("raising_side", stage.raising_side),
+        ("other_side", stage.other_side),
+        ("partnership_side", stage.partnership_side),
+        ("escalate_by", stage.escalate_by),
+    ):
+        for role in roles:
+            spec = table.get(role)
+            if spec is not None and not spec.may_act:
+                r.problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f'stage "{stage.id}" names "{role}" under "{key}", but that role only '
+                        "looks: it cannot act at a stage (keep it informed instead)",
+                    )
+                )
+    for step in stage.steps:
+        sides = (Side.RAISING, Side.OTHER) if step.by is Side.BOTH else (step.by,)
+        for side in sides:
+            if not stage_side_roles(stage, side):
+                r.problems.append(
+                    Problem(
+                        step.source.file,
+                        step.source.line,
+                        f'step "{step.id}" of stage "{stage.id}" is for the {side.value} side, '
+                        f'but the stage names no one on that side: add "{SIDE_KEYS[side]}"',
+                    )
+                )
+                break
+    acting = {*stage.raising_side, *stage.other_side, *stage.partnership_side}
+    for role in stage.escalate_by:
+        if role not in acting:
+            r.problems.append(
+                Problem(
+                    file,
+                    line,
+                    f'stage "{stage.id}" lets "{role}" escalate it, but does not name that role '
+                    "on a side of the stage",
+                )
+            )
 
 
 def _check_step_start(

@@ -12,15 +12,11 @@ from datetime import date, time
 from enum import StrEnum
 
 from parley.core.durations import NO_LIMIT, Duration
+from parley.core.roles import STANDARD_ROLES as ROLE_TABLE
+from parley.core.roles import Role
 
-
-class Side(StrEnum):
-    """Whose move a step is, seen from the disagreement."""
-
-    RAISING = "raising"  # the agency and professional who raised the disagreement
-    OTHER = "other"  # the agency whose decision is disputed
-    BOTH = "both"  # each side, at the same time, inside its own agency
-    PARTNERSHIP = "partnership"  # chair, business manager, coordinator, panel
+# Side is named from here by the procedure model's readers: re-exported.
+from parley.core.sides import Side as Side
 
 
 class StepAction(StrEnum):
@@ -94,25 +90,9 @@ class Debrief(StrEnum):
     REQUIRED = "required"
 
 
-# The roles Parley knows without a procedure declaring them. A procedure may add its
-# own under ``roles:`` (e.g. "TWSP Executive"); a name outside both is refused.
-STANDARD_ROLES: dict[str, str] = {
-    "practitioner": "Practitioner",
-    "line-manager": "Line manager or supervisor",
-    "safeguarding-lead": "Designated or named safeguarding lead",
-    "senior-manager": "Senior manager",
-    "service-director": "Service director",
-    "corporate-director": "Corporate director",
-    "director": "Director or assistant director",
-    "board-representative": "Board or partnership representative",
-    "business-manager": "Partnership or board business manager",
-    "board-chair": "Board or partnership chair",
-    "panel-chair": "Panel chair",
-    "channel-chair": "Channel panel chair",
-    "channel-coordinator": "Channel coordinator",
-    "channel-panel-member": "Channel panel member",
-    "administrator": "Administrator",
-}
+# The labels of the roles Parley knows without a procedure declaring them; what each
+# role means (sight, where it may act, its pages) is the table in parley.core.roles.
+STANDARD_ROLES: dict[str, str] = {role.id: role.label for role in ROLE_TABLE.values()}
 
 
 @dataclass(frozen=True)
@@ -199,6 +179,12 @@ class Stage:
     escalate_when: frozenset[EscalationTrigger] = frozenset()
     next: str | None = None
     kept_informed: tuple[str, ...] = ()
+    # Who acts for the partnership at this stage (the chair who decides, the panel that
+    # meets); the file says so, or it is the partnership-wide roles named as chairing the
+    # stage's resolution methods or on one of its sides.
+    partnership_side: tuple[str, ...] = ()
+    # Who may move the case up from this stage; empty: whoever acts at the stage.
+    escalate_by: tuple[str, ...] = ()
     notify: tuple[Notify, ...] = ()
     forms: tuple[str, ...] = ()
     resolution: tuple[ResolutionMethod, ...] = ()
@@ -208,7 +194,12 @@ class Stage:
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*self.raising_side, *self.other_side, *self.kept_informed)))
+        """Every role the stage names: on a side, for the partnership or kept informed."""
+        return tuple(
+            dict.fromkeys(
+                (*self.raising_side, *self.other_side, *self.partnership_side, *self.kept_informed)
+            )
+        )
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -348,7 +339,8 @@ class Procedure:
     document: str = ""
     summary: str = ""
     categories: tuple[Category, ...] = ()
-    roles: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)  # its own roles: id and label
+    role_specs: dict[str, Role] = field(default_factory=dict)  # its own roles, as the table
     calendar: CalendarSpec = field(default_factory=CalendarSpec)
     contacts: tuple[Contact, ...] = ()
     signposting: tuple[Signpost, ...] = ()

@@ -20,29 +20,20 @@ from django.http import HttpRequest
 
 from parley.audit.services import audit_record
 from parley.cases.models import Agency, Partnership, Person, ProcedureVersion, RoleAssignment
-from parley.cases.services import PARTNERSHIP_ROLES, procedure_of
+from parley.cases.services import procedure_of
 from parley.core.procedure import STANDARD_ROLES
+from parley.core.roles import STANDARD_ROLES as ROLE_TABLE
+from parley.core.roles import Held
 from parley.directory import csv_io
 from parley.directory.csv_io import Problem, Row, did_you_mean, nearest, tidy
 from parley.directory.models import RoleTeam, Team
 
-# Roles that are rungs inside an agency's ladder: they need an agency.
-AGENCY_ROLES = frozenset(
-    {
-        "practitioner",
-        "line-manager",
-        "safeguarding-lead",
-        "senior-manager",
-        "service-director",
-        "corporate-director",
-        "director",
-        "board-representative",
-    }
-)
-# Roles held for the whole partnership: with an agency they would give no one any sight
-# of a case (parley.cases.access), so an agency is refused rather than silently ignored.
-# Channel panel members and the roles a procedure declares may be held either way.
-PARTNERSHIP_WIDE_ROLES = PARTNERSHIP_ROLES | {"administrator"}
+# How the roles table says each role is held: rungs of an agency's ladder need an agency;
+# roles held for the whole partnership refuse one (with an agency they would give no one
+# any sight of a case: parley.cases.access). Channel panel members and the roles a
+# procedure declares may be held either way.
+AGENCY_ROLES = frozenset(r.id for r in ROLE_TABLE.values() if r.held is Held.AGENCY)
+PARTNERSHIP_WIDE_ROLES = frozenset(r.id for r in ROLE_TABLE.values() if r.held is Held.PARTNERSHIP)
 
 LIMITS = {"agency": 200, "team": 200, "name": 200, "email": 254, "job_title": 200, "phone": 50}
 

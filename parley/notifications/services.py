@@ -1,7 +1,8 @@
 """The one door for notifications: writing the outbox, sweeping for due deadlines, sending.
 
-- :func:`notifications_for_change` is called by ``parley.cases.services`` inside the
-  transaction of every change, so the outbox rows commit (or roll back) with the change.
+- :func:`notifications_for_change` runs inside the transaction of every change (an
+  after-change hook, :mod:`parley.cases.hooks`), so the outbox rows commit (or roll
+  back) with the change.
   Once it commits, a ``send_due_notifications`` task is enqueued.
 - :func:`notifications_sweep` finds deadlines that call for a reminder, "due today" or
   "overdue" and writes their rows. The worker runs it every minute; it is idempotent.
@@ -35,6 +36,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from parley.cases.access import can_view
+from parley.cases.hooks import Change
 from parley.cases.models import (
     Deadline,
     Disagreement,
@@ -230,6 +232,14 @@ def notifications_for_change(
         _write(rows)
         transaction.on_commit(_enqueue_send)
     return len(rows)
+
+
+def case_changed(change: Change) -> None:
+    """The outbox rows of one change: an after-change hook (:mod:`parley.cases.hooks`)."""
+    notifications_for_change(
+        disagreement=change.disagreement, before=change.before, after=change.after,
+        events=list(change.new),
+    )  # fmt: skip
 
 
 def _enqueue_send() -> None:

@@ -7,7 +7,7 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from parley.cases.signals import case_recorded
-        from parley.reports.spans import case_recorded as keep_spans
+        from parley.cases.hooks import after_change
+        from parley.reports.spans import case_changed
 
-        case_recorded.connect(keep_spans, dispatch_uid="reports.spans")
+        after_change("reports.spans", case_changed, order=10)

@@ -395,6 +395,10 @@ def cases_generate(
         }
     )
     bypass_roles = frozenset(procedure.bypass.by)
+    track = procedure.track()
+    raising_roles = {r for stage in track.stages for r in stage.raising_side}
+    other_roles = {r for stage in track.stages for r in stage.other_side}
+    chair_roles = chair_roles | {r for stage in track.stages for r in stage.partnership_side}
     categories = [c.id for c in procedure.categories]
     moments = _raised_moments(rng, calendar, start, days, count)
     made = 0
@@ -405,10 +409,19 @@ def cases_generate(
             raising, other = _agency_pair(rng, cast)
             raiser_person = cast.people[raising.pk][0]
             other_person = cast.people[other.pk][1]
-            raiser = Actor(str(raiser_person.pk), frozenset({Side.RAISING}), bypass_roles)
-            answerer = Actor(str(other_person.pk), frozenset({Side.OTHER}))
+            raiser = Actor(
+                str(raiser_person.pk),
+                frozenset((Side.RAISING, r) for r in (*raising_roles, *bypass_roles)),
+                frozenset({Side.RAISING}),
+            )
+            answerer = Actor(
+                str(other_person.pk),
+                frozenset((Side.OTHER, r) for r in other_roles),
+                frozenset({Side.OTHER}),
+            )
             chair = Actor(
-                str(cast.partnership_person.pk), frozenset({Side.PARTNERSHIP}), chair_roles
+                str(cast.partnership_person.pk),
+                frozenset((Side.PARTNERSHIP, r) for r in chair_roles),
             )
             events = play_case(
                 procedure, calendar, rng, raised_at=next(moments), until=until,

@@ -19,18 +19,16 @@ from parley.cases.models import Event, Person, ProcedureVersion
 from parley.cases.services import procedure_of
 from parley.core.engine import EventKind
 from parley.core.procedure import Procedure
+from parley.core.roles import role_table
 from parley.reports.models import LearningItem
-
-# The roles the reports are for ("business managers, chairs and Channel
-# coordinators"), each given sight only where the case rules give it.
-REPORT_ROLES = frozenset(
-    {"business-manager", "board-chair", "panel-chair", "channel-chair", "channel-coordinator"}
-)
 
 
 def report_roles(procedure: Procedure) -> frozenset[str]:
-    sight = access.CHANNEL_SIGHT if procedure.is_channel else access.SIGHT_OF_ALL
-    return REPORT_ROLES & sight
+    """The roles the roles table gives a procedure's reports, among those that see its
+    every case (parley.core.roles): business managers and chairs for children's and
+    adults' procedures, the Channel chair and coordinator for Channel ones."""
+    table = role_table(procedure)
+    return frozenset(r for r in access.rungs_of(procedure).sight_of_all if table[r].reports)
 
 
 def can_report(person: Person | None, procedure: Procedure) -> bool:

@@ -4,7 +4,8 @@ A report counts time at each stage from :class:`~parley.reports.models.StageSpan
 and time overall from :class:`~parley.reports.models.ReportCase`. They hold nothing the
 record does not: each is worked out from the case's stage-changing events by the pure
 core (:func:`parley.core.report.stage_spans`). They are written in the same transaction
-as the events that change them (:func:`case_recorded`, connected in ``apps.py``), by the
+as the events that change them (:func:`case_changed`, an after-change hook registered in
+``apps.py``), by the
 bulk generator alongside its rows, and repaired from the record by
 :func:`parley.reports.services.stage_spans_refresh` (``parley reports_refresh``).
 """
@@ -15,6 +16,8 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from parley.cases.hooks import Change
+from parley.cases.services import core_event
 from parley.core import engine
 from parley.core import report as core
 from parley.core.procedure import Procedure
@@ -81,21 +84,14 @@ def spans_of(
     return rows, copy
 
 
-def case_recorded(
-    sender: Any,
-    *,
-    disagreement: Any,
-    procedure: Procedure,
-    record: list[engine.Event],
-    new: list[engine.Event],
-    **_: Any,
-) -> None:
-    """Keep one case's report rows in step with it: a receiver of
-    :data:`parley.cases.signals.case_recorded`, inside the writer's transaction.
+def case_changed(change: Change) -> None:
+    """Keep one case's report rows in step with it: an after-change hook
+    (:mod:`parley.cases.hooks`), inside the change's transaction.
 
-    ``record`` is the whole record, ``new`` the events just added to it. Only a
-    stage-changing event moves the spans; anything else at most changes the copy.
+    Only a stage-changing event moves the spans; anything else at most changes the copy.
     """
+    disagreement, procedure = change.disagreement, change.procedure
+    record, new = change.record, [core_event(row) for row in change.new]
     fields = copy_fields(disagreement, ZoneInfo(procedure.calendar.timezone))
     if not any(e.kind in core.STAGE_CHANGE_KINDS for e in new) and (
         ReportCase.objects.filter(disagreement_id=disagreement.pk).update(**fields)

@@ -17,6 +17,8 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from parley.core.engine import SOMETHING_ELSE, categories_of, nhs_number_is_valid
+
 LONG_TEXT = 5_000  # characters: about two pages of typed text
 SHORT_TEXT = 200
 TEN_MEGABYTES = 10 * 1024 * 1024
@@ -167,17 +169,6 @@ class PastDateField(DateField):
 
 
 # --- NHS numbers ------------------------------------------------------------------------
-
-
-def nhs_number_is_valid(digits: str) -> bool:
-    """The NHS number's Modulus 11 check: the tenth digit checks the first nine."""
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(digits[9])
 
 
 class NHSNumberField(forms.CharField):
@@ -583,7 +574,7 @@ class OtherProfessionalForm(JourneyForm):
         return [("Professional", dict(self.fields["professional"].choices)[choice])]  # type: ignore[attr-defined]
 
 
-OTHER_CATEGORY = "something-else"
+OTHER_CATEGORY = SOMETHING_ELSE
 
 
 class CategoryForm(JourneyForm):
@@ -593,12 +584,10 @@ class CategoryForm(JourneyForm):
 
     def setup(self, journey: Any) -> None:
         procedure = journey.procedure
-        categories = procedure.categories if procedure else ()
         field = self.fields["category"]
-        choices = [(c.id, c.label) for c in categories]
-        # A procedure may list its own "something else"; otherwise one is added.
-        if not any(label.strip().lower() in ("other", "something else") for _, label in choices):
-            choices.append((OTHER_CATEGORY, "Something else"))
+        # The procedure's own kinds, and "Something else" unless it lists its own.
+        choices = categories_of(procedure) if procedure else []
+        if any(value == OTHER_CATEGORY for value, _ in choices):
             field.divider_before = OTHER_CATEGORY  # type: ignore[attr-defined]
         field.choices = choices
 
@@ -650,8 +639,22 @@ class OutcomeForm(JourneyForm):
 # --- actions on a disagreement ----------------------------------------------------------
 
 
+# A submission's key: 32 hexadecimal characters, made when the page is drawn.
+_SUBMISSION_KEY = re.compile("[0-9a-f]{32}")
+OUT_OF_DATE = "This page is out of date. Go back to the disagreement and open it again."
+
+
 class ActionForm(forms.Form):
-    """An action page's form; ``choices`` carries options worked out from the case."""
+    """An action page's form; ``choices`` carries options worked out from the case.
+
+    Every action form carries, hidden, the version of the case it was drawn against
+    (``version``: the service refuses it if the case has moved on since) and a key made
+    for this one page (``submission``: sent twice, it gets the first result, never a
+    second entry in the record).
+    """
+
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    submission = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, choices: dict[str, Any] | None = None, **kwargs: Any):
         self.choices = choices or {}
@@ -661,8 +664,24 @@ class ActionForm(forms.Form):
     def setup(self) -> None:
         pass
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        key = str(data.get("submission") or "")
+        if data.get("version") is None or not _SUBMISSION_KEY.fullmatch(key):
+            raise forms.ValidationError(OUT_OF_DATE)
+        return data
+
     def fields_for_service(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        return {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if v not in (None, "") and k not in ("version", "submission")
+        }
+
+    @property
+    def acted_on(self) -> tuple[int, str]:
+        """The version of the case this form was filled in against, and its key."""
+        return int(self.cleaned_data["version"]), str(self.cleaned_data["submission"])
 
 
 class TextActionForm(ActionForm):

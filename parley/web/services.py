@@ -12,6 +12,7 @@ import re
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -54,11 +55,25 @@ def evidence_attach(
     kind: FileType,
     description: str = "",
     at: datetime | None = None,
+    version: int | None = None,
+    request_key: str | None = None,
+    request: Any = None,
 ) -> EvidenceFile:
     """Store the file under a random name and record it on the disagreement, or neither.
 
-    The file is 0600 in a folder of 0700 (:mod:`parley.private_files`)."""
+    The file is 0600 in a folder of 0700 (:mod:`parley.private_files`). ``version`` and
+    ``request_key`` are passed to the one door; a submission sent again stores nothing and
+    returns the file the first one stored.
+    """
     at = at or timezone.now()
+    if request_key and services.submitted(request_key, disagreement=disagreement):
+        first = services.disagreement_act(
+            disagreement=disagreement, person=person, kind=EventKind.EVIDENCE_ATTACHED,
+            request_key=request_key,
+        )  # fmt: skip
+        return EvidenceFile.objects.get(
+            disagreement=disagreement, token=str(first[0].data.get("evidence"))
+        )
     folder = private_folder(evidence_dir())
     token = secrets.token_urlsafe(24)
     path = folder / token
@@ -87,6 +102,9 @@ def evidence_attach(
                 person=person,
                 kind=EventKind.EVIDENCE_ATTACHED,
                 at=at,
+                version=version,
+                request_key=request_key,
+                request=request,
                 filename=evidence.original_name,
                 evidence=token,
                 text=description,

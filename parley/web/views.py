@@ -16,7 +16,9 @@ from parley.audit.services import audit_record
 from parley.cases import access
 from parley.cases.access import person_of
 from parley.cases.models import Deadline, Disagreement, Person, RoleAssignment
-from parley.core.procedure import Procedure
+from parley.core.procedure import Procedure, Side
+from parley.core.roles import Sight, actor_of, role_anywhere
+from parley.core.roles import holds_step as roles_holds_step
 from parley.dbprepared import Prepared
 from parley.web.views_cases import STATUS_TAGS, not_set_up, stage_words
 from parley.web.views_cases_register import (
@@ -141,31 +143,28 @@ _ONGOING = Prepared(
 def holds_step(
     person: Person, roles: list[RoleAssignment], deadline: Deadline, procedure: Procedure | None
 ) -> bool:
-    """Whether a step is this person's to take: they hold a role the stage names on that
-    side, in that agency. The raiser and the named professional also hold their side of
-    the stage the disagreement started at, whatever their role (it has not moved yet)."""
-    case = deadline.disagreement
-    if deadline.side == "partnership":
-        return any(r.agency_id is None and r.role not in access.NOT_A_RUNG for r in roles)
+    """Whether a step is this person's to take: the roles table's answer
+    (:func:`parley.core.roles.holds_step`) for who they are on that case."""
     if procedure is None:
         return False
+    case = deadline.disagreement
     try:
         stage = procedure.track(case.track).stage(deadline.stage)
     except KeyError:
         return False
-    all_roles = {r.role for r in roles}
-    sides = ("raising", "other") if deadline.side == "both" else (deadline.side,)
-    for side in sides:
-        named = set(stage.raising_side if side == "raising" else stage.other_side)
-        agency_id = case.raising_agency_id if side == "raising" else case.other_agency_id
-        party_id = case.raised_by_id if side == "raising" else case.other_professional_id
-        is_party = person.pk == party_id
-        held = {r.role for r in roles if r.agency_id == agency_id} | (
-            all_roles if is_party else set()
-        )
-        if held & named or (is_party and case.stage_entered_at == case.raised_at):
-            return True
-    return False
+    actor = actor_of(
+        person_id=str(person.pk),
+        assignments=(
+            (r.role, str(r.agency_id) if r.agency_id else None)
+            for r in roles
+            if access.role_applies(r, procedure.id)
+        ),
+        raising_agency=str(case.raising_agency_id),
+        other_agency=str(case.other_agency_id),
+        raised_by=str(case.raised_by_id),
+        other_professional=str(case.other_professional_id or ""),
+    )
+    return roles_holds_step(procedure, stage, Side(deadline.side), actor)
 
 
 def _case_rows(
@@ -199,7 +198,7 @@ def home(request: HttpRequest) -> HttpResponse:
     procedures = procedures_by_version(person)
     sight = access.sight_of(person)
     agencies = sorted({r.agency_id for r in roles if r.agency_id})
-    partnership_side = any(r.agency_id is None and r.role not in access.NOT_A_RUNG for r in roles)
+    partnership_side = any(r.agency_id is None and role_anywhere(r.role).may_act for r in roles)
     deadlines = []
     for deadline in _WAITING_ON(
         layout=(sight, partnership_side),
@@ -230,7 +229,7 @@ def home(request: HttpRequest) -> HttpResponse:
     received = _THEIRS(layout=("received", show_all), **theirs)
     earlier = 0 if show_all else sum(n for (n,) in _EARLIER(**theirs))
     rung_agencies = sorted(
-        {r.agency_id for r in roles if r.agency_id and r.role not in access.NOT_A_RUNG}
+        {r.agency_id for r in roles if r.agency_id and role_anywhere(r.role).sight is Sight.REACHED}
     )
     agency_cases: list[dict[str, Any]] = []
     if rung_agencies:

@@ -8,6 +8,7 @@ every change is audited before the page is drawn.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -184,8 +185,9 @@ STATUS_TAGS = {
     "closed": ("Closed", "govuk-tag--grey"),
     "withdrawn": ("Withdrawn", "govuk-tag--grey"),
 }
-# A note's "visibility": the side that may read it, or everyone who can see the case.
-VISIBLE_TO_SIDE = {"raising": Side.RAISING, "other": Side.OTHER}
+# A note's "visibility": the side that may read it, or everyone who can see the case
+# (who reads what is decided by parley.core.engine.may_read).
+VISIBLE_TO_SIDE = engine.NOTE_SIDES
 
 
 # --- one case, as this person sees it now ----------------------------------------------
@@ -245,11 +247,6 @@ def case_file(request: HttpRequest, reference: str) -> CaseFile:
     )
 
 
-def _can_read_note(data: dict[str, Any], actor: Actor) -> bool:
-    side = VISIBLE_TO_SIDE.get(str(data.get("visibility") or "all"))
-    return side is None or actor.is_on(side)
-
-
 def timeline(cf: CaseFile) -> list[dict[str, Any]]:
     """The record, newest first, with notes private to one side shown only to that side."""
     evidence_names = (
@@ -261,7 +258,7 @@ def timeline(cf: CaseFile) -> list[dict[str, Any]]:
     for event in reversed(cf.events):
         kind = EventKind(event.kind)
         data = dict(event.data or {})
-        if kind is EventKind.NOTE_ADDED and not _can_read_note(data, cf.actor):
+        if not engine.may_read(data, cf.actor):
             continue
         details: list[tuple[str, str]] = []
         if kind is EventKind.RAISED:
@@ -467,7 +464,7 @@ def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
     elif action.kind is EventKind.NOTE_ADDED:
         visibility = [(forms.VISIBILITY_ALL, "Everyone who can see this disagreement")]
         for value, side in VISIBLE_TO_SIDE.items():
-            if actor.is_on(side):
+            if actor.holds_on(side):
                 visibility.append((value, _side_words(cf, value)))
         choices["visibility"] = visibility
     elif action.kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
@@ -496,36 +493,99 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         raise Http404("Page not found")
     cf = case_file(request, reference)
     context: dict[str, Any] = {"cf": cf, "case": cf.case, "action": spec}
-    if spec.kind not in cf.allowed:
-        context["refusal"] = _refusal(spec, cf)
-        audit_record(action="case.view", request=request, disagreement=cf.case)
-        return render(request, "parley/web/cases/action_unavailable.html", context, status=403)
-    choices = _choices_for(spec, cf)
     problems: list[str] = []
     if request.method == "POST":
-        form = spec.form(request.POST, request.FILES, choices=choices)
+        earlier = _posted_before(request, cf)
+        if earlier is not None:
+            return earlier
+        if spec.kind not in cf.allowed:
+            return _not_now(request, spec, cf, context)
+        form = spec.form(request.POST, request.FILES, choices=_choices_for(spec, cf))
         if form.is_valid():
+            version, key = form.acted_on
             try:
-                _take(spec, cf, form)
+                _take(spec, cf, form, request=request, version=version, key=key)
+            except services.Stale as stale:
+                # Drawn again against the case as it is now: what was typed is kept, and
+                # sending it again is a choice made knowing what has happened since.
+                cf = case_file(request, reference)
+                context.update({"cf": cf, "case": cf.case})
+                if spec.kind not in cf.allowed:
+                    context["refusal"] = stale.reason
+                    audit_record(action="case.view", request=request, disagreement=cf.case)
+                    return render(
+                        request, "parley/web/cases/action_unavailable.html", context, status=409
+                    )
+                problems.append(stale.reason)
+                form = _fresh(spec, cf, request.POST, request.FILES)
             except Refused as refused:
                 problems.append(refused.reason)
             else:
-                audit_record(
-                    action="case.change",
-                    request=request,
-                    disagreement=cf.case,
-                    detail={"action": spec.kind.value},
-                )
                 messages.success(request, spec.done or "Saved")
                 return redirect("case_detail", reference=cf.case.reference)
     else:
-        form = spec.form(choices=choices)
+        if spec.kind not in cf.allowed:
+            context["refusal"] = _refusal(spec, cf)
+            audit_record(action="case.view", request=request, disagreement=cf.case)
+            return render(request, "parley/web/cases/action_unavailable.html", context, status=403)
+        form = _fresh(spec, cf)
     audit_record(action="case.view", request=request, disagreement=cf.case)
-    context.update({"form": form, "problems": problems, "choices": choices})
+    context.update({"form": form, "problems": problems, "choices": form.choices})
     return render(request, "parley/web/cases/action.html", context)
 
 
-def _take(spec: ActionPage, cf: CaseFile, form: forms.ActionForm) -> None:
+def _posted_before(request: HttpRequest, cf: CaseFile) -> HttpResponse | None:
+    """A form sent again (a second press, or Back and send): the first result stands."""
+    key = str(request.POST.get("submission") or "")
+    if not key or not services.submitted(
+        services.submission_key("web", cf.person, key), disagreement=cf.case
+    ):
+        return None
+    messages.info(request, "That was saved already: it has not been saved twice.")
+    return redirect("case_detail", reference=cf.case.reference)
+
+
+def _not_now(
+    request: HttpRequest, spec: ActionPage, cf: CaseFile, context: dict[str, Any]
+) -> HttpResponse:
+    """An action sent that this person may not take now: because the case moved on since
+    their page was drawn (409), or because it is not theirs (403). Either way, said why."""
+    posted = str(request.POST.get("version") or "")
+    version = int(posted) if posted.isdigit() else None
+    stale = version is not None and version != cf.case.version
+    if stale and version is not None and version < len(cf.events):
+        since = [services.core_event(e) for e in cf.events[version:]]
+        stale = engine.moved_on(since)
+    if stale:
+        context["refusal"] = engine.moved_on_words(cf.procedure, cf.state)
+    else:
+        context["refusal"] = _refusal(spec, cf)
+    audit_record(
+        action="case.refused",
+        request=request,
+        disagreement=cf.case,
+        detail={"action": spec.kind.value, "why": "moved-on" if stale else "not-allowed"},
+    )
+    status = 409 if stale else 403
+    return render(request, "parley/web/cases/action_unavailable.html", context, status=status)
+
+
+def _fresh(spec: ActionPage, cf: CaseFile, data: Any = None, files: Any = None) -> Any:
+    """The action's form, drawn against the case's version now, with a new key."""
+    initial = {"version": cf.case.version, "submission": uuid.uuid4().hex}
+    if data is None:
+        return spec.form(initial=initial, choices=_choices_for(spec, cf))
+    typed = data.copy()
+    typed.update({name: str(value) for name, value in initial.items()})
+    return spec.form(typed, files, choices=_choices_for(spec, cf))
+
+
+def _take(
+    spec: ActionPage, cf: CaseFile, form: forms.ActionForm, *, request: HttpRequest,
+    version: int, key: str,
+) -> None:  # fmt: skip
+    """Through the one door; the service refuses what the person may not do now."""
+    submission = services.submission_key("web", cf.person, key)
     if spec.kind is EventKind.EVIDENCE_ATTACHED:
         upload = form.cleaned_data["file"]
         web_services.evidence_attach(
@@ -534,11 +594,15 @@ def _take(spec: ActionPage, cf: CaseFile, form: forms.ActionForm) -> None:
             upload=upload,
             kind=upload.parley_type,
             description=form.cleaned_data.get("description", ""),
+            version=version,
+            request_key=submission,
+            request=request,
         )
         return
     services.disagreement_act(
-        disagreement=cf.case, person=cf.person, kind=spec.kind, **form.fields_for_service()
-    )
+        disagreement=cf.case, person=cf.person, kind=spec.kind, version=version,
+        request_key=submission, request=request, via="web", **form.fields_for_service(),
+    )  # fmt: skip
 
 
 # --- evidence downloads -----------------------------------------------------------------

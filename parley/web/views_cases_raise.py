@@ -25,7 +25,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from parley.audit.services import audit_record
 from parley.cases import access, services
 from parley.cases.access import person_of
 from parley.cases.models import Agency, Person, ProcedureVersion
@@ -502,11 +501,10 @@ def raise_check(request: HttpRequest) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST":
         try:
-            case = _raise(journey)
+            case = _raise(journey, request)
         except Refused as refused:
             problems.append(refused.reason)
         else:
-            audit_record(action="case.raise", request=request, disagreement=case)
             journey.mark_raised(case.reference)
             return redirect("raise_confirmation")
     sections = []
@@ -522,7 +520,7 @@ def raise_check(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _raise(journey: Journey) -> Any:
+def _raise(journey: Journey, request: HttpRequest) -> Any:
     version, procedure, track = journey.procedure_version, journey.procedure, journey.track
     raising, other = journey.raising_agency, journey.other_agency
     if version is None or procedure is None or track is None or raising is None or other is None:
@@ -562,6 +560,8 @@ def _raise(journey: Journey) -> Any:
         subject_client_reference=person_answers["subject_client_reference"] or "",
         subject_gp=person_answers["subject_gp"] or "",
         request_key=journey.key,
+        request=request,
+        via="web",
     )
 
 

@@ -26,6 +26,7 @@ from parley.cases import access, services
 from parley.cases.access import person_of
 from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion, RoleAssignment
 from parley.core.procedure import Procedure
+from parley.core.roles import STANDARD_ROLES, role_anywhere
 from parley.dbprepared import Prepared
 from parley.web.templatetags.govuk import govuk_date, govuk_datetime
 from parley.web.views_cases import stage_words
@@ -94,11 +95,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def has_register_sight(person: Person | None, roles: list[RoleAssignment] | None = None) -> bool:
-    """A partnership-wide role: business manager, chair, Channel roles, a procedure's own."""
+    """A partnership-wide role the roles table gives the register (the business manager,
+    the chairs, the Channel chair and coordinator), or a procedure's own role held
+    partnership-wide (the TWSP Executive): each sees there the cases it may see."""
     if person is None:
         return False
     return any(
-        assignment.agency_id is None and assignment.role not in access.NOT_A_RUNG
+        assignment.agency_id is None
+        and (role_anywhere(assignment.role).register or assignment.role not in STANDARD_ROLES)
         for assignment in (access.roles_of(person) if roles is None else roles)
     )
 

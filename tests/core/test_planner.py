@@ -38,7 +38,8 @@ from parley.core.planner import (
     plan,
     stage_plan,
 )
-from parley.core.procedure import Procedure, Side
+from parley.core.procedure import Procedure
+from tests.actors import other_party, partnership, raiser
 
 LONDON = ZoneInfo("Europe/London")
 LIBRARY = Path(__file__).resolve().parents[2] / "parley" / "procedures"
@@ -539,8 +540,9 @@ def test_wirral_immediate_risk_starts_with_managers_the_same_working_day() -> No
 
 # --- the deadlines of a case in progress ---------------------------------------------------
 
-RITA = Actor("rita", frozenset({Side.RAISING}), frozenset({"senior-manager"}))
-OMAR = Actor("omar", frozenset({Side.OTHER}))
+RITA = raiser("rita", "operations-manager")
+OMAR = other_party("omar", "service-manager", "operations-manager")
+CORA = partnership("cora", "channel-chair")  # Bedfordshire's Channel Chair
 
 
 def case(
@@ -681,7 +683,7 @@ def test_the_overall_limit_counts_from_the_first_formal_stage() -> None:
     formal = case(
         bedfordshire,
         at(2026, 12, 21, 10),
-        (EventKind.ESCALATED, RITA, at(2026, 12, 30, 10), {"reason": "no-agreement"}),
+        (EventKind.ESCALATED, CORA, at(2026, 12, 30, 10), {"reason": "no-agreement"}),
         informal=True,
     )
     calendar = calendar_for(bedfordshire)
@@ -701,7 +703,7 @@ def escalate_bedfordshire(procedure: Procedure, state: CaseState, when: datetime
         (EventKind.RESPONSE_JUDGED_UNSATISFACTORY, RITA, {"text": "Not enough"}),
         (
             EventKind.ESCALATED,
-            RITA,
+            CORA,
             {"reason": "response-unsatisfactory" if state.stage != "stage-4" else "no-agreement"},
         ),
     )

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from parley.core import report as core
 from parley.core.calendar import WorkingCalendar
-from parley.core.engine import Actor, EventKind, apply, raise_case, replay, take
+from parley.core.engine import EventKind, apply, raise_case, replay, take
 from parley.core.loader import check_text, load_file
-from parley.core.procedure import Cadence, Procedure, Side
+from parley.core.procedure import Cadence, Procedure
 from parley.core.report import (
     Hidden,
     Limit,
@@ -35,6 +35,7 @@ from parley.core.report import (
     parse_period,
     suppress,
 )
+from tests.actors import other_party, raiser
 
 LONDON = ZoneInfo("Europe/London")
 LIBRARY = Path(__file__).resolve().parents[2] / "parley" / "procedures"
@@ -234,8 +235,8 @@ def test_time_with_no_limit_is_measured_but_not_judged():
 
 # --- a case's stages --------------------------------------------------------------------
 
-RAISER = Actor("1", frozenset({Side.RAISING}), frozenset({"senior-manager"}))
-OTHER = Actor("2", frozenset({Side.OTHER}))
+RAISER = raiser("1", "operations-manager")
+OTHER = other_party("2", "service-manager", "operations-manager")
 
 
 def test_stage_spans_follow_the_record_from_raising_to_resolution():

@@ -40,13 +40,14 @@ from parley.core.notify import (
 )
 from parley.core.planner import calendar_for
 from parley.core.procedure import NotifyWhen, Procedure, Side
+from tests.actors import other_party, partnership, raiser
 
 LONDON = ZoneInfo("Europe/London")
 LIBRARY = Path(__file__).resolve().parents[2] / "parley" / "procedures"
 PROCEDURES = {path.stem: load_file(path) for path in sorted(LIBRARY.glob("*.yaml"))}
-RAISING = Actor("1", frozenset({Side.RAISING}))
-OTHER = Actor("2", frozenset({Side.OTHER}))
-CHAIR = Actor("3", frozenset({Side.PARTNERSHIP, Side.RAISING}), frozenset({"channel-chair"}))
+RAISING = raiser("1")
+OTHER = other_party("2")
+CHAIR = partnership("3", "channel-chair")
 HOURS = WorkingHours()
 
 

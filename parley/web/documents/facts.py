@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from parley.cases import services
 from parley.cases.models import Disagreement, Person
+from parley.core import engine
 from parley.core.engine import CaseState, EventKind, Status, event_label
 from parley.core.procedure import Procedure, Track
 from parley.web.documents.wording import local_date, stage_title
@@ -148,7 +149,13 @@ def case_facts(
     state = state or services.disagreement_state(case)
     track = procedure.track(state.track)
     zone = procedure.calendar.timezone
-    events = list(case.events.select_related("actor").order_by("sequence"))
+    # The one sight rule for the record: a note kept to one side is printed only for a
+    # reader on that side (parley.core.engine.may_read); a form for nobody in particular
+    # prints none of them.
+    reader = services.actor_for(person=prepared_by, disagreement=case) if prepared_by else None
+    events = engine.readable(
+        case.events.select_related("actor").order_by("sequence"), reader, lambda e: e.data
+    )
     entries = tuple(
         Entry(
             at=event.at,

@@ -1,0 +1,402 @@
+"""Roles as data: who a role is, what it sees, where it acts, what it may only look at.
+
+One table (:data:`STANDARD_ROLES`) says what each role Parley knows means; a procedure
+file may add its own roles with the same columns (``roles:`` in the file; the procedure
+format documents them). Where a role *acts* is not in the table: it is read from the
+procedure, from the stages whose sides name it. Everything that asks "may this person
+see this case", "may this person do this now" or "who holds this step now" reads this
+module, through :mod:`parley.core.engine` and :func:`sight_rules`; nothing else keeps its
+own list of roles.
+
+The functions here are pure: they take the procedure and plain facts about a person and
+a case, never the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from parley.core.sides import Side
+
+if TYPE_CHECKING:
+    from parley.core.procedure import Procedure, Stage, Track
+
+
+class Sight(StrEnum):
+    """Which disagreements a role gives sight of (always inside one partnership)."""
+
+    OWN = "own"  # only those the person is a party to (raised it, or named in it)
+    REACHED = "reached"  # its agency's, from the first stage at which the procedure names it
+    PARTNERSHIP = "partnership"  # every one of the partnership's non-Channel procedures
+    PANEL = "panel"  # every one of the partnership's Channel (Prevent) procedures, only
+    NONE = "none"  # no disagreement at all (the administrator: the trail, not the cases)
+
+
+class Held(StrEnum):
+    """How the directory gives a role to a person."""
+
+    AGENCY = "agency"  # in one agency (a rung of that agency's ladder)
+    PARTNERSHIP = "partnership"  # for the whole partnership (a chair, a business manager)
+    EITHER = "either"  # either way (a Channel panel member; a procedure's own role)
+
+
+@dataclass(frozen=True)
+class Role:
+    """One row of the roles table."""
+
+    id: str
+    label: str
+    sight: Sight
+    held: Held = Held.AGENCY
+    # False: the role only looks. A procedure may not name it on a side of a stage, and it
+    # never takes an action, even on a case it can see.
+    may_act: bool = True
+    reports: bool = False  # the board reports and the learning log of procedures it sees
+    register: bool = False  # the register of every case it may see, with its CSV
+    directory: bool = False  # the directory pages: people, agencies, rungs, import
+    audit: bool = False  # the audit trail and "who has looked at this case"
+    notifications: bool = False  # the operators' notification pages
+    source: str = ""  # for a procedure's own role: where the document names it
+
+
+# The roles Parley knows without a procedure declaring them. The reasons for each sight:
+# a practitioner is a party to their own cases only; a rung of an agency's ladder sees its
+# agency's cases once they reach the stage where the procedure gives that rung something
+# to do; the business manager keeps "a record of all on-going disagreements" (Torbay
+# children, Stage Three) and so sees the register, as the board and panel chairs do, but
+# not Prevent cases, which are for the Channel panel alone; the administrator runs the
+# service and reads the audit trail, never case content.
+STANDARD_ROLES: Mapping[str, Role] = {
+    role.id: role
+    for role in (
+        Role("practitioner", "Practitioner", Sight.OWN),
+        Role("line-manager", "Line manager or supervisor", Sight.REACHED),
+        Role("safeguarding-lead", "Designated or named safeguarding lead", Sight.REACHED),
+        Role("senior-manager", "Senior manager", Sight.REACHED),
+        Role("service-director", "Service director", Sight.REACHED),
+        Role("corporate-director", "Corporate director", Sight.REACHED),
+        Role("director", "Director or assistant director", Sight.REACHED),
+        Role("board-representative", "Board or partnership representative", Sight.REACHED),
+        Role(
+            "business-manager", "Partnership or board business manager", Sight.PARTNERSHIP,
+            Held.PARTNERSHIP, reports=True, register=True, directory=True,
+        ),
+        Role(
+            "board-chair", "Board or partnership chair", Sight.PARTNERSHIP, Held.PARTNERSHIP,
+            reports=True, register=True,
+        ),
+        Role(
+            "panel-chair", "Panel chair", Sight.PARTNERSHIP, Held.PARTNERSHIP,
+            reports=True, register=True,
+        ),
+        Role(
+            "channel-chair", "Channel panel chair", Sight.PANEL, Held.PARTNERSHIP,
+            reports=True, register=True,
+        ),
+        Role(
+            "channel-coordinator", "Channel coordinator", Sight.PANEL, Held.PARTNERSHIP,
+            reports=True, register=True,
+        ),
+        # Held in an agency, a panel member is that agency's Channel worker and sees its
+        # agency's Channel cases from the stage that names it; held partnership-wide, the
+        # member sits on the panel and sees the panel's cases.
+        Role("channel-panel-member", "Channel panel member", Sight.PANEL, Held.EITHER),
+        Role(
+            "administrator", "Administrator", Sight.NONE, Held.PARTNERSHIP, may_act=False,
+            directory=True, audit=True, notifications=True,
+        ),
+    )
+}  # fmt: skip
+
+# The sight a procedure's own role has when its file does not say.
+DEFAULT_OWN_SIGHT = Sight.REACHED
+
+
+def role_table(procedure: Procedure) -> dict[str, Role]:
+    """Every role the procedure may name: the standard ones and its own."""
+    return {**STANDARD_ROLES, **procedure.role_specs}
+
+
+def role_of(procedure: Procedure, role_id: str) -> Role:
+    """The table's row for a role; an unknown id (a directory typo) sees and does nothing."""
+    found = procedure.role_specs.get(role_id) or STANDARD_ROLES.get(role_id)
+    if found is None:
+        return Role(role_id, role_id.replace("-", " "), Sight.NONE, Held.EITHER, may_act=False)
+    return found
+
+
+# --- who a person is on a case ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person as a case sees them: the roles they hold, and where.
+
+    ``holds`` pairs a side with a role: ``(RAISING, "line-manager")`` for a role held in
+    the raising agency, ``(OTHER, ...)`` in the other agency, ``(PARTNERSHIP, ...)`` for a
+    role held partnership-wide. ``party`` says whether they are a party to it: RAISING for
+    the person who raised it, OTHER for the professional named in the other agency. A
+    party acts as their side's practitioner, whatever their job.
+    """
+
+    id: str
+    holds: frozenset[tuple[Side, str]] = frozenset()
+    party: frozenset[Side] = frozenset()
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(role for _, role in self.holds)
+
+    def holds_on(self, side: Side) -> frozenset[str]:
+        """The roles this person holds for one side: in its agency, and as its party."""
+        own = {role for held_side, role in self.holds if held_side is side}
+        if side in self.party:
+            own.add("practitioner")
+        return frozenset(own)
+
+    @property
+    def partnership_roles(self) -> frozenset[str]:
+        return frozenset(role for side, role in self.holds if side is Side.PARTNERSHIP)
+
+
+def holding(side: Side, roles: Iterable[str]) -> frozenset[tuple[Side, str]]:
+    """Roles held for one side, as :attr:`Actor.holds` takes them."""
+    return frozenset((side, role) for role in roles)
+
+
+def actor_of(
+    *,
+    person_id: str,
+    assignments: Iterable[tuple[str, str | None]],
+    raising_agency: str,
+    other_agency: str,
+    raised_by: str,
+    other_professional: str = "",
+) -> Actor:
+    """Who a person is on a case, from their roles as ``(role, agency id or None)``."""
+    holds: set[tuple[Side, str]] = set()
+    for role, agency in assignments:
+        if agency is None:
+            holds.add((Side.PARTNERSHIP, role))
+        elif agency == raising_agency:
+            holds.add((Side.RAISING, role))
+        elif agency == other_agency:
+            holds.add((Side.OTHER, role))
+    party: set[Side] = set()
+    if person_id == raised_by:
+        party.add(Side.RAISING)
+    if other_professional and person_id == other_professional:
+        party.add(Side.OTHER)
+    return Actor(id=person_id, holds=frozenset(holds), party=frozenset(party))
+
+
+# --- where a role acts ------------------------------------------------------------------
+
+
+def stage_side_roles(stage: Stage, side: Side) -> tuple[str, ...]:
+    """The roles a stage names for one side (BOTH: either agency's)."""
+    if side is Side.RAISING:
+        return stage.raising_side
+    if side is Side.OTHER:
+        return stage.other_side
+    if side is Side.PARTNERSHIP:
+        return stage.partnership_side
+    return tuple(dict.fromkeys((*stage.raising_side, *stage.other_side)))
+
+
+def acting_sides(procedure: Procedure, stage: Stage, actor: Actor) -> frozenset[Side]:
+    """The sides this person acts for at this stage, as the procedure names them.
+
+    For the raising or the other side: a role they hold in that agency (or as its party)
+    that the stage names for that side; or a role held partnership-wide that the stage
+    names for that side (Bedfordshire's Channel Chair raises and presses each alert). For
+    the partnership: a partnership-wide role the stage names on its partnership side (the
+    chair who decides, the panel that meets). A role that may only look never acts.
+    """
+    sides: set[Side] = set()
+    for side in (Side.RAISING, Side.OTHER):
+        named = set(stage_side_roles(stage, side))
+        held = actor.holds_on(side) | actor.partnership_roles
+        if any(role_of(procedure, role).may_act for role in named & held):
+            sides.add(side)
+    named = set(stage.partnership_side)
+    if any(role_of(procedure, role).may_act for role in named & actor.partnership_roles):
+        sides.add(Side.PARTNERSHIP)
+    return frozenset(sides)
+
+
+def involved_sides(procedure: Procedure, track: Track, reached: Iterable[str], actor: Actor) -> (
+    frozenset[Side]
+):  # fmt: skip
+    """The sides this person has acted for, or acts for, at any stage the case has reached,
+    or as a party: who may add to the record (a note, a file, a learning point)."""
+    sides: set[Side] = set(actor.party)
+    for stage_id in reached:
+        sides |= acting_sides(procedure, track.stage(stage_id), actor)
+    return frozenset(sides)
+
+
+@dataclass(frozen=True)
+class Acts:
+    """One place a role acts: a stage of a track, for a side."""
+
+    track: str
+    stage: str
+    number: int
+    side: Side
+
+
+def where_role_acts(procedure: Procedure, role_id: str) -> list[Acts]:
+    found = []
+    for track in procedure.tracks:
+        for stage in track.stages:
+            for side in (Side.RAISING, Side.OTHER, Side.PARTNERSHIP):
+                if role_id in stage_side_roles(stage, side):
+                    found.append(Acts(track.id, stage.id, stage.number, side))
+    return found
+
+
+# --- sight ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SightRules:
+    """For one procedure: which roles see every case, and from which stage the others see
+    a case, as plain numbers for a database filter.
+
+    ``raising``/``other``: for a role held in an agency, the lowest stage number at which
+    the procedure names it for that side (its agency's cases from then on). ``anywhere``:
+    for a role held partnership-wide that is named at a stage (on any side, or kept
+    informed), the lowest such stage number: it sees every case from there on (Torbay
+    Channel's Community Safety Partnership Board chair at stage 4). ``whole``: the
+    partnership-wide roles that see every case of the procedure.
+    """
+
+    raising: dict[str, int] = field(default_factory=dict)
+    other: dict[str, int] = field(default_factory=dict)
+    anywhere: dict[str, int] = field(default_factory=dict)
+    whole: frozenset[str] = frozenset()
+
+
+def sight_rules(procedure: Procedure) -> SightRules:
+    raising: dict[str, int] = {}
+    other: dict[str, int] = {}
+    anywhere: dict[str, int] = {}
+
+    def lowest(table: dict[str, int], role: str, number: int) -> None:
+        table[role] = min(table.get(role, number), number)
+
+    def gives_sight(role: str) -> bool:
+        return role_of(procedure, role).sight not in (Sight.OWN, Sight.NONE)
+
+    for track in procedure.tracks:
+        for stage in track.stages:
+            for role in (*stage.raising_side, *stage.kept_informed):
+                if gives_sight(role):
+                    lowest(raising, role, stage.number)
+            for role in (*stage.other_side, *stage.kept_informed):
+                if gives_sight(role):
+                    lowest(other, role, stage.number)
+            for role in (*stage.roles, *stage.partnership_side):
+                if gives_sight(role) and role_of(procedure, role).held is not Held.AGENCY:
+                    lowest(anywhere, role, stage.number)
+    table = role_table(procedure)
+    wanted = Sight.PANEL if procedure.is_channel else Sight.PARTNERSHIP
+    whole = frozenset(
+        role.id for role in table.values() if role.sight is wanted and role.held is not Held.AGENCY
+    )
+    return SightRules(raising, other, anywhere, whole)
+
+
+def sees(
+    procedure: Procedure, actor: Actor, *, highest_stage_number: int, rules: SightRules | None
+) -> bool:
+    """May this person see this case? The database filter in ``parley.cases.access`` is
+    this rule as a query; a test checks the two agree for everyone."""
+    if actor.party:
+        return True
+    rules = rules or sight_rules(procedure)
+    for side, role in actor.holds:
+        if side is Side.PARTNERSHIP:
+            if role in rules.whole:
+                return True
+            start = rules.anywhere.get(role)
+        else:
+            start = (rules.raising if side is Side.RAISING else rules.other).get(role)
+        if start is not None and highest_stage_number >= start:
+            return True
+    return False
+
+
+# --- the table, for people --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableRow:
+    role: Role
+    acts_at: tuple[Acts, ...]
+
+    @property
+    def only_looks(self) -> bool:
+        return not self.role.may_act or not self.acts_at
+
+
+def table_rows(procedure: Procedure) -> Iterator[TableRow]:
+    """The roles table as it applies to one procedure: for the documentation, the
+    procedure page and ``parley procedures show``."""
+    for role in role_table(procedure).values():
+        yield TableRow(role, tuple(where_role_acts(procedure, role.id)))
+
+
+# --- who holds a step now ---------------------------------------------------------------
+
+
+def holds_step(procedure: Procedure, stage: Stage, side: Side, actor: Actor) -> bool:
+    """Is a step of this stage, for this side, this person's to take? (BOTH: either
+    agency's.) The home page's "waiting on you", the case page and the notifications all
+    ask this, and :func:`acting_sides` answers."""
+    sides = acting_sides(procedure, stage, actor)
+    if side is Side.BOTH:
+        return bool(sides & {Side.RAISING, Side.OTHER})
+    return side in sides
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Who holds a case at a stage for one side: the roles the stage names for it, and
+    the steps that side still owes (none: it holds the decision to move the case on)."""
+
+    side: Side
+    roles: tuple[str, ...]
+    steps: tuple[str, ...] = ()
+
+
+def stage_holders(stage: Stage, done: Iterable[str] = ()) -> list[Holding]:
+    """For each side a stage names, its roles and its open steps; the sides that owe a
+    step first."""
+    finished = set(done)
+    found = []
+    for side in (Side.RAISING, Side.OTHER, Side.PARTNERSHIP):
+        roles = stage_side_roles(stage, side)
+        if not roles:
+            continue
+        owed = tuple(
+            step.id
+            for step in stage.steps
+            if step.id not in finished
+            and (step.by is side or (step.by is Side.BOTH and side is not Side.PARTNERSHIP))
+        )
+        found.append(Holding(side, roles, owed))
+    return sorted(found, key=lambda h: not h.steps)
+
+
+def role_anywhere(role_id: str) -> Role:
+    """The table's row for a role, outside any one procedure: a standard role's own row;
+    a role some procedure declares is taken as its default (it acts, and sees the cases
+    that reach the stages naming it)."""
+    return STANDARD_ROLES.get(role_id) or Role(
+        role_id, role_id.replace("-", " "), DEFAULT_OWN_SIGHT, Held.EITHER
+    )
