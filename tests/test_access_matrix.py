@@ -52,11 +52,12 @@ PEOPLE = {
 
 # Who sees the TWSP case at stage 2: the parties, the stage 1-2 rungs of both agencies
 # (line managers and safeguarding leads; directors act from stage 4), and the
-# partnership-wide roles TWSP gives sight of all cases (business manager, chair, and its
-# own declared Executive). Channel roles and the administrator do not.
+# partnership-wide roles the roles table gives sight of every children's and adults' case
+# (business manager, chairs). TWSP's own Executive sees a case once it reaches stage 5,
+# where the procedure names it. Channel roles and the administrator do not.
 SEES_TWSP = {
     "nia.nurse", "max.manager", "priya.lead", "sam.social", "lee.lm", "dana.dsl",
-    "ben.business", "chris.chair", "tia.executive",
+    "ben.business", "chris.chair",
 }  # fmt: skip
 # Who sees the Channel case at stage 1: the raiser, Health's rung at stage 1 (the
 # service manager responding is the *other* side's line manager: Police's Ira), and only

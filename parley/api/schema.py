@@ -23,7 +23,9 @@ ERROR_CODES = [
     "not_found",
     "method_not_allowed",
     "too_large",
+    "conflict",
     "refused",
+    "precondition_required",
     "server_error",
 ]
 ACTION_KINDS = sorted(
@@ -83,6 +85,11 @@ SUMMARY_PROPERTIES: dict[str, Any] = {
     "next_due_at": MAYBE_WHEN,
     "resolved_at": MAYBE_WHEN,
     "closed_at": MAYBE_WHEN,
+    "version": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "How many entries its record has: send it back with an action.",
+    },
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -267,6 +274,19 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Resolving: how outstanding issues will be pursued.",
             },
             "agreed": {"type": "boolean", "description": "Discussions, responses, meetings."},
+            "visibility": {
+                "type": "string",
+                "enum": ["all", "raising", "other"],
+                "description": "Notes: everyone who sees the case, or your own side only.",
+            },
+            "version": {
+                "type": "integer",
+                "minimum": 0,
+                "description": (
+                    "The version of the case you are acting on (its `version`, or the ETag "
+                    "of a read). Give this or an If-Match header."
+                ),
+            },
         },
         required=["kind"],
     ),
@@ -393,11 +413,32 @@ PATHS: dict[str, Any] = {
             "operationId": "disagreement_act",
             "summary": "Take an action: record a discussion, escalate, resolve, close …",
             "description": (
-                "The same rules as the case pages. An action the procedure does not allow "
-                "you now is refused (422) with the reason. Evidence files are attached "
-                "through the page. Scope: write."
+                "The same rules as the case pages. Say which version of the case you are "
+                "acting on, with an If-Match header (the ETag a read gave) or a `version` "
+                "field: without either the call is refused (428); if the case has moved on "
+                "since (someone escalated it, say), it is refused (409) saying where it is "
+                "now. An action the procedure does not allow you now is refused (422) with "
+                "the reason. Send an `Idempotency-Key` header to make a retry safe: the "
+                "same key returns the first result and records nothing twice. Evidence "
+                "files are attached through the page. Scope: write."
             ),
-            "parameters": [REFERENCE],
+            "parameters": [
+                REFERENCE,
+                {
+                    "name": "If-Match",
+                    "in": "header",
+                    "required": False,
+                    "description": 'The ETag of the case as you read it, e.g. "7".',
+                    "schema": {"type": "string", "maxLength": 20},
+                },
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "Your own key for this action; a retry sends it again.",
+                    "schema": {"type": "string", "maxLength": 200},
+                },
+            ],
             "requestBody": body("ActionRequest"),
             "responses": answer("Done.", "ActionTaken", "201"),
         }
@@ -459,9 +500,15 @@ unknown, expired or revoked token gets 401; a token without the scope a call nee
 **Errors.** Every error has the same shape:
 `{"error": {"code": "...", "message": "...", "fields": {"name": ["..."]}}}`. Codes:
 `validation_failed` (400), `unauthorised` (401), `forbidden` (403), `not_found` (404),
-`method_not_allowed` (405), `too_large` (413: a body over 2.5 MB), `refused` (422: the
-procedure does not allow it, with the reason), `server_error` (500). A body that is not a
-JSON object, is nested more than 20 deep, or holds a null character is `validation_failed`.
+`method_not_allowed` (405), `conflict` (409: the case has moved on since the version
+you acted on, and where it is now), `too_large` (413: a body over 2.5 MB), `refused` (422:
+the procedure does not allow it, with the reason), `precondition_required` (428: an action
+sent without the version it acts on), `server_error` (500). A body that is not a JSON
+object, is nested more than 20 deep, or holds a null character is `validation_failed`.
+
+**Versions.** A case's `version` is how many entries its record has; a read of one case
+also gives it as the ETag. Every action says which version it acts on, so two people (or
+two retries) can never move a case on twice without knowing.
 """
 
 

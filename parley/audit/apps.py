@@ -7,8 +7,9 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from parley.audit.services import case_changed
-        from parley.cases.hooks import after_change
+        from parley.audit.services import case_changed, cases_imported
+        from parley.cases.hooks import after_change, after_import
 
         # Last: an audit append holds the trail's next number until the change commits.
         after_change("audit.trail", case_changed, order=100)
+        after_import("audit.trail", cases_imported, order=100)

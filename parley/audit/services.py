@@ -17,6 +17,7 @@ since a client can write anything in it.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import logging
 from collections.abc import Iterable, Iterator, Mapping
@@ -35,7 +36,7 @@ from django.utils import timezone
 from parley.audit.chain import GENESIS, Link, clean_detail, clean_text, link_hash
 from parley.audit.models import AuditCheckpoint, AuditEntry
 from parley.cases.access import person_of_user
-from parley.cases.hooks import Change
+from parley.cases.hooks import Change, Imported
 from parley.cases.models import Disagreement, Person
 from parley.dbprepared import statement_cursor
 
@@ -46,6 +47,7 @@ ACTIONS = {
     "case.download": "Downloaded a document of a disagreement",
     "case.change": "Changed a disagreement",
     "case.raise": "Raised a disagreement",
+    "case.import": "Brought in disagreements in bulk (generated history)",
     "case.refused": "Was refused access to a disagreement",
     "home.view": "Looked at their home page",
     "register.view": "Looked at the register",
@@ -126,8 +128,12 @@ def audit_record(
     person: Person | None = None,
     disagreement: Disagreement | None = None,
     detail: Mapping[str, Any] | None = None,
+    partnership_id: int | None = None,
 ) -> None:
     """Record who did what, when, from where. ``action`` is one of ``ACTIONS``.
+
+    ``partnership_id`` names the partnership whose administrators read the entry when
+    neither a person nor a case says (an import by a command).
 
     ``person`` defaults to the signed-in person of ``request``. For a failed sign-in pass
     the username as typed in ``detail={"username": ...}``: it is kept in its own column.
@@ -138,6 +144,8 @@ def audit_record(
         facts = _facts(
             action=action, request=request, person=person, disagreement=disagreement, detail=detail
         )
+        if facts.partnership_id is None and partnership_id is not None:
+            facts = dataclasses.replace(facts, partnership_id=partnership_id)
     except Exception:
         # Whatever went wrong reading the request, the entry is still written.
         logger.exception("audit: the facts of a %r entry could not all be read", action)
@@ -172,6 +180,23 @@ def case_changed(change: Change) -> None:
         person=change.person,
         disagreement=change.disagreement,
         detail=detail,
+    )
+
+
+def cases_imported(imported: Imported) -> None:
+    """One audit entry for disagreements brought in at once (generated history): an import
+    hook, in the import's transaction, naming how many, under which procedure and the
+    references they were given."""
+    cases = imported.cases
+    audit_record(
+        action="case.import",
+        partnership_id=imported.version.partnership_id,
+        detail={
+            "via": imported.via,
+            "procedure": imported.procedure.key,
+            "count": len(cases),
+            "references": [cases[0].reference, cases[-1].reference] if cases else [],
+        },
     )
 
 

@@ -22,7 +22,7 @@ from parley.core.engine import CaseState
 from parley.core.procedure import Procedure
 
 if TYPE_CHECKING:
-    from parley.cases.models import Disagreement, Event, Person
+    from parley.cases.models import Disagreement, Event, Person, ProcedureVersion
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,25 @@ class Change:
     # Where it came from: the request of a page or an API call, which the audit trail
     # reads the address from; None from a command, the demo or the generator.
     request: Any = None
-    via: str = "web"  # "web", "api", "command", "demo", "generator", "system"
+    via: str = "command"  # "web", "api", "command", "demo", "generator", "system"
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Imported:
+    """Many disagreements brought in at once through the one door (generated history)."""
+
+    version: ProcedureVersion
+    procedure: Procedure
+    cases: Sequence[Disagreement]
+    records: Sequence[Sequence[engine.Event]]
+    copy: bool = False  # written with PostgreSQL's COPY: write what follows the same way
+    via: str = "generator"
+
+
 Hook = Callable[[Change], None]
+ImportHook = Callable[[Imported], None]
+_IMPORT_HOOKS: list[tuple[int, str, ImportHook]] = []
 _HOOKS: list[tuple[int, str, Hook]] = []
 
 
@@ -62,3 +76,15 @@ def registered() -> list[str]:
 def run(change: Change) -> None:
     for _, _, hook in list(_HOOKS):
         hook(change)
+
+
+def after_import(name: str, hook: ImportHook, *, order: int = 50) -> None:
+    """Register ``hook`` to run after every bulk import, as :func:`after_change` does."""
+    _IMPORT_HOOKS[:] = [entry for entry in _IMPORT_HOOKS if entry[1] != name]
+    _IMPORT_HOOKS.append((order, name, hook))
+    _IMPORT_HOOKS.sort(key=lambda entry: (entry[0], entry[1]))
+
+
+def run_imported(imported: Imported) -> None:
+    for _, _, hook in list(_IMPORT_HOOKS):
+        hook(imported)

@@ -8,8 +8,9 @@ pure core (:mod:`parley.core.engine`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +40,7 @@ from parley.core.engine import Actor, CaseState, EventKind, Refused
 from parley.core.loader import ProcedureError, check_text
 from parley.core.procedure import Procedure
 from parley.core.roles import actor_of
+from parley.dbbulk import rows_insert
 from parley.dbprepared import Prepared
 
 
@@ -265,6 +267,46 @@ def _append(disagreement: Disagreement, events: Iterable[engine.Event], start: i
     return Event.objects.bulk_create(rows)
 
 
+def stored_fields(
+    procedure: Procedure, calendar: WorkingCalendar, state: CaseState
+) -> tuple[dict[str, Any], list[planner.Deadline]]:
+    """The fields a case's stored state keeps, worked out from its state, and its deadlines
+    as the planner has them."""
+    track = procedure.track(state.track)
+    deadlines = planner.case_deadlines(procedure, calendar, state)
+    upcoming = planner.next_deadline([d for d in deadlines if not d.advisory])
+    fields = {
+        "track": state.track,
+        "status": state.status.value,
+        "route": state.route.value,
+        "stage": state.stage,
+        "stage_number": track.stage(state.stage).number,
+        "highest_stage_number": max(track.stage(s).number for s in state.stages_reached),
+        "stage_entered_at": state.stage_entered_at,
+        "raised_at": state.raised_at,
+        "resolved_at": state.resolved_at,
+        "closed_at": state.closed_at,
+        "next_due_at": upcoming.due if upcoming else None,
+    }
+    return fields, deadlines
+
+
+def _state_onto(
+    disagreement: Disagreement,
+    state: CaseState,
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    *,
+    version: int,
+) -> list[planner.Deadline]:
+    """Set a case's stored state from its state; its deadlines, as the planner has them."""
+    fields, deadlines = stored_fields(procedure, calendar, state)
+    for name, value in fields.items():
+        setattr(disagreement, name, value)
+    disagreement.version = version
+    return deadlines
+
+
 def _store_state(
     disagreement: Disagreement,
     state: CaseState,
@@ -273,19 +315,7 @@ def _store_state(
     *,
     version: int,
 ) -> list[planner.Deadline]:
-    track = procedure.track(state.track)
-    disagreement.status = state.status.value
-    disagreement.route = state.route.value
-    disagreement.stage = state.stage
-    disagreement.stage_number = track.stage(state.stage).number
-    disagreement.highest_stage_number = max(track.stage(s).number for s in state.stages_reached)
-    disagreement.stage_entered_at = state.stage_entered_at
-    disagreement.resolved_at = state.resolved_at
-    disagreement.closed_at = state.closed_at
-    disagreement.version = version
-    deadlines = planner.case_deadlines(procedure, calendar, state)
-    upcoming = planner.next_deadline([d for d in deadlines if not d.advisory])
-    disagreement.next_due_at = upcoming.due if upcoming else None
+    deadlines = _state_onto(disagreement, state, procedure, calendar, version=version)
     disagreement.save()
     _store_deadlines(disagreement, deadlines)
     return deadlines
@@ -357,7 +387,7 @@ def disagreement_raise(
     subject_gp: str = "",
     request_key: str | None = None,
     request: Any = None,
-    via: str = "web",
+    via: str = "command",
 ) -> Disagreement:
     """Raise a disagreement, if the procedure's rules for raising allow this person to.
 
@@ -422,7 +452,7 @@ def disagreement_raise(
         outcome_sought=outcome_sought,
         subject_name=subject_name,
         subject_date_of_birth=subject_date_of_birth,
-        subject_nhs_number=subject_nhs_number.replace(" ", ""),
+        subject_nhs_number=subject_nhs_number,
         subject_client_reference=subject_client_reference,
         subject_gp=subject_gp,
         request_key=request_key or None,
@@ -460,7 +490,7 @@ def disagreement_act(
     version: int | None = None,
     request_key: str | None = None,
     request: Any = None,
-    via: str = "web",
+    via: str = "command",
     at: datetime | None = None,
     **fields: Any,
 ) -> list[Event]:
@@ -590,6 +620,169 @@ def disagreement_close(
     return disagreement_act(
         disagreement=disagreement, person=person, kind=EventKind.CLOSED, at=at, version=version
     )
+
+
+# --- importing history in bulk ---------------------------------------------------------
+
+
+@dataclass
+class Played:
+    """A disagreement played through the rules elsewhere (the report generator's synthetic
+    history), to bring in: the case's people, agencies and words, unsaved, and its record.
+    The door works out its reference and stored state."""
+
+    case: Disagreement
+    record: list[engine.Event]
+
+
+def disagreements_import(
+    *,
+    version: ProcedureVersion,
+    played: Sequence[Played],
+    copy: bool = False,
+    via: str = "generator",
+) -> list[Disagreement]:
+    """Bring in many disagreements at once, each checked as the one door checks a change.
+
+    Every record must start with the event that raised it and every later action must
+    be one the engine's gate lets its actor take at that point, with the actor as the
+    directory says they are on that case: what a page or the API would have refused is
+    refused here too, naming the case and the entry. The state, version and deadlines are
+    worked out from each record as a change stores them; references come from the
+    partnership's own numbering. Then the rows are written together (``copy``: with
+    PostgreSQL's COPY) and the import hooks run (the reports' rows, one audit entry).
+    """
+    if not played:
+        return []
+    procedure = procedure_of(version)
+    partnership = version.partnership
+    calendar = calendar_of(partnership, procedure)
+    actor_ids = {int(e.actor) for p in played for e in p.record if e.actor}
+    held: dict[int, list[tuple[str, str | None]]] = {}
+    for person_id, role, agency_id, limits in RoleAssignment.objects.filter(
+        person_id__in=actor_ids
+    ).values_list("person_id", "role", "agency_id", "procedure_ids"):
+        if not limits or procedure.id in limits:
+            held.setdefault(person_id, []).append((role, str(agency_id) if agency_id else None))
+    states = [
+        _checked(procedure, item, held, number) for number, item in enumerate(played, start=1)
+    ]
+    with transaction.atomic():
+        Partnership.objects.filter(pk=partnership.pk).update(
+            last_case_number=F("last_case_number") + len(played)
+        )
+        last = Partnership.objects.values_list("last_case_number", flat=True).get(pk=partnership.pk)
+        first = last - len(played) + 1
+        cases, dues = [], []
+        for offset, (item, state) in enumerate(zip(played, states, strict=True)):
+            case = item.case
+            case.partnership = partnership
+            case.procedure = version
+            case.reference = f"{procedure.id.upper()}-{first + offset:06d}"
+            dues.append(_state_onto(case, state, procedure, calendar, version=len(item.record)))
+            cases.append(case)
+        stored = _imported_rows(cases, [p.record for p in played], dues, copy)
+        hooks.run_imported(
+            hooks.Imported(
+                version=version, procedure=procedure, cases=stored,
+                records=[p.record for p in played], copy=copy, via=via,
+            )
+        )  # fmt: skip
+    return stored
+
+
+def _checked(
+    procedure: Procedure,
+    item: Played,
+    held: dict[int, list[tuple[str, str | None]]],
+    number: int,
+) -> CaseState:
+    """The state a played record comes to, each action checked by the engine's gate."""
+    case = item.case
+    if not item.record or item.record[0].kind is not EventKind.RAISED:
+        raise Refused(f"case {number} of the import does not start with being raised")
+
+    def actor(person_id: str) -> Actor:
+        return actor_of(
+            person_id=person_id,
+            assignments=held.get(int(person_id), ()) if person_id else (),
+            raising_agency=str(case.raising_agency_id),
+            other_agency=str(case.other_agency_id),
+            raised_by=str(case.raised_by_id),
+            other_professional=str(case.other_professional_id or ""),
+        )
+
+    raised = item.record[0]
+    try:
+        engine.check_raising(
+            procedure,
+            engine.Raising(
+                raising_agency=str(case.raising_agency_id),
+                other_agency=str(case.other_agency_id),
+                summary=case.summary,
+                category=case.category,
+                subject_nhs_number=case.subject_nhs_number,
+                subject_date_of_birth=case.subject_date_of_birth,
+            ),
+            actor=actor(raised.actor),
+            at=raised.at,
+            track=procedure.track(str(raised.data.get("track") or procedure.track().id)),
+        )
+    except Refused as refused:
+        raise Refused(f"case {number} of the import: {refused.reason}") from None
+    state = engine.replay([raised], procedure)
+    for index, event in enumerate(item.record[1:], start=2):
+        if not engine.EVENTS[event.kind].system:
+            try:
+                engine.acting_for(procedure, state, event.kind, actor(event.actor))
+            except Refused as refused:
+                raise Refused(
+                    f"case {number} of the import, entry {index} ({event.kind.value}): "
+                    f"{refused.reason}"
+                ) from None
+        state = engine.apply(state, event, procedure)
+    return state
+
+
+def _imported_rows(
+    cases: list[Disagreement],
+    records: list[list[engine.Event]],
+    dues: list[list[planner.Deadline]],
+    copy: bool,
+) -> list[Disagreement]:
+    """Write the cases, their records and their deadlines."""
+    use_copy = copy and connection.vendor == "postgresql"
+    if use_copy:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Disagreement._meta.db_table, len(cases)],
+            )
+            for case, (pk,) in zip(cases, cursor.fetchall(), strict=True):
+                case.pk = pk
+        rows_insert(Disagreement, cases, with_id=True)
+    else:
+        cases = Disagreement.objects.bulk_create(cases, batch_size=1000)
+    now = timezone.now()
+    events = [
+        Event(
+            disagreement_id=case.pk, sequence=n, kind=event.kind.value, at=event.at,
+            actor_id=int(event.actor) if event.actor else None, stage=event.stage,
+            data=dict(event.data), recorded_at=now,
+        )
+        for case, record in zip(cases, records, strict=True)
+        for n, event in enumerate(record, start=1)
+    ]  # fmt: skip
+    deadlines = [
+        row for case, due in zip(cases, dues, strict=True) for row in deadline_rows(case.pk, due)
+    ]
+    if use_copy:
+        rows_insert(Event, events)
+        rows_insert(Deadline, deadlines)
+    else:
+        Event.objects.bulk_create(events, batch_size=5000)
+        Deadline.objects.bulk_create(deadlines, batch_size=5000)
+    return cases
 
 
 # --- purging the record (retention only) ------------------------------------------------

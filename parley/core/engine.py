@@ -414,7 +414,11 @@ def check_raising(
         raise Refused("Enter what the disagreement is about")
     if raising.raising_agency == raising.other_agency:
         raise Refused("A disagreement inside one agency goes through that agency's own procedure")
-    in_agency = {role for role in actor.holds_on(Side.RAISING) if role_of(procedure, role).may_act}
+    in_agency = {
+        role
+        for side, role in actor.holds
+        if side is Side.RAISING and role_of(procedure, role).may_act
+    }
     named = {role for stage in track.stages for role in stage.raising_side}
     named |= set(procedure.on_behalf.by)
     wide = {role for role in actor.partnership_roles & named if role_of(procedure, role).may_act}
@@ -424,9 +428,9 @@ def check_raising(
         )
     if raising.category and raising.category not in dict(categories_of(procedure)):
         raise Refused(f'"{raising.category}" is not a kind of disagreement {procedure.name} lists')
-    number = raising.subject_nhs_number.replace(" ", "")
+    number = raising.subject_nhs_number.replace(" ", "").replace("-", "")
     if number and not nhs_number_is_valid(number):
-        raise Refused("Enter a valid NHS number, like 485 777 3456")
+        raise Refused("Enter a valid NHS number: check it against the record, like 943 476 5919")
     born = raising.subject_date_of_birth
     if born is not None:
         if born > at.date():

@@ -111,6 +111,10 @@ STANDARD_ROLES: Mapping[str, Role] = {
     )
 }  # fmt: skip
 
+# The role a party to a disagreement acts as on their own side, whatever their job: the
+# person who raised it on the raising side, the professional named on the other.
+PARTY_ROLE = "practitioner"
+
 # The sight a procedure's own role has when its file does not say.
 DEFAULT_OWN_SIGHT = Sight.REACHED
 
@@ -154,7 +158,7 @@ class Actor:
         """The roles this person holds for one side: in its agency, and as its party."""
         own = {role for held_side, role in self.holds if held_side is side}
         if side in self.party:
-            own.add("practitioner")
+            own.add(PARTY_ROLE)
         return frozenset(own)
 
     @property

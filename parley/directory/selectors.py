@@ -10,6 +10,7 @@ from django.db.models import Q
 from parley.cases.models import Agency, Disagreement, Partnership, Person, RoleAssignment
 from parley.cases.services import procedure_of
 from parley.core.procedure import Stage
+from parley.core.roles import PARTY_ROLE
 from parley.dbprepared import Prepared
 
 
@@ -34,11 +35,21 @@ class Holders:
 
 
 def _people(
-    assignments: Iterable[RoleAssignment], roles: Iterable[str], agency_id: int | None
+    assignments: Iterable[RoleAssignment],
+    roles: Iterable[str],
+    agency_id: int | None,
+    party: Person | None = None,
 ) -> list[Person]:
+    """The people holding ``roles`` in the agency (or partnership-wide). A side's
+    practitioner is its party alone (parley.core.roles): the person who raised it, or the
+    professional named in the other agency, not every practitioner of the agency."""
     wanted = set(roles)
     people: dict[int, Person] = {}
+    if PARTY_ROLE in wanted and party is not None:
+        people[party.pk] = party
     for a in assignments:
+        if a.role == PARTY_ROLE and agency_id is not None:
+            continue
         if a.role in wanted and a.agency_id in (agency_id, None):
             people.setdefault(a.person_id, a.person)
     return sorted(people.values(), key=lambda person: (person.name.casefold(), person.pk))
@@ -75,8 +86,8 @@ def holders(*, disagreement: Disagreement) -> Holders:
 
     def side(stage: Stage) -> tuple[list[Person], list[Person], list[Person]]:
         return (
-            _people(assignments, stage.raising_side, raising),
-            _people(assignments, stage.other_side, other),
+            _people(assignments, stage.raising_side, raising, disagreement.raised_by),
+            _people(assignments, stage.other_side, other, disagreement.other_professional),
             _people(assignments, stage.kept_informed, None),
         )
 

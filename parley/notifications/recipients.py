@@ -19,6 +19,7 @@ from parley.cases.access import can_view
 from parley.cases.models import Disagreement, Person, RoleAssignment
 from parley.core.notify import Audience, Recipient
 from parley.core.procedure import Side
+from parley.core.roles import PARTY_ROLE
 
 
 @dataclass
@@ -55,6 +56,17 @@ class Directory:
                 (list(assignment.procedure_ids or []), person.pk)
             )
 
+    def person(self, pk: int | None) -> Person | None:
+        """Someone by id: from the people already read, or read once and kept."""
+        if pk is None:
+            return None
+        if pk not in self._people:
+            found = Person.objects.filter(pk=pk).prefetch_related("roles").first()
+            if found is None:
+                return None
+            self._people[pk] = found
+        return self._people[pk]
+
     def resolve(
         self,
         recipient: Recipient,
@@ -64,6 +76,8 @@ class Directory:
         other_party: Person | None = None,
     ) -> Resolved:
         found: dict[int, Person] = {}
+        raiser = raiser or self.person(case.raised_by_id)
+        other_party = other_party or self.person(case.other_professional_id)
         if recipient.audience is Audience.RAISER:
             if raiser is not None:
                 found[raiser.pk] = raiser
@@ -74,6 +88,13 @@ class Directory:
             procedure_id = case.procedure.procedure_id
             for group in recipient.groups:
                 for role in group.roles:
+                    if role == PARTY_ROLE and group.side is not Side.PARTNERSHIP:
+                        # A side's practitioner is its party (parley.core.roles): the person
+                        # who raised it, or the professional named in the other agency, and
+                        # not every practitioner of that agency.
+                        for person in _parties(group.side, raiser, other_party):
+                            found.setdefault(person.pk, person)
+                        continue
                     for agency_id in _agencies(group.side, case):
                         for procedure_ids, person_pk in self._holders.get((role, agency_id), ()):
                             if not procedure_ids or procedure_id in procedure_ids:
@@ -82,6 +103,15 @@ class Directory:
         for person in found.values():
             (resolved.people if can_view(person, case) else resolved.withheld).append(person)
         return resolved
+
+
+def _parties(side: Side, raiser: Person | None, other_party: Person | None) -> list[Person]:
+    wanted = {
+        Side.RAISING: [raiser],
+        Side.OTHER: [other_party],
+        Side.BOTH: [raiser, other_party],
+    }.get(side, [])
+    return [person for person in wanted if person is not None]
 
 
 def _agencies(side: Side, case: Disagreement) -> tuple[int | None, ...]:

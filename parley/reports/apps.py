@@ -7,7 +7,8 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from parley.cases.hooks import after_change
-        from parley.reports.spans import case_changed
+        from parley.cases.hooks import after_change, after_import
+        from parley.reports.spans import case_changed, cases_imported
 
         after_change("reports.spans", case_changed, order=10)
+        after_import("reports.spans", cases_imported, order=10)

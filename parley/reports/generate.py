@@ -15,7 +15,6 @@ cross bank holidays. Nothing here is about a real person: there are no subject d
 from __future__ import annotations
 
 import random
-import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -23,13 +22,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
+from django.utils.text import slugify
 
 from parley.cases import services
 from parley.cases.models import (
     Agency,
-    Deadline,
     Disagreement,
     Event,
     Partnership,
@@ -42,9 +40,8 @@ from parley.core import report as core
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused, Status
 from parley.core.procedure import EscalationTrigger, Procedure, Side, Stage
-from parley.dbbulk import rows_insert
-from parley.reports.models import LearningItem, ReportCase, StageSpan
-from parley.reports.spans import spans_of
+from parley.core.roles import actor_of
+from parley.reports.models import LearningItem
 
 LIBRARY = Path(__file__).resolve().parent.parent / "procedures"
 BATCH = 2000
@@ -75,49 +72,67 @@ AGENCY_KINDS = (
 )
 
 
+# The roles a generated partnership's agencies fill, one person each, so that every stage
+# of the shipped procedures has someone in each agency who acts at it: the rungs of the
+# standard table, the Channel panel member, and the procedures' own agency roles.
+AGENCY_ROLES = (
+    "line-manager", "safeguarding-lead", "senior-manager", "service-director",
+    "corporate-director", "director", "board-representative", "channel-panel-member",
+    "operations-manager", "service-manager",
+)  # fmt: skip
+# And the roles held for the whole partnership, where the procedures name them.
+PARTNERSHIP_ROLES = (
+    "business-manager", "board-chair", "channel-chair", "channel-coordinator",
+    "twsp-executive", "csp-board-chair",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Cast:
-    """The agencies of a partnership, each with a person who raises and one who answers."""
+    """The agencies of a partnership and the people a generated case can involve: in each
+    agency a raiser and an answering professional, and whoever holds each role there;
+    and the holders of the partnership-wide roles."""
 
     partnership: Partnership
     agencies: tuple[Agency, ...]
     weights: tuple[float, ...]
     people: dict[int, tuple[Person, Person]]  # agency pk: (raiser, other professional)
-    partnership_person: Person
+    holders: dict[int | None, list[Person]]  # agency pk (None: partnership-wide): its people
+    roles: dict[int, tuple[tuple[str, str | None], ...]]  # person pk: (role, agency) held
 
 
 @transaction.atomic
 def partnership_generate(*, name: str, slug: str, agencies: int = 8) -> Partnership:
-    """A partnership with the shipped procedures, ``agencies`` agencies and their people."""
+    """A partnership with the shipped procedures, ``agencies`` agencies and their people:
+    two practitioners and a holder of every rung in each agency, and the partnership's own
+    roles."""
     partnership, _ = Partnership.objects.get_or_create(slug=slug, defaults={"name": name})
     for path in sorted(LIBRARY.glob("*.yaml")):
         services.procedure_load(
             partnership=partnership, text=path.read_text(encoding="utf-8"), source_name=path.name
         )
+    people: list[tuple[str, str, Agency | None]] = []
     for index, (words, kind, _) in enumerate(AGENCY_KINDS[:agencies]):
         agency, _ = Agency.objects.get_or_create(
             partnership=partnership, name=f"{name} {words}", defaults={"kind": kind}
         )
-        for role in ("practitioner", "line-manager"):
-            person, created = Person.objects.get_or_create(
-                partnership=partnership,
-                name=f"{words} {role} {index + 1}",
-                defaults={"email": f"{role}{index + 1}@{slug}.example"},
-            )
-            if created:
-                RoleAssignment.objects.create(person=person, agency=agency, role=role)
-    manager, created = Person.objects.get_or_create(
-        partnership=partnership,
-        name="Business manager",
-        defaults={"email": f"business@{slug}.example"},
-    )
-    if created:
-        RoleAssignment.objects.create(person=manager, agency=None, role="business-manager")
+        for role in ("practitioner", "practitioner-2", *AGENCY_ROLES):
+            people.append((f"{words} {role} {index + 1}", role.removesuffix("-2"), agency))
+    for role in PARTNERSHIP_ROLES:
+        people.append((f"Partnership {role}", role, None))
+    for person_name, role, agency in people:
+        person, created = Person.objects.get_or_create(
+            partnership=partnership,
+            name=person_name,
+            defaults={"email": f"{slugify(person_name)}@{slug}.example"},
+        )
+        if created:
+            RoleAssignment.objects.create(person=person, agency=agency, role=role)
     return partnership
 
 
 def cast_of(partnership: Partnership) -> Cast:
-    """Everyone a generated case can involve, from the partnership's own agencies."""
+    """Everyone a generated case can involve, from the partnership's own directory."""
     agencies = tuple(
         a for a in Agency.objects.filter(partnership=partnership).order_by("pk")
         if a.kind != Agency.Kind.PARTNERSHIP
@@ -125,28 +140,37 @@ def cast_of(partnership: Partnership) -> Cast:
     if len(agencies) < 2:
         raise ValueError("generating cases needs a partnership with at least two agencies")
     weights = {kind: weight for _, kind, weight in AGENCY_KINDS}
-    members: dict[int, list[Person]] = {a.pk: [] for a in agencies}
-    for assignment in RoleAssignment.objects.filter(agency__in=agencies).select_related("person"):
-        if assignment.person not in members[assignment.agency_id]:
-            members[assignment.agency_id].append(assignment.person)
-    fallback = list(Person.objects.filter(partnership=partnership).order_by("pk")[:2])
-    if not fallback:
-        raise ValueError("generating cases needs at least one person in the partnership")
+    holders: dict[int | None, list[Person]] = {a.pk: [] for a in agencies}
+    holders[None] = []
+    practitioners: dict[int, list[Person]] = {a.pk: [] for a in agencies}
+    roles: dict[int, list[tuple[str, str | None]]] = {}
+    assignments = RoleAssignment.objects.filter(
+        person__partnership=partnership
+    ).select_related("person").order_by("person__name", "pk")  # fmt: skip
+    for a in assignments:
+        roles.setdefault(a.person_id, []).append(
+            (a.role, str(a.agency_id) if a.agency_id else None)
+        )
+        place = a.agency_id if a.agency_id in holders else (None if a.agency_id is None else -1)
+        if place == -1:
+            continue
+        if a.person not in holders[place]:
+            holders[place].append(a.person)
+        if a.role == "practitioner" and a.agency_id in practitioners:
+            practitioners[a.agency_id].append(a.person)
     people = {}
     for agency in agencies:
-        found = members[agency.pk] or fallback
+        found = practitioners[agency.pk] or holders[agency.pk]
+        if not found:
+            raise ValueError(f"generating cases needs someone in {agency.name}")
         people[agency.pk] = (found[0], found[-1])
-    wide = (
-        RoleAssignment.objects.filter(person__partnership=partnership, agency__isnull=True)
-        .select_related("person")
-        .first()
-    )
     return Cast(
         partnership,
         agencies,
         tuple(weights.get(a.kind, 1.0) for a in agencies),
         people,
-        wide.person if wide else fallback[0],
+        holders,
+        {pk: tuple(held) for pk, held in roles.items()},
     )
 
 
@@ -155,19 +179,22 @@ def cast_of(partnership: Partnership) -> Cast:
 
 @dataclass
 class _Play:
+    """One case being played: each action is taken by whoever the procedure names for it
+    now (the engine's gate decides), found among the people of the case's two agencies
+    and the partnership."""
+
     procedure: Procedure
     calendar: WorkingCalendar
     rng: random.Random
     until: datetime
-    raiser: Actor
-    other: Actor
-    chair: Actor
+    people: tuple[Actor, ...]  # the parties first, then the two agencies, the partnership
     events: list[engine.Event]
     state: CaseState | None = None
     moment: datetime | None = None
 
-    def take(self, kind: EventKind, actor: Actor, at: datetime, **fields: Any) -> bool:
-        """Take an action if the rules allow it and it is not in the future."""
+    def take(self, kind: EventKind, at: datetime, side: Side | None = None, **fields: Any) -> bool:
+        """Take an action, as someone who may take it now (for ``side``, if given), if the
+        rules allow it and it is not in the future."""
         assert self.state is not None
         if at > self.until:
             return False
@@ -175,17 +202,26 @@ class _Play:
         if kind is EventKind.ESCALATED and fields.get("reason") == "deadline-passed":
             deadlines = planner.case_deadlines(self.procedure, self.calendar, self.state)
             overdue = planner.is_overdue(deadlines, at)
-        try:
-            taken = engine.take(
-                self.procedure, self.state, kind, actor=actor, at=at, overdue=overdue, **fields
-            )
-        except Refused:
-            return False
-        for event in taken:
-            self.state = engine.apply(self.state, event, self.procedure)
-        self.events.extend(taken)
-        self.moment = at
-        return True
+        for actor in self.people:
+            try:
+                sides = engine.acting_for(self.procedure, self.state, kind, actor)
+            except Refused:
+                continue
+            if side is not None and side not in sides:
+                continue
+            try:
+                taken = engine.take(
+                    self.procedure, self.state, kind, actor=actor, at=at, overdue=overdue,
+                    **fields,
+                )  # fmt: skip
+            except Refused:
+                return False
+            for event in taken:
+                self.state = engine.apply(self.state, event, self.procedure)
+            self.events.extend(taken)
+            self.moment = at
+            return True
+        return False
 
     def later(self, working_days: int) -> datetime:
         """A working moment ``working_days`` after the last, always after it."""
@@ -205,55 +241,58 @@ def _stage_days(procedure: Procedure, stage: Stage) -> int:
     return limit.days if limit is not None and limit.days > 0 else DEFAULT_STAGE_DAYS
 
 
+def _either(play: _Play) -> Side:
+    return Side.RAISING if play.rng.random() < 0.5 else Side.OTHER
+
+
 def _talk(play: _Play) -> None:
     """What people record while a stage runs: the conversation, and a few notes."""
-    speaker = play.raiser if play.rng.random() < 0.5 else play.other
-    play.take(EventKind.DISCUSSION_RECORDED, speaker, play.later(0),
+    play.take(EventKind.DISCUSSION_RECORDED, play.later(0), _either(play),
               text="Talked it through; views recorded.")  # fmt: skip
     for _ in range(play.rng.choice(NOTES)):
-        writer = play.raiser if play.rng.random() < 0.5 else play.other
-        play.take(EventKind.NOTE_ADDED, writer, play.later(0), text="A note for the record.")
+        play.take(EventKind.NOTE_ADDED, play.later(0), _either(play), text="A note for the record.")
 
 
 def _resolve(play: _Play, at: datetime) -> bool:
-    actor = play.chair if play.rng.random() < 0.3 else play.other
-    if not play.take(EventKind.RESOLVED, actor, at, outcome="Agreed a way forward.",
-                     outstanding="None"):  # fmt: skip
+    side = Side.PARTNERSHIP if play.rng.random() < 0.3 else Side.OTHER
+    fields = {"outcome": "Agreed a way forward.", "outstanding": "None"}
+    if not (
+        play.take(EventKind.RESOLVED, at, side, **fields)
+        or play.take(EventKind.RESOLVED, at, None, **fields)
+    ):
         return False
     if play.rng.random() < FEEDBACK:
-        play.take(EventKind.FEEDBACK_GIVEN, play.other, play.later(play.rng.randint(0, 2)),
+        play.take(EventKind.FEEDBACK_GIVEN, play.later(play.rng.randint(0, 2)), Side.OTHER,
                   text="Told them what was agreed and why.")  # fmt: skip
     if play.rng.random() < DEBRIEF:
-        play.take(EventKind.DEBRIEF_RECORDED, play.chair, play.later(play.rng.randint(1, 5)),
+        play.take(EventKind.DEBRIEF_RECORDED, play.later(play.rng.randint(1, 5)),
                   text="What went well and what to change.")  # fmt: skip
     if play.rng.random() < LEARNING:
         play.take(
-            EventKind.LEARNING_REFERRED, play.chair, play.later(1),
+            EventKind.LEARNING_REFERRED, play.later(1),
             text="The procedure could say more clearly who does what.",
             topic=play.rng.choice(("policy", "procedure", "training")),
         )  # fmt: skip
     if play.rng.random() < CLOSE:
-        play.take(EventKind.CLOSED, play.raiser, play.later(play.rng.randint(0, 3)))
+        play.take(EventKind.CLOSED, play.later(play.rng.randint(0, 3)), Side.RAISING)
     return True
 
 
 def _escalate(play: _Play, stage: Stage, at: datetime) -> bool:
     triggers = stage.escalate_when
     if EscalationTrigger.NO_AGREEMENT in triggers:
-        return play.take(EventKind.ESCALATED, play.raiser, at, reason="no-agreement")
+        return play.take(EventKind.ESCALATED, at, Side.RAISING, reason="no-agreement")
     if EscalationTrigger.RESPONSE_UNSATISFACTORY in triggers:
         assert play.state is not None
         if not play.state.responded:
-            play.take(EventKind.RESPONSE_RECORDED, play.other, at, text="Our decision stands.")
+            play.take(EventKind.RESPONSE_RECORDED, at, Side.OTHER, text="Our decision stands.")
             at = play.later(0)
-        play.take(
-            EventKind.RESPONSE_JUDGED_UNSATISFACTORY, play.raiser, at, text="It does not help."
-        )
+        play.take(EventKind.RESPONSE_JUDGED_UNSATISFACTORY, at, text="It does not help.")
         return play.take(
-            EventKind.ESCALATED, play.raiser, play.later(0), reason="response-unsatisfactory"
+            EventKind.ESCALATED, play.later(0), Side.RAISING, reason="response-unsatisfactory"
         )
     if EscalationTrigger.DEADLINE_PASSED in triggers:
-        return play.take(EventKind.ESCALATED, play.raiser, at, reason="deadline-passed")
+        return play.take(EventKind.ESCALATED, at, Side.RAISING, reason="deadline-passed")
     return False
 
 
@@ -264,11 +303,12 @@ def play_case(
     *,
     raised_at: datetime,
     until: datetime,
-    raiser: Actor,
-    other: Actor,
-    chair: Actor,
+    people: tuple[Actor, ...],
 ) -> list[engine.Event]:
-    """One disagreement from raising to its end (or to ``until``), through the rules."""
+    """One disagreement from raising to its end (or to ``until``), through the rules.
+
+    ``people`` are everyone who may act on it, the person who raised it first.
+    """
     track = procedure.track()
     risk = procedure.immediate_risk
     immediate = risk is not None and rng.random() < IMMEDIATE
@@ -276,11 +316,12 @@ def play_case(
     if immediate and risk is not None and risk.raiser_chooses:
         start_stage = rng.choice(risk.allowed_starts or tuple(s.id for s in track.stages))
     informal = not immediate and track.stages[0].informal and rng.random() < INFORMAL
+    raiser = people[0]
     events = engine.raise_case(
         procedure, actor=raiser, at=raised_at, immediate_risk=immediate,
         start_stage=start_stage, informal=informal,
     )  # fmt: skip
-    play = _Play(procedure, calendar, rng, until, raiser, other, chair, list(events))
+    play = _Play(procedure, calendar, rng, until, people, list(events))
     play.state = engine.replay(events, procedure)
     play.moment = raised_at
     rung = 0
@@ -294,7 +335,7 @@ def play_case(
         if at > until:
             break
         if rng.random() < 0.6:
-            play.take(EventKind.RESPONSE_RECORDED, other, play.later(max(0, spent // 2)),
+            play.take(EventKind.RESPONSE_RECORDED, play.later(max(0, spent // 2)), Side.OTHER,
                       text="Our response.")  # fmt: skip
             at = max(at, play.later(0))
         chance = RESOLVE_AT[min(rung, len(RESOLVE_AT) - 1)]
@@ -304,11 +345,11 @@ def play_case(
                 break
             continue
         if roll < chance + WITHDRAW:
-            play.take(EventKind.WITHDRAWN, raiser, at, reason="Agreed to take it no further.")
+            play.take(EventKind.WITHDRAWN, at, reason="Agreed to take it no further.")
             continue
         targets = engine.bypass_targets(procedure, play.state)
         if procedure.bypass.allowed and targets and roll < chance + WITHDRAW + BYPASS:
-            moved = play.take(EventKind.BYPASSED, raiser, at, to_stage=targets[0],
+            moved = play.take(EventKind.BYPASSED, at, Side.RAISING, to_stage=targets[0],
                               reason="Needs senior attention now.")  # fmt: skip
         else:
             moved = _escalate(play, stage, at)
@@ -318,32 +359,28 @@ def play_case(
     return play.events
 
 
-# --- many cases, inserted in bulk -------------------------------------------------------
-
-
-def _stored(
-    procedure: Procedure, calendar: WorkingCalendar, state: CaseState
-) -> tuple[dict[str, Any], list[planner.Deadline]]:
-    """The Disagreement fields services._store_state writes for this state."""
-    track = procedure.track(state.track)
-    deadlines = planner.case_deadlines(procedure, calendar, state)
-    upcoming = planner.next_deadline([d for d in deadlines if not d.advisory])
-    return (
-        {
-            "track": state.track,
-            "status": state.status.value,
-            "route": state.route.value,
-            "stage": state.stage,
-            "stage_number": track.stage(state.stage).number,
-            "highest_stage_number": max(track.stage(s).number for s in state.stages_reached),
-            "stage_entered_at": state.stage_entered_at,
-            "raised_at": state.raised_at,
-            "resolved_at": state.resolved_at,
-            "closed_at": state.closed_at,
-            "next_due_at": upcoming.due if upcoming else None,
-        },
-        deadlines,
+def case_people(cast: Cast, raising: Agency, other: Agency, procedure_id: str) -> tuple[Actor, ...]:
+    """Everyone who may act on a case between these agencies, as the roles table sees them:
+    the raiser and the answering professional first, then each agency's people, then the
+    partnership's."""
+    raiser, answerer = cast.people[raising.pk][0], cast.people[other.pk][1]
+    ordered = [raiser, answerer]
+    for place in (raising.pk, other.pk, None):
+        ordered += [p for p in cast.holders.get(place, ()) if p not in ordered]
+    return tuple(
+        actor_of(
+            person_id=str(person.pk),
+            assignments=cast.roles.get(person.pk, ()),
+            raising_agency=str(raising.pk),
+            other_agency=str(other.pk),
+            raised_by=str(raiser.pk),
+            other_professional=str(answerer.pk),
+        )
+        for person in ordered
     )
+
+
+# --- many cases, inserted in bulk -------------------------------------------------------
 
 
 def _raised_moments(
@@ -374,7 +411,9 @@ def cases_generate(
     """Generate ``count`` disagreements under ``version`` raised from ``start`` over ``days``.
 
     Cases are played up to ``until`` (default: the end of the span), so the last ones are
-    still open. Returns how many were inserted. ``copy`` writes the same rows with
+    still open, and brought in through the one door for bulk history
+    (:func:`parley.cases.services.disagreements_import`), which checks every action
+    against the rules. Returns how many were inserted. ``copy`` writes the rows with
     PostgreSQL's COPY instead of ``bulk_create``: for the million-case benchmark.
     """
     partnership = version.partnership
@@ -384,70 +423,35 @@ def cases_generate(
     rng = random.Random(seed)
     zone = ZoneInfo(calendar.timezone)
     until = until or datetime.combine(start + timedelta(days=days), time(), zone)
-    token = secrets.token_hex(3).upper()
-    chair_roles = frozenset(
-        {
-            "business-manager",
-            "channel-chair",
-            "channel-coordinator",
-            "board-chair",
-            *procedure.roles,
-        }
-    )
-    bypass_roles = frozenset(procedure.bypass.by)
-    track = procedure.track()
-    raising_roles = {r for stage in track.stages for r in stage.raising_side}
-    other_roles = {r for stage in track.stages for r in stage.other_side}
-    chair_roles = chair_roles | {r for stage in track.stages for r in stage.partnership_side}
     categories = [c.id for c in procedure.categories]
     moments = _raised_moments(rng, calendar, start, days, count)
     made = 0
     for batch_start in range(0, count, BATCH):
         size = min(BATCH, count - batch_start)
-        cases: list[tuple[Disagreement, list[engine.Event], list[planner.Deadline]]] = []
-        for index in range(batch_start, batch_start + size):
+        played: list[services.Played] = []
+        for _ in range(size):
             raising, other = _agency_pair(rng, cast)
-            raiser_person = cast.people[raising.pk][0]
-            other_person = cast.people[other.pk][1]
-            raiser = Actor(
-                str(raiser_person.pk),
-                frozenset((Side.RAISING, r) for r in (*raising_roles, *bypass_roles)),
-                frozenset({Side.RAISING}),
-            )
-            answerer = Actor(
-                str(other_person.pk),
-                frozenset((Side.OTHER, r) for r in other_roles),
-                frozenset({Side.OTHER}),
-            )
-            chair = Actor(
-                str(cast.partnership_person.pk),
-                frozenset((Side.PARTNERSHIP, r) for r in chair_roles),
-            )
+            people = case_people(cast, raising, other, procedure.id)
             events = play_case(
-                procedure, calendar, rng, raised_at=next(moments), until=until,
-                raiser=raiser, other=answerer, chair=chair,
-            )  # fmt: skip
+                procedure, calendar, rng, raised_at=next(moments), until=until, people=people
+            )
             state = engine.replay(events, procedure)
-            fields, deadlines = _stored(procedure, calendar, state)
             case = Disagreement(
-                partnership=partnership,
-                procedure=version,
-                reference=f"{procedure.id.upper()[:20]}-G{token}-{seed % 1000:03d}-{index:07d}",
-                raised_by=raiser_person,
+                raised_by_id=int(people[0].id),
                 raising_agency=raising,
                 other_agency=other,
-                other_professional=other_person,
+                other_professional_id=int(people[1].id),
                 category=rng.choice(categories) if categories and rng.random() < 0.9 else "",
                 summary="A generated disagreement, for testing.",
                 outcome="Agreed a way forward." if state.resolved_at else "",
                 outstanding="None" if state.resolved_at else "",
-                **fields,
             )
-            cases.append((case, events, deadlines))
-        if copy and connection.vendor == "postgresql":
-            made += _insert_copy(cases, procedure, rng)
-        else:
-            made += _insert(cases, procedure, rng)
+            played.append(services.Played(case, events))
+        stored = services.disagreements_import(
+            version=version, played=played, copy=copy, via="generator"
+        )
+        _learning(stored, procedure, rng)
+        made += len(stored)
     return made
 
 
@@ -459,106 +463,11 @@ def _agency_pair(rng: random.Random, cast: Cast) -> tuple[Agency, Agency]:
             return raising, other
 
 
-@transaction.atomic
-def _insert(
-    cases: Sequence[tuple[Disagreement, list[engine.Event], list[planner.Deadline]]],
-    procedure: Procedure,
-    rng: random.Random,
-) -> int:
-    stored = Disagreement.objects.bulk_create([case for case, _, _ in cases], batch_size=1000)
-    events: list[Event] = []
-    deadlines: list[Deadline] = []
-    for case, (_, record, due) in zip(stored, cases, strict=True):
-        events.extend(
-            Event(
-                disagreement_id=case.pk,
-                sequence=n,
-                kind=event.kind.value,
-                at=event.at,
-                actor_id=int(event.actor) if event.actor else None,
-                stage=event.stage,
-                data=dict(event.data),
-            )
-            for n, event in enumerate(record, start=1)
-        )
-        deadlines.extend(services.deadline_rows(case.pk, due))
-    created = Event.objects.bulk_create(events, batch_size=5000)
-    Deadline.objects.bulk_create(deadlines, batch_size=5000)
-    spans, copies = _spans(stored, [record for _, record, _ in cases], procedure)
-    StageSpan.objects.bulk_create(spans, batch_size=5000)
-    ReportCase.objects.bulk_create(copies, batch_size=5000)
-    _learning(stored, created, procedure, rng)
-    return len(stored)
-
-
-@transaction.atomic
-def _insert_copy(
-    cases: Sequence[tuple[Disagreement, list[engine.Event], list[planner.Deadline]]],
-    procedure: Procedure,
-    rng: random.Random,
-) -> int:
-    """As :func:`_insert`, with COPY: the same rows, many times faster."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Disagreement._meta.db_table, len(cases)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    now = timezone.now()
-    events: list[Event] = []
-    deadlines: list[Deadline] = []
-    for pk, (case, record, due) in zip(ids, cases, strict=True):
-        case.pk = pk
-        events.extend(
-            Event(
-                disagreement_id=pk, sequence=n, kind=event.kind.value, at=event.at,
-                actor_id=int(event.actor) if event.actor else None, stage=event.stage,
-                data=dict(event.data), recorded_at=now,
-            )
-            for n, event in enumerate(record, start=1)
-        )  # fmt: skip
-        deadlines.extend(services.deadline_rows(pk, due))
-    rows_insert(Disagreement, [case for case, _, _ in cases], with_id=True)
-    rows_insert(Event, events)
-    rows_insert(Deadline, deadlines)
-    spans, copies = _spans([c for c, _, _ in cases], [r for _, r, _ in cases], procedure)
-    rows_insert(StageSpan, spans)
-    rows_insert(ReportCase, copies, with_id=True)
-    learning = [e for e in events if e.kind == EventKind.LEARNING_REFERRED.value]
-    if learning:
-        stored = {
-            (e.disagreement_id, e.sequence): e
-            for e in Event.objects.filter(
-                disagreement_id__in={e.disagreement_id for e in learning},
-                kind=EventKind.LEARNING_REFERRED.value,
-            )
-        }
-        _learning(
-            [c for c, _, _ in cases],
-            [stored[(e.disagreement_id, e.sequence)] for e in learning],
-            procedure,
-            rng,
-        )
-    return len(cases)
-
-
-def _spans(
-    stored: Sequence[Disagreement], records: Sequence[list[engine.Event]], procedure: Procedure
-) -> tuple[list[StageSpan], list[ReportCase]]:
-    """The reports' stage rows of these cases, as the cases app's writes keep them."""
-    spans: list[StageSpan] = []
-    copies: list[ReportCase] = []
-    for case, record in zip(stored, records, strict=True):
-        rows, copy = spans_of(case=case, procedure=procedure, events=record)
-        spans.extend(rows)
-        copies.append(copy)
-    return spans, copies
-
-
-def _learning(
-    cases: Sequence[Disagreement], events: Sequence[Event], procedure: Procedure, rng: random.Random
-) -> None:
+def _learning(cases: Sequence[Disagreement], procedure: Procedure, rng: random.Random) -> None:
     """Most referred issues are in the learning log; some decided and done, some overdue."""
+    events = Event.objects.filter(
+        disagreement_id__in=[case.pk for case in cases], kind=EventKind.LEARNING_REFERRED.value
+    ).order_by("disagreement_id", "sequence")
     by_pk = {case.pk: case for case in cases}
     items = []
     for event in events:
@@ -592,7 +501,7 @@ def generated_check(*, cases: Sequence[Disagreement]) -> list[str]:
     for case in cases:
         state = services.disagreement_state(case)
         procedure = services.procedure_of(case.procedure)
-        fields, deadlines = _stored(
+        fields, deadlines = services.stored_fields(
             procedure, services.calendar_of(case.partnership, procedure), state
         )
         for name, expected in fields.items():

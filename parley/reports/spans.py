@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from parley.cases.hooks import Change
+from parley.cases.hooks import Change, Imported
 from parley.cases.services import core_event
 from parley.core import engine
 from parley.core import report as core
 from parley.core.procedure import Procedure
+from parley.dbbulk import rows_insert
 from parley.reports.models import ReportCase, StageSpan
 
 # What the report copy keeps of the case itself (besides what its record says).
@@ -109,3 +110,19 @@ def case_changed(change: Change) -> None:
             "resolved_on": copy.resolved_on,
         },
     )
+
+
+def cases_imported(imported: Imported) -> None:
+    """The report rows of cases brought in at once: an import hook (parley.cases.hooks)."""
+    spans: list[StageSpan] = []
+    copies: list[ReportCase] = []
+    for case, record in zip(imported.cases, imported.records, strict=True):
+        rows, copy = spans_of(case=case, procedure=imported.procedure, events=record)
+        spans.extend(rows)
+        copies.append(copy)
+    if imported.copy:
+        rows_insert(StageSpan, spans)
+        rows_insert(ReportCase, copies, with_id=True)
+    else:
+        StageSpan.objects.bulk_create(spans, batch_size=5000)
+        ReportCase.objects.bulk_create(copies, batch_size=5000)

@@ -105,6 +105,7 @@ def evidence_attach(
                 version=version,
                 request_key=request_key,
                 request=request,
+                via="web",
                 filename=evidence.original_name,
                 evidence=token,
                 text=description,

@@ -139,7 +139,7 @@ def test_reading_a_case_is_audited_like_the_page(api: Api, nia_case: Disagreemen
 def test_an_action_goes_through_the_procedures_rules(api: Api, nia_case: Disagreement) -> None:
     url = case_url(nia_case, "/actions")
     # Closing needs a written outcome first (the same refusal the case page gives).
-    refused = api("nia.nurse", "post", url, json={"kind": "closed"})
+    refused = api("nia.nurse", "post", url, json={"kind": "closed", "version": nia_case.version})
     assert refused.status_code == 422
     assert (
         refused.json()["error"]
@@ -150,7 +150,12 @@ def test_an_action_goes_through_the_procedures_rules(api: Api, nia_case: Disagre
         }
         or refused.json()["error"]["code"] == "refused"
     )
-    done = api("nia.nurse", "post", url, json={"kind": "note-added", "text": "Phoned Sam."})
+    done = api(
+        "nia.nurse",
+        "post",
+        url,
+        json={"kind": "note-added", "text": "Phoned Sam.", "version": nia_case.version},
+    )
     assert done.status_code == 201, done.json()
     assert done.json()["events"][0]["kind"] == "note-added"
     assert nia_case.events.filter(kind="note-added").exists()
@@ -162,7 +167,10 @@ def test_an_action_goes_through_the_procedures_rules(api: Api, nia_case: Disagre
 def test_a_required_field_left_out_is_refused_with_the_reason(
     api: Api, nia_case: Disagreement
 ) -> None:
-    response = api("nia.nurse", "post", case_url(nia_case, "/actions"), json={"kind": "note-added"})
+    response = api(
+        "nia.nurse", "post", case_url(nia_case, "/actions"), json={"kind": "note-added"},
+        **{"If-Match": f'"{nia_case.version}"'},
+    )  # fmt: skip
     assert response.status_code == 422
     assert response.json()["error"]["message"] == "Enter what happened"
 
@@ -275,8 +283,11 @@ def test_raising_for_an_agency_you_do_not_work_for_is_refused(
         "raising_agency": Agency.objects.get(roles__person__user__username="tess.teacher").pk
     }
     response = api("nia.nurse", "post", LIST, json=body)
-    assert response.status_code == 400
-    assert "raising_agency" in response.json()["error"]["fields"]
+    # The rule is the core's, whichever door the raise comes through.
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        "You can only raise a disagreement for an agency you work for: choose your own agency"
+    )
 
 
 def test_a_disagreement_inside_one_agency_is_refused_with_the_reason(

@@ -51,7 +51,8 @@ def case(partnership: Partnership) -> Disagreement:
 
 @pytest.fixture
 def trail(case: Disagreement) -> Disagreement:
-    """Five entries, each differing from the one before in every column."""
+    """Five entries, each differing from the one before in every column: raising the case
+    wrote the first (from the service, with no request), then four more."""
     audit_record(
         action="signin",
         request=web_request("ari.admin", path="/sign-in/", method="post", ip="10.0.0.1"),
@@ -59,7 +60,9 @@ def trail(case: Disagreement) -> Disagreement:
     )
     audit_record(
         action="case.view",
-        request=web_request("nia.nurse", path=f"/cases/{case.reference}/", ip="10.0.0.2"),
+        request=web_request(
+            "nia.nurse", path=f"/cases/{case.reference}/", ip="10.0.0.2", agent="Edge/120"
+        ),
         disagreement=case,
     )
     audit_record(
@@ -75,5 +78,4 @@ def trail(case: Disagreement) -> Disagreement:
         disagreement=case,
         detail={"document": "stage-1-form.pdf"},
     )
-    audit_record(action="case.change", person=person("nia.nurse"), disagreement=case)
     return case

@@ -388,9 +388,14 @@ def test_bypass_needs_a_reason() -> None:
 
 def test_bypass_only_by_the_roles_the_procedure_names() -> None:
     # Line managers act at stage 1 of this ladder, but only a safeguarding lead may bypass.
-    text = LADDER_TEXT.replace(
-        "    raising_side: [practitioner]\n", "    raising_side: [practitioner, line-manager]\n", 1
-    ) + "bypass:\n  allowed: true\n  by: [safeguarding-lead]\n"
+    text = (
+        LADDER_TEXT.replace(
+            "    raising_side: [practitioner]\n",
+            "    raising_side: [practitioner, line-manager]\n",
+            1,
+        )
+        + "bypass:\n  allowed: true\n  by: [safeguarding-lead]\n"
+    )
     case = Case.raised(load_text(text, "bypass-by.yaml"))
 
     reason = case.refusal(EventKind.BYPASSED, RORY, to_stage="stage-3", reason="Urgent")

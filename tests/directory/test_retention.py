@@ -23,7 +23,7 @@ NOW = at(2028, 3, 10, 9)  # TWSP keeps closed cases 7 years (twsp.yaml, retentio
 def closed_case(partnership: Partnership, twsp: ProcedureVersion, closed: datetime) -> Disagreement:
     case = raise_twsp(
         partnership, twsp, closed.replace(day=closed.day - 1),
-        subject_name="Child A", subject_nhs_number="485 777 3456",
+        subject_name="Child A", subject_nhs_number="943 476 5919",
         subject_client_reference="CS-1", evidence="Health visiting records.",
         outcome_sought="An assessment.",
     )  # fmt: skip

@@ -26,7 +26,7 @@ from tests.directory.conftest import at, raise_twsp
 def cases(partnership: Partnership, twsp: ProcedureVersion):
     about_a = raise_twsp(
         partnership, twsp, at(2026, 12, 21, 10), subject_name="Amy  Example",
-        subject_date_of_birth=date(2024, 5, 1), subject_nhs_number="485 777 3456",
+        subject_date_of_birth=date(2024, 5, 1), subject_nhs_number="401 023 2137",
     )  # fmt: skip
     services.disagreement_act(
         disagreement=about_a, person=person("sam.social"), kind=EventKind.RESPONSE_RECORDED,
@@ -53,7 +53,7 @@ def test_the_export_holds_the_subjects_cases_and_nothing_about_anyone_else(
         about_a.reference, also_a.reference,
     ]  # fmt: skip
     first = export["disagreements"][0]
-    assert first["subject"]["nhs_number"] == "485 777 3456"
+    assert first["subject"]["nhs_number"] == "401 023 2137"
     assert first["summary"] == about_a.summary
     assert [e["what"] for e in first["record"]] == ["Disagreement raised", "Response recorded"]
     assert first["record"][1]["details"]["text"] == "Amy's file reviewed; threshold not met."
@@ -65,7 +65,7 @@ def test_the_export_holds_the_subjects_cases_and_nothing_about_anyone_else(
 @pytest.mark.parametrize(
     ("search", "found"),
     [
-        (SubjectSearch(nhs_number="4857773456"), 1),
+        (SubjectSearch(nhs_number="4010232137"), 1),
         (SubjectSearch(client_reference="cs-77"), 1),
         (SubjectSearch(name="Amy Example", date_of_birth=date(2024, 5, 2)), 0),
     ],
@@ -82,7 +82,7 @@ def test_the_subject_may_be_found_by_nhs_number_or_client_reference(
     [
         SubjectSearch(),
         SubjectSearch(name="Amy Example"),
-        SubjectSearch(nhs_number="4857773456", client_reference="CS-77"),
+        SubjectSearch(nhs_number="4010232137", client_reference="CS-77"),
     ],
 )
 def test_a_search_must_say_who_the_person_is_one_way(partnership: Partnership, search):

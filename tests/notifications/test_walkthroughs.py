@@ -187,8 +187,14 @@ def test_torbay_channel_alerts_the_channel_chair_and_never_the_board(partnership
         Mon 22 Mar 2027 10:00 GMT cora.channel raised-with-you
         Mon 22 Mar 2027 10:00 GMT sam.social raised-with-you
         Tue 30 Mar 2027 08:00 BST cora.channel reminder
+        Tue 30 Mar 2027 08:00 BST pat.police reminder
+        Tue 30 Mar 2027 08:00 BST sam.social reminder
         Wed 31 Mar 2027 08:00 BST cora.channel due-today
+        Wed 31 Mar 2027 08:00 BST pat.police due-today
+        Wed 31 Mar 2027 08:00 BST sam.social due-today
         Wed 31 Mar 2027 17:00 BST cora.channel overdue
+        Wed 31 Mar 2027 17:00 BST pat.police overdue
+        Wed 31 Mar 2027 17:00 BST sam.social overdue
         Thu 01 Apr 2027 10:00 BST cora.channel kept-informed
         Thu 01 Apr 2027 10:00 BST dana.dsl escalated-to-you
         Thu 01 Apr 2027 10:00 BST ira.inspector escalated-to-you
@@ -220,8 +226,10 @@ def test_torbay_children_tells_the_board_manager_at_stage_three(partnership):
                 case, "nia.nurse", EventKind.ESCALATED, at(2026, 12, 22, 10),
                 reason="no-agreement",
             ),
+            # Stage Two is between the people who disagree: the worker takes it to their
+            # manager (Stage Three).
             act(
-                case, "max.manager", EventKind.ESCALATED, at(2026, 12, 24, 16),
+                case, "nia.nurse", EventKind.ESCALATED, at(2026, 12, 24, 16),
                 reason="no-agreement",
             ),
             act(
@@ -241,7 +249,7 @@ def test_torbay_children_tells_the_board_manager_at_stage_three(partnership):
         Tue 22 Dec 2026 10:00 GMT sam.social escalated-to-you
         Thu 24 Dec 2026 16:00 GMT ben.business named-alert
         Thu 24 Dec 2026 16:00 GMT lee.lm escalated-to-you
-        Thu 24 Dec 2026 16:00 GMT nia.nurse feedback
+        Thu 24 Dec 2026 16:00 GMT max.manager escalated-to-you
         Tue 29 Dec 2026 08:00 GMT max.manager response-received
         Tue 29 Dec 2026 08:00 GMT nia.nurse response-received
         Tue 29 Dec 2026 15:00 GMT ben.business named-alert
@@ -286,20 +294,26 @@ def test_bedfordshire_channel_over_christmas_tells_the_coordinator_at_every_stag
         Mon 14 Dec 2026 10:00 GMT cora.channel raised-with-you
         Mon 14 Dec 2026 10:00 GMT sam.social raised-with-you
         Fri 18 Dec 2026 08:00 GMT cora.channel reminder
+        Fri 18 Dec 2026 08:00 GMT pat.police reminder
         Mon 21 Dec 2026 08:00 GMT cora.channel due-today
+        Mon 21 Dec 2026 08:00 GMT pat.police due-today
         Mon 21 Dec 2026 17:00 GMT cora.channel overdue
+        Mon 21 Dec 2026 17:00 GMT pat.police overdue
         Tue 22 Dec 2026 09:00 GMT col.coordinator named-alert
         Tue 22 Dec 2026 09:00 GMT drew.director escalated-to-you
-        Tue 22 Dec 2026 09:00 GMT pat.police feedback
+        Tue 22 Dec 2026 09:00 GMT pat.police escalated-to-you
         Wed 30 Dec 2026 08:00 GMT cora.channel reminder
         Wed 30 Dec 2026 08:00 GMT drew.director reminder
         Wed 30 Dec 2026 08:00 GMT drew.director reminder
+        Wed 30 Dec 2026 08:00 GMT pat.police reminder
         Thu 31 Dec 2026 08:00 GMT cora.channel due-today
         Thu 31 Dec 2026 08:00 GMT drew.director due-today
         Thu 31 Dec 2026 08:00 GMT drew.director due-today
+        Thu 31 Dec 2026 08:00 GMT pat.police due-today
         Thu 31 Dec 2026 17:00 GMT cora.channel overdue
         Thu 31 Dec 2026 17:00 GMT drew.director overdue
         Thu 31 Dec 2026 17:00 GMT drew.director overdue
+        Thu 31 Dec 2026 17:00 GMT pat.police overdue
         Mon 04 Jan 2027 10:00 GMT cora.channel response-received
         Mon 04 Jan 2027 10:00 GMT pat.police response-received
         Tue 05 Jan 2027 10:00 GMT col.coordinator kept-informed
@@ -326,11 +340,17 @@ def test_wirral_children_immediate_risk_is_told_at_night_and_the_chair_at_stage_
         raised,
         date(2026, 12, 31),
         [
+            # The immediate-risk route starts at stage 2, the managers' and safeguarding
+            # leads' stage: the school's safeguarding lead takes it up; at stage 3 the
+            # police's senior manager (the school has none) takes it to the Chair.
             act(
-                case, "tess.teacher", EventKind.ESCALATED, at(2026, 12, 24, 17, 30),
+                case, "dev.dsl", EventKind.ESCALATED, at(2026, 12, 24, 17, 30),
                 reason="no-agreement",
             ),
-            act(case, "dev.dsl", EventKind.ESCALATED, at(2026, 12, 29, 10), reason="no-agreement"),
+            act(
+                case, "cas.chief", EventKind.ESCALATED, at(2026, 12, 29, 10),
+                reason="no-agreement",
+            ),
             act(
                 case, "chris.chair", EventKind.RESOLVED, at(2026, 12, 30, 12),
                 outcome="Determined.", outstanding="None",
@@ -343,8 +363,8 @@ def test_wirral_children_immediate_risk_is_told_at_night_and_the_chair_at_stage_
         Wed 23 Dec 2026 20:00 GMT ira.inspector raised-with-you
         Wed 23 Dec 2026 20:00 GMT pat.police raised-with-you
         Thu 24 Dec 2026 17:30 GMT cas.chief escalated-to-you
+        Thu 24 Dec 2026 17:30 GMT tess.teacher feedback
         Tue 29 Dec 2026 10:00 GMT ben.business named-alert
-        Tue 29 Dec 2026 10:00 GMT cas.chief escalated-to-you
         Tue 29 Dec 2026 10:00 GMT chris.chair kept-informed
         Tue 29 Dec 2026 10:00 GMT tess.teacher feedback
         Wed 30 Dec 2026 12:00 GMT ben.business kept-informed

@@ -49,7 +49,7 @@ def _refer(case: Disagreement, text="Thresholds guidance is unclear for health v
     """What the case page's "Refer a policy or learning issue" action does."""
     rows = services.disagreement_act(
         disagreement=case,
-        person=person("ben.business"),
+        person=person("nia.nurse"),  # a party refers it; the business manager only looks
         kind=EventKind.LEARNING_REFERRED,
         text=text,
         at=datetime(2026, 3, 4, 11, tzinfo=LONDON),
@@ -144,7 +144,7 @@ def test_channel_learning_is_seen_only_by_channel_roles(partnership, signed_in):
 def test_an_issue_not_yet_in_the_log_can_be_added_from_the_log_page(partnership, signed_in):
     case = _case(partnership)
     rows = services.disagreement_act(
-        disagreement=case, person=person("ben.business"), kind=EventKind.LEARNING_REFERRED,
+        disagreement=case, person=person("nia.nurse"), kind=EventKind.LEARNING_REFERRED,
         text="Forgotten issue.",
     )  # fmt: skip
     client = signed_in("ben.business")

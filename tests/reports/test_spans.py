@@ -41,7 +41,7 @@ def test_every_change_through_the_services_keeps_the_rows_in_step():
         ("nia.nurse", EventKind.ESCALATED, {"reason": "response-unsatisfactory"},
          at(2026, 12, 22, 13)),
         ("nia.nurse", EventKind.NOTE_ADDED, {"text": "Called the team."}, at(2026, 12, 23, 9)),
-        ("sam.social", EventKind.RESOLVED, {"outcome": "Visit again.", "outstanding": "None"},
+        ("lee.lm", EventKind.RESOLVED, {"outcome": "Visit again.", "outstanding": "None"},
          at(2026, 12, 29, 15)),
         ("nia.nurse", EventKind.CLOSED, {}, at(2026, 12, 30, 9)),
     ):  # fmt: skip

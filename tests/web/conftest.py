@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -91,7 +92,8 @@ def act(case: Disagreement, username: str, kind: EventKind, **fields: Any) -> No
 
 @pytest.fixture
 def audited(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """Every audit_record call the case-work pages make, in order."""
+    """Every audit_record call the case-work pages make, in order: their own, and those
+    the one door's audit hook makes for the changes they ask for."""
     calls: list[dict[str, Any]] = []
 
     def record(**kwargs: Any) -> None:
@@ -99,11 +101,25 @@ def audited(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
 
     for module in (
         "parley.web.views_cases",
-        "parley.web.views_cases_raise",
         "parley.web.views_cases_register",
+        "parley.audit.services",
     ):
         monkeypatch.setattr(f"{module}.audit_record", record)
     yield calls
+
+
+HIDDEN = re.compile(r'<input type="hidden" name="(version|submission)"[^>]*value="([^"]*)"')
+
+
+def drawn(client: Client, path: str) -> dict[str, str]:
+    """The hidden fields an action page draws: the case's version and the page's key."""
+    return dict(HIDDEN.findall(client.get(path).content.decode()))
+
+
+def submit(client: Client, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """Open an action page and send its form, as a browser does: with the version of the
+    case the page was drawn against and the key made for it."""
+    return client.post(path, {**drawn(client, path), **(data or {})}, **kwargs)
 
 
 def main_html(response: Any) -> str:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from parley.cases.models import Disagreement, Event
 from parley.core.engine import EventKind, Refused
-from tests.web.conftest import POLICE, SCHOOL, act, main_html, raise_case
+from tests.web.conftest import POLICE, SCHOOL, act, main_html, raise_case, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,7 @@ def test_the_case_page_shows_summary_holders_deadlines_and_record(
 ) -> None:
     case = raise_case(subject_name="Child A", category="thresholds", outcome_sought="A plan.")
     act(case, "sam.social", EventKind.RESPONSE_RECORDED, text="We reviewed the file.")
+    audited.clear()  # what raising and answering it recorded
     page = main_html(as_person("nia.nurse").get(f"/cases/{case.reference}/"))
     assert "TWSP Resolution and Escalation Process (version 2024-1)" in page
     assert "Stage 1: Practitioners" in page
@@ -47,6 +48,7 @@ def test_a_case_this_person_cannot_see_is_page_not_found_like_one_that_does_not_
     as_person: Callable[[str], Client], audited: list[dict[str, Any]]
 ) -> None:
     case = raise_case()
+    audited.clear()  # what raising it recorded
     client = as_person("tess.teacher")
     hidden = client.get(f"/cases/{case.reference}/")
     missing = client.get("/cases/TWSP-999999/")
@@ -83,11 +85,15 @@ def test_responding_records_it_and_returns_to_the_case(
 ) -> None:
     case = raise_case()
     client = as_person("sam.social")
-    response = client.post(f"/cases/{case.reference}/respond/", {"text": "We will assess."})
+    response = submit(client, f"/cases/{case.reference}/respond/", {"text": "We will assess."})
     assert response.status_code == 302
     assert response["Location"] == f"/cases/{case.reference}/"
     assert events(case) == ["raised", "response-recorded"]
-    assert [c["action"] for c in audited] == ["case.change"]
+    # Raising it; opening the page; the change, from the one door, with where it came from.
+    assert [c["action"] for c in audited] == ["case.raise", "case.view", "case.change"]
+    change = audited[-1]
+    assert change["request"] is not None and change["request"].method == "POST"
+    assert change["detail"]["via"] == "web" and change["person"].user.username == "sam.social"
     page = main_html(client.get(response["Location"]))
     assert "Response saved" in page and "We will assess." in page
 
@@ -96,7 +102,8 @@ def test_an_empty_form_says_what_to_enter_and_keeps_the_other_answers(
     as_person: Callable[[str], Client],
 ) -> None:
     case = raise_case()
-    response = as_person("nia.nurse").post(
+    response = submit(
+        as_person("nia.nurse"),
         f"/cases/{case.reference}/resolve/",
         {"outcome": "We agreed an assessment.", "outstanding": ""},
     )
@@ -118,8 +125,8 @@ def test_a_refusal_from_the_procedure_is_shown_in_the_error_summary_with_the_tex
         raise Refused("Someone escalated it while you were typing")
 
     monkeypatch.setattr("parley.web.views_cases.services.disagreement_act", refuse)
-    response = as_person("sam.social").post(
-        f"/cases/{case.reference}/respond/", {"text": "My careful reply."}
+    response = submit(
+        as_person("sam.social"), f"/cases/{case.reference}/respond/", {"text": "My careful reply."}
     )
     page = main_html(response)
     assert "Someone escalated it while you were typing" in page
@@ -138,7 +145,7 @@ def test_escalating_offers_only_the_reasons_the_procedure_allows_now(
     assert 'value="no-agreement"' in page
     assert 'value="response-unsatisfactory"' not in page  # nothing judged unsatisfactory
     assert 'value="deadline-passed"' not in page  # nothing overdue yet
-    response = client.post(f"/cases/{case.reference}/escalate/", {"reason": "no-agreement"})
+    response = submit(client, f"/cases/{case.reference}/escalate/", {"reason": "no-agreement"})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.stage == "stage-2"
@@ -151,7 +158,7 @@ def test_escalating_for_a_missed_deadline_once_it_has_passed(
     client = as_person("nia.nurse")
     page = main_html(client.get(f"/cases/{case.reference}/"))
     assert "govuk-tag--red" in page
-    response = client.post(f"/cases/{case.reference}/escalate/", {"reason": "deadline-passed"})
+    response = submit(client, f"/cases/{case.reference}/escalate/", {"reason": "deadline-passed"})
     assert response.status_code == 302
 
 
@@ -165,9 +172,10 @@ def test_bypassing_offers_the_stages_the_procedure_allows_and_needs_a_reason(
     act(case, "priya.lead", EventKind.IMMEDIATE_RISK_DECLARED, text="Same day.")
     page = main_html(client.get(f"/cases/{case.reference}/bypass/"))
     assert 'value="stage-5"' in page and 'value="stage-4"' not in page
-    response = client.post(f"/cases/{case.reference}/bypass/", {"to_stage": "stage-5"})
+    response = submit(client, f"/cases/{case.reference}/bypass/", {"to_stage": "stage-5"})
     assert "Enter the reason for bypassing a stage" in main_html(response)
-    response = client.post(
+    response = submit(
+        client,
         f"/cases/{case.reference}/bypass/",
         {"to_stage": "stage-5", "reason": "Exceptional: unresolved at senior level."},
     )
@@ -181,11 +189,12 @@ def test_resolving_needs_both_the_outcome_and_how_outstanding_issues_are_pursued
 ) -> None:
     case = raise_case()
     client = as_person("sam.social")
-    response = client.post(f"/cases/{case.reference}/resolve/", {})
+    response = submit(client, f"/cases/{case.reference}/resolve/", {})
     page = main_html(response)
     assert "Enter the written outcome agreed between the parties" in page
     assert "Enter how any outstanding issues will be pursued" in page
-    client.post(
+    submit(
+        client,
         f"/cases/{case.reference}/resolve/",
         {"outcome": "Assessment to start Monday.", "outstanding": "None"},
     )
@@ -195,7 +204,7 @@ def test_resolving_needs_both_the_outcome_and_how_outstanding_issues_are_pursued
     # The raiser can then close it; the other side cannot.
     assert "/close/" not in main_html(client.get(f"/cases/{case.reference}/"))
     raiser = as_person("nia.nurse")
-    assert raiser.post(f"/cases/{case.reference}/close/", {}).status_code == 302
+    assert submit(raiser, f"/cases/{case.reference}/close/", {}).status_code == 302
     case.refresh_from_db()
     assert case.status == "closed"
 
@@ -207,11 +216,12 @@ def test_a_note_for_one_side_is_shown_only_to_that_side(
     nia = as_person("nia.nurse")
     page = main_html(nia.get(f"/cases/{case.reference}/note/"))
     assert "Only people in Demoshire NHS Foundation Trust" in page
-    nia.post(
+    submit(
+        nia,
         f"/cases/{case.reference}/note/",
         {"text": "Private: our manager thinks we should escalate.", "visibility": "raising"},
     )
-    nia.post(f"/cases/{case.reference}/note/", {"text": "Shared note.", "visibility": "all"})
+    submit(nia, f"/cases/{case.reference}/note/", {"text": "Shared note.", "visibility": "all"})
     assert "our manager thinks" in main_html(nia.get(f"/cases/{case.reference}/"))
     other = main_html(as_person("sam.social").get(f"/cases/{case.reference}/"))
     assert "our manager thinks" not in other
@@ -224,8 +234,10 @@ def test_a_note_cannot_be_made_private_to_a_side_the_person_is_not_on(
     as_person: Callable[[str], Client],
 ) -> None:
     case = raise_case()
-    response = as_person("sam.social").post(
-        f"/cases/{case.reference}/note/", {"text": "Sneaky", "visibility": "raising"}
+    response = submit(
+        as_person("sam.social"),
+        f"/cases/{case.reference}/note/",
+        {"text": "Sneaky", "visibility": "raising"},
     )
     assert "Select who can read this note" in main_html(response)
 
@@ -233,10 +245,12 @@ def test_a_note_cannot_be_made_private_to_a_side_the_person_is_not_on(
 def test_feedback_debrief_and_learning_are_recorded(as_person: Callable[[str], Client]) -> None:
     case = raise_case()
     sam = as_person("sam.social")
-    sam.post(f"/cases/{case.reference}/feedback/", {"text": "We have reopened the case."})
-    sam.post(f"/cases/{case.reference}/resolve/", {"outcome": "Reopened.", "outstanding": "None"})
-    sam.post(f"/cases/{case.reference}/debrief/", {"text": "Talked it through."})
-    sam.post(f"/cases/{case.reference}/refer-learning/", {"text": "Threshold guidance unclear."})
+    submit(sam, f"/cases/{case.reference}/feedback/", {"text": "We have reopened the case."})
+    submit(
+        sam, f"/cases/{case.reference}/resolve/", {"outcome": "Reopened.", "outstanding": "None"}
+    )
+    submit(sam, f"/cases/{case.reference}/debrief/", {"text": "Talked it through."})
+    submit(sam, f"/cases/{case.reference}/refer-learning/", {"text": "Threshold guidance unclear."})
     assert events(case) == [
         "raised",
         "feedback-given",
@@ -250,9 +264,9 @@ def test_withdrawing_needs_a_reason(as_person: Callable[[str], Client]) -> None:
     case = raise_case()
     client = as_person("nia.nurse")
     assert "Enter why you are withdrawing it" in main_html(
-        client.post(f"/cases/{case.reference}/withdraw/", {})
+        submit(client, f"/cases/{case.reference}/withdraw/", {})
     )
-    client.post(f"/cases/{case.reference}/withdraw/", {"reason": "Resolved informally."})
+    submit(client, f"/cases/{case.reference}/withdraw/", {"reason": "Resolved informally."})
     case.refresh_from_db()
     assert case.status == "withdrawn"
 
@@ -269,7 +283,9 @@ def test_immediate_risk_on_an_open_case_goes_to_the_procedure_stage_the_same_day
     client = as_person("tess.teacher")
     page = main_html(client.get(f"/cases/{case.reference}/immediate-risk/"))
     assert "Family Connect" in page
-    client.post(f"/cases/{case.reference}/immediate-risk/", {"text": "Disclosure at school today."})
+    submit(
+        client, f"/cases/{case.reference}/immediate-risk/", {"text": "Disclosure at school today."}
+    )
     case.refresh_from_db()
     assert case.route == "immediate-risk" and case.stage == "stage-3"
 

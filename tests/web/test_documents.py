@@ -23,6 +23,7 @@ from parley.cases import services
 from parley.cases.demo import demo_load, person
 from parley.cases.models import Disagreement, Partnership
 from parley.core.engine import EventKind
+from parley.core.procedure import Side
 from parley.web.documents.facts import case_facts
 from parley.web.documents.forms import TEMPLATES
 from parley.web.documents.model import FormDocument
@@ -35,6 +36,7 @@ from parley.web.documents.services import (
     documents_for,
 )
 from parley.web.documents.word import docx_bytes
+from tests import ladder
 from tests.office import pdfinfo
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +151,7 @@ def raise_case(partnership: Partnership, procedure_id: str, **extra) -> Disagree
         "outcome_sought": "A strategy discussion and a child and family assessment.",
         "subject_name": "Amelia Jones",
         "subject_date_of_birth": date(2024, 3, 2),
-        "subject_nhs_number": "4857773456",
+        "subject_nhs_number": "9434765919",
         "subject_client_reference": "CS-104233",
         "subject_gp": "Dr Patel, Wellington Road Surgery",
         "at": at(2026, 12, 21, 10),
@@ -159,18 +161,20 @@ def raise_case(partnership: Partnership, procedure_id: str, **extra) -> Disagree
 
 
 def escalate(case: Disagreement, when: datetime, text: str = "We could not agree.") -> None:
-    services.disagreement_escalate(
-        disagreement=case, person=person("nia.nurse"), reason="no-agreement", text=text, at=when
+    """As the raising side's holder of the case's current stage (nia, then max, then priya)."""
+    ladder.act_as_holder(
+        case, EventKind.ESCALATED, at=when, side=Side.RAISING, reason="no-agreement", text=text
     )
 
 
 def resolve(case: Disagreement, when: datetime) -> None:
-    services.disagreement_resolve(
-        disagreement=case,
-        person=person("nia.nurse"),
+    ladder.act_as_holder(
+        case,
+        EventKind.RESOLVED,
+        at=when,
+        side=Side.RAISING,
         outcome="A strategy discussion will be held on 4 January.",
         outstanding="The health visitor joins the strategy discussion.",
-        at=when,
     )
 
 
@@ -242,7 +246,7 @@ def test_the_twsp_referral_is_filled_in_from_the_case(twsp_at_stage_3):
             case.reference,
             "Amelia Jones",
             "2 March 2024",
-            "485 777 3456",
+            "943 476 5919",
             "CS-104233",
             "Dr Patel, Wellington Road Surgery",
             "Demoshire NHS Foundation Trust",
@@ -416,7 +420,7 @@ def test_the_general_escalation_referral_serves_any_procedure(partnership):
             "24 hours",
             "What has been done so far to resolve it",
             "Amelia Jones",
-            "485 777 3456",
+            "943 476 5919",
             SUMMARY,
             "Referred by",
             "Priya Raman",

@@ -16,7 +16,7 @@ from django.test import Client
 
 from parley.web.forms import TEN_MEGABYTES
 from parley.web.models import EvidenceFile
-from tests.web.conftest import main_html, raise_case
+from tests.web.conftest import main_html, raise_case, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,8 @@ def evidence_dir(tmp_path: Path, settings: Any) -> Path:
 
 
 def upload(client: Client, reference: str, name: str, content: bytes, **extra: str) -> Any:
-    return client.post(
+    return submit(
+        client,
         f"/cases/{reference}/attach-evidence/",
         {"file": SimpleUploadedFile(name, content), **extra},
     )
@@ -119,7 +120,7 @@ def test_an_empty_or_missing_file_is_refused(as_person: Callable[[str], Client])
     case = raise_case()
     client = as_person("nia.nurse")
     assert "The selected file is empty" in main_html(upload(client, case.reference, "a.pdf", b""))
-    response = client.post(f"/cases/{case.reference}/attach-evidence/", {})
+    response = submit(client, f"/cases/{case.reference}/attach-evidence/", {})
     assert "Select a file" in main_html(response)
 
 

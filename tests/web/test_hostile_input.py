@@ -9,7 +9,7 @@ from django.test import Client
 
 from parley.cases.models import Disagreement, Event
 from parley.web.forms import clean_typed, nhs_number_is_valid
-from tests.web.conftest import main_html, raise_case
+from tests.web.conftest import drawn, main_html, raise_case, submit
 from tests.web.test_raise import raise_through_pages, twsp_answers, walk
 
 pytestmark = pytest.mark.django_db
@@ -135,8 +135,9 @@ def test_a_nul_byte_is_refused_at_the_edge_and_other_unicode_kept(
     assert case.summary == f"Beforeafter. {UNICODE}"
     assert "\x1b" not in case.subject_name and "👩🏽‍⚕️" in case.subject_name
     sam = as_person("sam.social")
-    assert sam.post(f"/cases/{case.reference}/respond/", {"text": "Reply\x00"}).status_code == 400
-    sam.post(f"/cases/{case.reference}/respond/", {"text": f"Reply\x08 {UNICODE}"})
+    path = f"/cases/{case.reference}/respond/"
+    assert sam.post(path, {**drawn(sam, path), "text": "Reply\x00"}).status_code == 400
+    submit(sam, path, {"text": f"Reply\x08 {UNICODE}"})
     event = Event.objects.filter(disagreement=case, kind="response-recorded").get()
     assert event.data["text"] == f"Reply {UNICODE}"
     assert UNICODE in sam.get(f"/cases/{case.reference}/").content.decode()
@@ -165,7 +166,9 @@ def test_an_action_page_refuses_enormous_text_and_keeps_it(
     as_person: Callable[[str], Client],
 ) -> None:
     case = raise_case()
-    response = as_person("sam.social").post(f"/cases/{case.reference}/respond/", {"text": ENORMOUS})
+    response = submit(
+        as_person("sam.social"), f"/cases/{case.reference}/respond/", {"text": ENORMOUS}
+    )
     page = main_html(response)
     assert "must be 5,000 characters or fewer" in page and ENORMOUS in page
     assert Event.objects.filter(disagreement=case).count() == 1
@@ -177,8 +180,8 @@ def test_a_double_submitted_action_is_refused_the_second_time_where_it_cannot_re
     case = raise_case()
     sam = as_person("sam.social")
     data = {"outcome": "Agreed.", "outstanding": "None"}
-    assert sam.post(f"/cases/{case.reference}/resolve/", data).status_code == 302
-    again = sam.post(f"/cases/{case.reference}/resolve/", data)
+    assert submit(sam, f"/cases/{case.reference}/resolve/", data).status_code == 302
+    again = submit(sam, f"/cases/{case.reference}/resolve/", data)
     assert again.status_code == 403  # resolving twice is not possible: said plainly
     assert Event.objects.filter(disagreement=case, kind="resolved").count() == 1
 

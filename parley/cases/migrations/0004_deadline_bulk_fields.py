@@ -11,7 +11,12 @@ def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
     from parley.cases.services import disagreement_state, procedure_of
     from parley.core import planner
 
-    cases = Disagreement.objects.filter(status="open").select_related("procedure")
+    # Only the columns that existed at this point: later migrations add others.
+    cases = (
+        Disagreement.objects.filter(status="open")
+        .only("id", "partnership_id", "procedure")
+        .select_related("procedure")
+    )
     for case in cases.iterator(chunk_size=2000):
         procedure = procedure_of(case.procedure)
         closures = dict(

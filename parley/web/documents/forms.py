@@ -93,7 +93,7 @@ RESOLVING = (
 
 
 def nhs_number(value: str) -> str:
-    """NHS numbers are written 3 3 4: "485 777 3456"."""
+    """NHS numbers are written 3 3 4: "943 476 5919"."""
     digits = value.replace(" ", "")
     if len(digits) == 10 and digits.isdigit():
         return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
