@@ -49,7 +49,10 @@ SOCIAL_CARE, ADULTS, HEALTH, POLICE, SCHOOL, _UNIT = (name for name, _ in AGENCI
 
 PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("sam.social", "Sam Okafor", SOCIAL_CARE, ("practitioner",), "Social worker"),
-    DemoPerson("lee.lm", "Lee Harper", SOCIAL_CARE, ("line-manager",), "Team manager"),
+    # Bedfordshire's "Manager of the service concerned" answers an alert at its stage 1.
+    DemoPerson(
+        "lee.lm", "Lee Harper", SOCIAL_CARE, ("line-manager", "service-manager"), "Team manager"
+    ),
     DemoPerson(
         "dana.dsl",
         "Dana Whitfield",
@@ -66,8 +69,12 @@ PEOPLE: tuple[DemoPerson, ...] = (
     ),  # fmt: skip
     DemoPerson("nia.nurse", "Nia Evans", HEALTH, ("practitioner",), "Health visitor"),
     DemoPerson(
-        "max.manager", "Max Lindqvist", HEALTH, ("line-manager",), "Health visiting team lead"
-    ),
+        "max.manager",
+        "Max Lindqvist",
+        HEALTH,
+        ("line-manager", "service-manager"),
+        "Health visiting team lead",
+    ),  # fmt: skip
     DemoPerson(
         "priya.lead",
         "Priya Raman",
@@ -87,7 +94,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
         "ira.inspector",
         "Ira Novak",
         POLICE,
-        ("line-manager", "safeguarding-lead"),
+        ("line-manager", "safeguarding-lead", "service-manager"),
         "Detective inspector",
     ),  # fmt: skip
     DemoPerson(
