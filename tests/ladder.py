@@ -3,7 +3,7 @@ its current stage, found in the directory, as a person using Parley would be."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -38,8 +38,16 @@ def who_acts(
             sides = acting_for(procedure, state, kind, actor)
         except Refused:
             continue
-        if side is None or side in sides:
-            return person
+        if side is not None and side not in sides:
+            continue
+        stage = procedure.track(state.track).stage(state.stage)
+        if kind is EventKind.ESCALATED and stage.escalate_by:
+            held = {r for _, r in actor.holds} | set().union(
+                *(actor.holds_on(s) for s in (Side.RAISING, Side.OTHER))
+            )
+            if not held & set(stage.escalate_by):
+                continue
+        return person
     raise LookupError(f"nobody in the directory may take {kind.value} at {state.stage} now")
 
 
@@ -60,3 +68,35 @@ def escalate(case: Disagreement, *, at: datetime | None = None, reason: str = "n
              text: str = "") -> list[Event]:  # fmt: skip
     """Escalate as someone who acts at the case's stage, for the reason given."""
     return act_as_holder(case, EventKind.ESCALATED, at=at, reason=reason, text=text)
+
+
+def climb(case: Disagreement, to_stage: str, *, at: datetime) -> datetime:
+    """Take the case up its ladder to ``to_stage`` through the one door, each step by
+    someone the procedure names for it, for a reason the stage allows: no agreement; or a
+    response judged unsatisfactory; or, last, the stage's deadline passing (the step is
+    then taken the day after its deadline). Returns the moment of the last step."""
+    from parley.core.engine import EscalationTrigger
+
+    while True:
+        case.refresh_from_db()
+        if case.stage == to_stage:
+            return at
+        procedure = services.procedure_of(case.procedure)
+        stage = procedure.track(case.track).stage(case.stage)
+        triggers = stage.escalate_when
+        at = at + timedelta(hours=1)
+        if EscalationTrigger.NO_AGREEMENT in triggers:
+            escalate(case, at=at)
+            continue
+        if EscalationTrigger.RESPONSE_UNSATISFACTORY in triggers:
+            act_as_holder(case, EventKind.RESPONSE_RECORDED, at=at, text="Our answer.")
+            at = at + timedelta(minutes=10)
+            act_as_holder(
+                case, EventKind.RESPONSE_JUDGED_UNSATISFACTORY, at=at, text="Not enough."
+            )
+            at = at + timedelta(minutes=10)
+            escalate(case, at=at, reason="response-unsatisfactory")
+            continue
+        due = min(d.due_at for d in case.deadlines.filter(advisory=False, met_at__isnull=True))
+        at = max(at, due + timedelta(days=1))
+        escalate(case, at=at, reason="deadline-passed")

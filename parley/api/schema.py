@@ -112,6 +112,25 @@ SCHEMAS: dict[str, Any] = {
     "Disagreement": obj(
         SUMMARY_PROPERTIES
         | {
+            "your_actions": {
+                "type": "array",
+                "items": {"type": "string", "enum": ACTION_KINDS},
+                "description": "The actions you may take on it now (the case page's offer).",
+            },
+            "holders": {
+                "type": "array",
+                "description": (
+                    "Who holds it now: for each side the stage names, its roles and the "
+                    "steps that side still owes."
+                ),
+                "items": obj(
+                    {
+                        "side": {"type": "string", "enum": ["raising", "other", "partnership"]},
+                        "roles": {"type": "array", "items": TEXT},
+                        "steps": {"type": "array", "items": TEXT},
+                    }
+                ),
+            },
             "raised_on_behalf_of": TEXT,
             "evidence": TEXT,
             "outcome_sought": TEXT,

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 
 from parley.api import schema
 from parley.api.http import NOT_FOUND, ApiError, api_view, invalid, json_body
@@ -352,7 +353,20 @@ def raise_inputs(body: dict[str, Any], person: Person) -> dict[str, Any]:
 def disagreement(request: HttpRequest, token: ApiToken, reference: str) -> HttpResponse:
     case = visible_case(token, reference)
     audit_record(action="case.view", request=request, person=token.person, disagreement=case)
-    return with_version(JsonResponse(case_detail(case)), case)
+    return with_version(JsonResponse(case_detail(case) | standing(case, token.person)), case)
+
+
+def standing(case: Disagreement, person: Person) -> dict[str, Any]:
+    """What this person may do on the case now and who holds it: the same answers the
+    case page gives (parley.cases.services.disagreement_now)."""
+    now = services.disagreement_now(case, person, at=timezone.now())
+    return {
+        "your_actions": [kind.value for kind in now.allowed if kind.value in ACTION_KINDS],
+        "holders": [
+            {"side": h.side.value, "roles": list(h.roles), "steps": list(h.steps)}
+            for h in now.holding
+        ],
+    }
 
 
 def with_version(response: JsonResponse, case: Disagreement) -> JsonResponse:
@@ -454,7 +468,7 @@ def disagreement_actions(request: HttpRequest, token: ApiToken, reference: str) 
     return with_version(
         JsonResponse(
             {
-                "disagreement": case_detail(now),
+                "disagreement": case_detail(now) | standing(now, token.person),
                 "events": [
                     {"sequence": e.sequence, "kind": e.kind, "at": when(e.at), "stage": e.stage}
                     for e in events

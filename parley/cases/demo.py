@@ -220,17 +220,21 @@ def _demo_cases(partnership: Partnership, agencies: dict[str, Agency]) -> None:
         subject_name="Child A",
         subject_client_reference="CS-104233",
         at=now - timedelta(days=12),
+        via="demo",
     )
     services.disagreement_act(
         disagreement=twsp,
         person=person("sam.social"),
         kind=EventKind.RESPONSE_RECORDED,
+        via="demo",
         text="Reviewed the file; the threshold for a child and family assessment is not met.",
         at=now - timedelta(days=10),
     )
-    services.disagreement_escalate(
+    services.disagreement_act(
         disagreement=twsp,
         person=person("nia.nurse"),
+        kind=EventKind.ESCALATED,
+        via="demo",
         reason="no-agreement",
         text="We could not agree; raising with our managers.",
         at=now - timedelta(days=9),
@@ -245,4 +249,5 @@ def _demo_cases(partnership: Partnership, agencies: dict[str, Agency]) -> None:
         category="information-sharing",
         subject_name="Child B",
         at=now - timedelta(days=1),
+        via="demo",
     )

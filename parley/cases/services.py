@@ -39,7 +39,7 @@ from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused
 from parley.core.loader import ProcedureError, check_text
 from parley.core.procedure import Procedure
-from parley.core.roles import actor_of
+from parley.core.roles import Holding, actor_of, stage_holders
 from parley.dbbulk import rows_insert
 from parley.dbprepared import Prepared
 
@@ -249,6 +249,49 @@ def disagreement_deadlines(
     state = state or disagreement_state(disagreement)
     calendar = calendar_of(disagreement.partnership, procedure)
     return planner.case_deadlines(procedure, calendar, state)
+
+
+@dataclass(frozen=True)
+class CaseNow:
+    """A case as one person stands to it now: its state, its deadlines, who they are on it,
+    what they may do, and who holds it. Pages and the API read it from
+    :func:`disagreement_now` and nowhere else."""
+
+    procedure: Procedure
+    state: CaseState
+    deadlines: list[planner.Deadline]
+    actor: Actor
+    overdue: bool
+    allowed: list[EventKind]
+    holding: list[Holding]
+
+
+def disagreement_now(
+    disagreement: Disagreement,
+    person: Person,
+    *,
+    at: datetime,
+    events: Iterable[Event] | None = None,
+) -> CaseNow:
+    """What a person may do on a case now, and who holds it: the core's answers
+    (:func:`parley.core.engine.allowed_actions`, :func:`parley.core.roles.stage_holders`)
+    for the case as its record has it. ``events``: the record, if already read."""
+    procedure = procedure_of(disagreement.procedure)
+    state = disagreement_state(disagreement, events)
+    deadlines = disagreement_deadlines(disagreement, state)
+    actor = actor_for(person=person, disagreement=disagreement)
+    overdue = planner.is_overdue(deadlines, at)
+    stage = procedure.track(state.track).stage(state.stage)
+    open_now = state.status is engine.Status.OPEN
+    return CaseNow(
+        procedure=procedure,
+        state=state,
+        deadlines=deadlines,
+        actor=actor,
+        overdue=overdue,
+        allowed=engine.allowed_actions(procedure, state, actor, at=at, overdue=overdue),
+        holding=stage_holders(stage, (step for step, _ in state.completed)) if open_now else [],
+    )
 
 
 def _append(disagreement: Disagreement, events: Iterable[engine.Event], start: int) -> list[Event]:

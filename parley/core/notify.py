@@ -36,6 +36,7 @@ from parley.core.calendar import WorkingCalendar
 from parley.core.durations import Unit
 from parley.core.engine import CaseState, Event, EventKind, Route, apply
 from parley.core.procedure import NotifyWhen, Procedure, Side, Stage, Track
+from parley.core.roles import stage_side_roles
 
 
 class NoticeKind(StrEnum):
@@ -308,17 +309,17 @@ def _roles(roles: Sequence[str]) -> Recipient:
 
 
 def _holders(stage: Stage, side: Side, audience: Audience = Audience.HOLDER) -> Recipient:
-    """Who holds a stage for ``side``: its raising-side roles in the raising agency, its
-    other-side roles in the other agency; for the partnership, the chair of its
-    resolution (or, with none, the roles it keeps informed)."""
+    """Who holds a stage for ``side``, as the roles table says who acts there
+    (:func:`parley.core.roles.stage_side_roles`): its raising-side roles in the raising
+    agency, its other-side roles in the other agency; for the partnership, the roles that
+    act for it at the stage (or, with none, those it keeps informed)."""
     groups: list[RoleGroup] = []
-    if side in (Side.RAISING, Side.BOTH) and stage.raising_side:
-        groups.append(RoleGroup(Side.RAISING, stage.raising_side))
-    if side in (Side.OTHER, Side.BOTH) and stage.other_side:
-        groups.append(RoleGroup(Side.OTHER, stage.other_side))
+    for one in (Side.RAISING, Side.OTHER):
+        roles = stage_side_roles(stage, one)
+        if side in (one, Side.BOTH) and roles:
+            groups.append(RoleGroup(one, roles))
     if side is Side.PARTNERSHIP:
-        chairs = tuple(dict.fromkeys(m.chaired_by for m in stage.resolution[:1] if m.chaired_by))
-        roles = chairs or stage.kept_informed
+        roles = stage_side_roles(stage, Side.PARTNERSHIP) or stage.kept_informed
         if roles:
             groups.append(RoleGroup(Side.BOTH, roles))
     return Recipient(audience, tuple(groups))

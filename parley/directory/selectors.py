@@ -32,6 +32,7 @@ class Holders:
     next_raising: list[Person] | None
     next_other: list[Person] | None
     next_informed: list[Person] | None
+    now_partnership: list[Person] = field(default_factory=list)  # who acts for it now
 
 
 def _people(
@@ -84,17 +85,28 @@ def holders(*, disagreement: Disagreement) -> Holders:
         if not a.procedure_ids or procedure.id in a.procedure_ids
     ]
 
+    # The parties, from the roles already read where they hold one (no query), else read.
+    by_id = {a.person_id: a.person for a in assignments}
+    raiser = by_id.get(disagreement.raised_by_id) or disagreement.raised_by
+    named = disagreement.other_professional_id
+    professional = (by_id.get(named) or disagreement.other_professional) if named else None
+
     def side(stage: Stage) -> tuple[list[Person], list[Person], list[Person]]:
         return (
-            _people(assignments, stage.raising_side, raising, disagreement.raised_by),
-            _people(assignments, stage.other_side, other, disagreement.other_professional),
+            _people(assignments, stage.raising_side, raising, raiser),
+            _people(assignments, stage.other_side, other, professional),
             _people(assignments, stage.kept_informed, None),
         )
 
     now_raising, now_other, now_informed = side(now)
+    partnership = _people(assignments, now.partnership_side, None)
     if upcoming is None:
-        return Holders(now, now_raising, now_other, now_informed, None, None, None, None)
-    return Holders(now, now_raising, now_other, now_informed, upcoming, *side(upcoming))
+        return Holders(
+            now, now_raising, now_other, now_informed, None, None, None, None, partnership
+        )
+    return Holders(
+        now, now_raising, now_other, now_informed, upcoming, *side(upcoming), partnership
+    )
 
 
 # --- the directory page -----------------------------------------------------------------

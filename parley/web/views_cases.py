@@ -223,27 +223,22 @@ def case_file(request: HttpRequest, reference: str) -> CaseFile:
     if case is None or person is None:
         raise Http404("Page not found")
     now = timezone.now()
-    procedure = services.procedure_of(case.procedure)
     events = services.disagreement_record(case)
-    state = services.disagreement_state(case, events)
-    deadlines = services.disagreement_deadlines(case, state)
-    actor = services.actor_for(person=person, disagreement=case)
-    overdue = planner.is_overdue(deadlines, now)
-    track = procedure.track(state.track)
-    allowed = engine.allowed_actions(procedure, state, actor, at=now, overdue=overdue)
+    found = services.disagreement_now(case, person, at=now, events=events)
+    track = found.procedure.track(found.state.track)
     return CaseFile(
         case=case,
         person=person,
-        procedure=procedure,
+        procedure=found.procedure,
         track=track,
-        stage=track.stage(state.stage),
-        state=state,
+        stage=track.stage(found.state.stage),
+        state=found.state,
         events=events,
-        deadlines=deadlines,
-        actor=actor,
+        deadlines=found.deadlines,
+        actor=found.actor,
         now=now,
-        overdue=overdue,
-        allowed=allowed,
+        overdue=found.overdue,
+        allowed=found.allowed,
     )
 
 
@@ -328,6 +323,8 @@ def holders(cf: CaseFile) -> dict[str, Any]:
     return {
         "raising_agency": case.raising_agency.name,
         "other_agency": case.other_agency.name,
+        "partnership": [procedure.role_label(r) for r in cf.stage.partnership_side],
+        "partnership_people": names(named.now_partnership),
         "now": side(cf.stage, named.now_raising, named.now_other),
         "next": side(upcoming, named.next_raising, named.next_other) if upcoming else None,
     }

@@ -93,7 +93,10 @@ def people(procedure: Procedure) -> Iterator[Person]:
 
 
 def looks_only(procedure: Procedure, role: str) -> bool:
-    return not role_table(procedure)[role].may_act
+    """A role that may not act: one the table says only looks, or one this procedure does
+    not know at all (held for another procedure)."""
+    table = role_table(procedure)
+    return role not in table or not table[role].may_act
 
 
 def sides_at(procedure: Procedure, stage: Stage, person: Person) -> set[Side]:

@@ -292,12 +292,19 @@ def test_bedfordshire_channel_over_christmas_tells_the_coordinator_at_every_stag
         """
         Mon 14 Dec 2026 10:00 GMT col.coordinator named-alert
         Mon 14 Dec 2026 10:00 GMT cora.channel raised-with-you
+        Mon 14 Dec 2026 10:00 GMT lee.lm raised-with-you
         Mon 14 Dec 2026 10:00 GMT sam.social raised-with-you
         Fri 18 Dec 2026 08:00 GMT cora.channel reminder
+        Fri 18 Dec 2026 08:00 GMT lee.lm reminder
+        Fri 18 Dec 2026 08:00 GMT lee.lm reminder
         Fri 18 Dec 2026 08:00 GMT pat.police reminder
         Mon 21 Dec 2026 08:00 GMT cora.channel due-today
+        Mon 21 Dec 2026 08:00 GMT lee.lm due-today
+        Mon 21 Dec 2026 08:00 GMT lee.lm due-today
         Mon 21 Dec 2026 08:00 GMT pat.police due-today
         Mon 21 Dec 2026 17:00 GMT cora.channel overdue
+        Mon 21 Dec 2026 17:00 GMT lee.lm overdue
+        Mon 21 Dec 2026 17:00 GMT lee.lm overdue
         Mon 21 Dec 2026 17:00 GMT pat.police overdue
         Tue 22 Dec 2026 09:00 GMT col.coordinator named-alert
         Tue 22 Dec 2026 09:00 GMT drew.director escalated-to-you
