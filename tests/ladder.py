@@ -91,9 +91,7 @@ def climb(case: Disagreement, to_stage: str, *, at: datetime) -> datetime:
         if EscalationTrigger.RESPONSE_UNSATISFACTORY in triggers:
             act_as_holder(case, EventKind.RESPONSE_RECORDED, at=at, text="Our answer.")
             at = at + timedelta(minutes=10)
-            act_as_holder(
-                case, EventKind.RESPONSE_JUDGED_UNSATISFACTORY, at=at, text="Not enough."
-            )
+            act_as_holder(case, EventKind.RESPONSE_JUDGED_UNSATISFACTORY, at=at, text="Not enough.")
             at = at + timedelta(minutes=10)
             escalate(case, at=at, reason="response-unsatisfactory")
             continue
