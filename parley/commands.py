@@ -19,6 +19,7 @@ from parley.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, register
 from parley.core.loader import CheckResult, check_file
 from parley.core.planner import Deadline, Plan, calendar_for, plan
 from parley.core.procedure import Procedure, Stage
+from parley.core.roles import sight_rules, table_rows
 
 LIBRARY = Path(__file__).resolve().parent / "procedures"
 DEFAULT_TIME = time(9, 0)  # "raised on DATE" with no time: the start of a working day
@@ -138,6 +139,10 @@ def ladder_text(procedure: Procedure) -> str:
                 lines.append("  Raising side: " + _roles(procedure, stage.raising_side))
             if stage.other_side:
                 lines.append("  Other side:   " + _roles(procedure, stage.other_side))
+            if stage.partnership_side:
+                lines.append("  For the partnership: " + _roles(procedure, stage.partnership_side))
+            if stage.escalate_by:
+                lines.append("  Only these move it up: " + _roles(procedure, stage.escalate_by))
             if stage.kept_informed:
                 lines.append("  Kept informed: " + _roles(procedure, stage.kept_informed))
             for step in stage.steps:
@@ -152,7 +157,48 @@ def ladder_text(procedure: Procedure) -> str:
         start = "the raiser's choice of stage" if risk.raiser_chooses else risk.start
         lines += ["", f"Immediate risk: {risk.within.describe()}, starting at {start}"]
     lines.append(f"Bypass: {'allowed' if procedure.bypass.allowed else 'not allowed'}")
+    lines += ["", "Who sees and acts (the roles table):"]
+    lines += [f"  {line}" for line in roles_text(procedure)]
     return "\n".join(lines)
+
+
+def roles_text(procedure: Procedure) -> list[str]:
+    """Each role the roles table knows, as it applies to this procedure: where it acts,
+    which of this procedure's cases it sees, or that it only looks (parley.core.roles)."""
+    rules = sight_rules(procedure)
+    lines = []
+    for row in table_rows(procedure):
+        where = ", ".join(f"stage {a.number or 'informal'} ({a.side.value})" for a in row.acts_at)
+        if not row.role.may_act:
+            acts = "only looks"
+        elif not row.acts_at:
+            acts = "acts at no stage of this procedure"
+        else:
+            acts = f"acts at {where}"
+        lines.append(
+            f"{procedure.role_label(row.role.id)} ({row.role.id}): {acts}; "
+            f"sees {sight_words(row.role.id, row.role.sight.value, rules)}"
+        )
+    return lines
+
+
+def sight_words(role: str, sight: str, rules: Any) -> str:
+    """Which of a procedure's cases a role sees, in words."""
+    if sight == "own":
+        return "the cases they raised or are named in"
+    if sight == "none":
+        return "no case"
+    parts = []
+    if role in rules.whole:
+        parts.append("every case, held partnership-wide")
+    sides = [n for n in (rules.raising.get(role), rules.other.get(role)) if n is not None]
+    if sides:
+        parts.append(f"their agency's cases from stage {min(sides)}, held in an agency")
+    if role in rules.anywhere and role not in rules.whole:
+        parts.append(f"every case from stage {rules.anywhere[role]}, held partnership-wide")
+    if role in rules.urgent and role not in rules.whole:
+        parts.append("every case on the immediate-risk route, held partnership-wide")
+    return "; ".join(parts) or "none of this procedure's cases"
 
 
 def _stage_title(stage: Stage) -> str:

@@ -468,3 +468,21 @@ def test_references_are_numbered_within_each_partnership(partnership: Partnershi
     # Each partnership counts its own: neither learns the other's volume from a reference.
     assert (first.reference, raise_case().reference) == ("TWSP-000001", "TWSP-000002")
     assert theirs.reference == "TWSP-000001"
+
+
+def test_no_email_register_or_report_carries_a_sides_note(
+    with_private_note: Disagreement, signed_in: Callable[[str], Client]
+) -> None:
+    from parley.notifications.models import Notification
+
+    mails = Notification.objects.filter(disagreement=with_private_note)
+    assert mails.exists()
+    for mail in mails:
+        assert "PRIVATE" not in mail.subject + mail.body
+    ben = signed_in("ben.business")
+    register = ben.get("/register.csv")
+    assert register.status_code == 200
+    assert "PRIVATE" not in b"".join(register.streaming_content).decode("utf-8-sig")
+    page = ben.get(f"/cases/{with_private_note.reference}/")
+    assert "PRIVATE" not in page.content.decode()  # the business manager is on no side
+    assert "Shared: a strategy meeting" in page.content.decode()

@@ -44,6 +44,7 @@ class Rungs:
     other: dict[str, int]
     anywhere: dict[str, int]
     sight_of_all: frozenset[str]
+    urgent: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=512)
@@ -77,7 +78,7 @@ _CASE_BY_REFERENCE = Prepared(
 
 def rungs_of(procedure: Procedure) -> Rungs:
     rules = sight_rules(procedure)
-    return Rungs(rules.raising, rules.other, rules.anywhere, rules.whole)
+    return Rungs(rules.raising, rules.other, rules.anywhere, rules.whole, rules.urgent)
 
 
 def rungs_for(version: ProcedureVersion) -> Rungs:
@@ -139,6 +140,8 @@ def has_partnership_sight(person: Person, case: Disagreement, rungs: Rungs) -> b
             continue
         if a.role in rungs.sight_of_all:
             return True
+        if a.role in rungs.urgent and case.route == Disagreement.Route.IMMEDIATE_RISK:
+            return True
         lowest = rungs.anywhere.get(a.role)
         if lowest is not None and case.highest_stage_number >= lowest:
             return True
@@ -155,6 +158,10 @@ def can_view(person: Person | None, case: Disagreement) -> bool:
 
 
 # --- the same rules as a query ----------------------------------------------------------
+
+
+# In a Sight rung, the cases on the immediate-risk route of a version.
+URGENT = "route"
 
 
 @dataclass(frozen=True)
@@ -177,11 +184,12 @@ class Sight:
         if self.whole:
             allowed |= Q(**{f"{prefix}procedure_id__in": list(self.whole)})
         for version_id, field, agency_id, lowest in self.rungs:
-            where = {
-                f"{prefix}procedure_id": version_id,
-                f"{prefix}highest_stage_number__gte": lowest,
-            }
-            if field:
+            where: dict[str, object] = {f"{prefix}procedure_id": version_id}
+            if field == URGENT:
+                where[f"{prefix}route"] = Disagreement.Route.IMMEDIATE_RISK
+            else:
+                where[f"{prefix}highest_stage_number__gte"] = lowest
+            if field and field != URGENT:
                 where[f"{prefix}{field}_id"] = agency_id
             allowed |= Q(**where)
         return allowed
@@ -199,8 +207,11 @@ def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None)
             if a.agency_id is None:
                 if a.role in found.sight_of_all:
                     whole.append(version.pk)
-                elif (lowest := found.anywhere.get(a.role)) is not None:
+                    continue
+                if (lowest := found.anywhere.get(a.role)) is not None:
                     rungs.append((version.pk, "", 0, lowest))
+                if a.role in found.urgent:
+                    rungs.append((version.pk, URGENT, 0, 0))
                 continue
             for field, side in (("raising_agency", found.raising), ("other_agency", found.other)):
                 lowest = side.get(a.role)

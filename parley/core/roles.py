@@ -283,6 +283,9 @@ class SightRules:
     other: dict[str, int] = field(default_factory=dict)
     anywhere: dict[str, int] = field(default_factory=dict)
     whole: frozenset[str] = frozenset()
+    # Roles told when a case takes the immediate-risk route (TWSP's Family Connect, held
+    # partnership-wide): they see the cases on that route, whatever their stage.
+    urgent: frozenset[str] = frozenset()
 
 
 def sight_rules(procedure: Procedure) -> SightRules:
@@ -299,10 +302,10 @@ def sight_rules(procedure: Procedure) -> SightRules:
     for track in procedure.tracks:
         for stage in track.stages:
             for role in (*stage.raising_side, *stage.kept_informed):
-                if gives_sight(role):
+                if gives_sight(role) and role_of(procedure, role).held is not Held.PARTNERSHIP:
                     lowest(raising, role, stage.number)
             for role in (*stage.other_side, *stage.kept_informed):
-                if gives_sight(role):
+                if gives_sight(role) and role_of(procedure, role).held is not Held.PARTNERSHIP:
                     lowest(other, role, stage.number)
             for role in (*stage.roles, *stage.partnership_side):
                 if gives_sight(role) and role_of(procedure, role).held is not Held.AGENCY:
@@ -312,11 +315,22 @@ def sight_rules(procedure: Procedure) -> SightRules:
     whole = frozenset(
         role.id for role in table.values() if role.sight is wanted and role.held is not Held.AGENCY
     )
-    return SightRules(raising, other, anywhere, whole)
+    risk = procedure.immediate_risk
+    urgent = frozenset(
+        role
+        for role in (risk.notify if risk else ())
+        if gives_sight(role) and role_of(procedure, role).held is not Held.AGENCY
+    )
+    return SightRules(raising, other, anywhere, whole, urgent)
 
 
 def sees(
-    procedure: Procedure, actor: Actor, *, highest_stage_number: int, rules: SightRules | None
+    procedure: Procedure,
+    actor: Actor,
+    *,
+    highest_stage_number: int,
+    rules: SightRules | None,
+    immediate_risk: bool = False,
 ) -> bool:
     """May this person see this case? The database filter in ``parley.cases.access`` is
     this rule as a query; a test checks the two agree for everyone."""
@@ -325,7 +339,7 @@ def sees(
     rules = rules or sight_rules(procedure)
     for side, role in actor.holds:
         if side is Side.PARTNERSHIP:
-            if role in rules.whole:
+            if role in rules.whole or (immediate_risk and role in rules.urgent):
                 return True
             start = rules.anywhere.get(role)
         else:

@@ -184,10 +184,19 @@ def test_procedures_show_prints_the_ladder(capsys: pytest.CaptureFixture[str]) -
         in lines
     )
     assert "  Goes next to: TWSP Executive" in lines
-    assert lines[-2:] == [
-        "Immediate risk: the same working day, starting at stage-3",
-        "Bypass: allowed",
-    ]
+    assert "Immediate risk: the same working day, starting at stage-3" in lines
+    assert "Bypass: allowed" in lines
+    # The roles table, as it applies to TWSP: who acts where, who sees what.
+    table = lines[lines.index("Who sees and acts (the roles table):") + 1 :]
+    assert (
+        "  Line manager or supervisor (line-manager): acts at stage 2 (raising), stage 2 "
+        "(other); sees their agency's cases from stage 2, held in an agency" in table
+    )
+    assert (
+        "  Partnership or board business manager (business-manager): acts at no stage of "
+        "this procedure; sees every case, held partnership-wide" in table
+    )
+    assert "  Administrator (administrator): only looks; sees no case" in table
 
 
 def test_procedures_show_of_an_unknown_procedure_is_a_usage_error(
