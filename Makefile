@@ -10,6 +10,11 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PIP_STAMP := $(VENV)/.parley-installed
 NPM_STAMP := node_modules/.parley-installed
+# Built by `make install` from the npm packages (docs/adr/0006): the one stylesheet, from
+# GOV.UK Frontend's and MoJ Frontend's Sass sources, and GOV.UK Frontend's script.
+ASSETS := build/assets
+CSS := $(ASSETS)/parley/parley.css
+GOVUK_JS := $(ASSETS)/govuk-frontend/govuk-frontend.min.js
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -20,7 +25,7 @@ WORKER_CMD ?= $(PY) manage.py notifications_worker --no-reload
 # The sign-in line `make run` prints.
 PYTEST_ARGS ?=
 
-.PHONY: help install run signin-help test lint fmt lock clean distclean browser-deps deploy-check
+.PHONY: help install assets run signin-help test lint fmt lock clean distclean browser-deps deploy-check
 
 help:
 	@echo "make run    - set up, load the demo partnership and serve on http://$(HOST):$(PORT)"
@@ -46,7 +51,17 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: $(PIP_STAMP) $(NPM_STAMP)
+$(CSS): $(NPM_STAMP) $(wildcard parley/styles/*.scss)
+	@mkdir -p $(@D)
+	node_modules/.bin/sass --load-path=. --style=compressed --no-source-map parley/styles/parley.scss $@
+
+$(GOVUK_JS): $(NPM_STAMP)
+	@mkdir -p $(@D)
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js.map $(@D)/
+
+assets: $(CSS) $(GOVUK_JS)
+
+install: $(PIP_STAMP) $(NPM_STAMP) assets
 
 # Chromium for the browser tests, from Debian's packages (needs root).
 browser-deps:

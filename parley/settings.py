@@ -310,22 +310,20 @@ USE_TZ = True
 # --------------------------------------------------------------------------
 # Static files
 # --------------------------------------------------------------------------
-# The compiled GOV.UK Frontend and MoJ Frontend CSS refer to their fonts and
-# images by absolute URLs under /assets/ (url(/assets/fonts/...)), so static
-# files are served from /assets/ and the two packages' assets/ folders are
-# merged at its top level.
+# `make install` builds Parley's one stylesheet from GOV.UK Frontend's and MoJ Frontend's
+# Sass sources, and copies GOV.UK Frontend's script, into build/assets/ (docs/adr/0006).
+# The stylesheet refers to the packages' images by absolute URLs under /assets/images/,
+# so static files are served from /assets/ and only the two packages' images/ folders
+# are merged there: none of GOV.UK Frontend's font files (GDS Transport is for GOV.UK
+# services only) and none of MoJ Frontend's scripts.
 STATIC_URL = "/assets/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [
     BASE_DIR / "parley" / "static",
-    # fonts/, images/, manifest.json -> /assets/fonts/..., /assets/images/...
-    NODE_MODULES / "govuk-frontend" / "dist" / "govuk" / "assets",
-    # images/ -> /assets/images/... (MoJ icons)
-    NODE_MODULES / "@ministryofjustice" / "frontend" / "moj" / "assets",
-    # govuk-frontend.min.css, govuk-frontend.min.js -> /assets/govuk-frontend/...
-    ("govuk-frontend", NODE_MODULES / "govuk-frontend" / "dist" / "govuk"),
-    # moj-frontend.min.css, moj-frontend.min.js -> /assets/moj-frontend/...
-    ("moj-frontend", NODE_MODULES / "@ministryofjustice" / "frontend" / "moj"),
+    # parley/parley.css, govuk-frontend/govuk-frontend.min.js
+    BASE_DIR / "build" / "assets",
+    ("images", NODE_MODULES / "govuk-frontend" / "dist" / "govuk" / "assets" / "images"),
+    ("images", NODE_MODULES / "@ministryofjustice" / "frontend" / "moj" / "assets" / "images"),
 ]
 
 # --------------------------------------------------------------------------

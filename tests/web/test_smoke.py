@@ -19,7 +19,7 @@ def test_home_page(signed_in: Any, partnership: Any) -> None:
     assert "Parley" in html
     assert '<h1 class="govuk-heading-l">Your actions</h1>' in html
     assert 'class="govuk-skip-link"' in html
-    assert "/assets/govuk-frontend/govuk-frontend.min.css" in html
+    assert '<link rel="stylesheet" href="/assets/parley/parley.css">' in html
     assert '<script type="module" src="/assets/parley/init.js">' in html
 
 
