@@ -1,8 +1,11 @@
 """Charts drawn on the server as SVG: no JavaScript, the same on the page and in the PDF.
 
-Each chart is an image with a title and a description (``role="img"``, ``<title>``,
-``<desc>``); the page puts the table of its figures next to it, so nothing is only in the
-picture. A hidden figure (in anything shared) gets no bar, only its words ("<5").
+Each chart is an image named by its title and described by its figures in words
+(``role="img"``, ``<title>``, ``<desc>``); the page puts the table of its figures next to
+it, so nothing is only in the picture. Every bar is labelled in words beside it, never by
+its colour alone (WCAG 2.2, 1.4.1). A hidden figure (in anything shared) gets no bar,
+only its words ("<5"). Charts are drawn at their own width, in pixels: on a small screen
+the page scrolls them sideways rather than shrinking their text.
 """
 
 from __future__ import annotations
@@ -35,9 +38,9 @@ def _value(cell: Cell) -> float:
 
 def _svg(chart_id: str, title: str, desc: str, height: int, body: list[str]) -> SafeString:
     heading = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="parley-chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="parley-chart parley-picture" '
+        f'role="img" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
+        f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>'
     )
@@ -52,29 +55,31 @@ def bar_chart(
     cells: Sequence[Cell],
     threshold: int,
 ) -> SafeString:
-    """Horizontal bars, a label above each: for stages and agency pairs."""
+    """Horizontal bars, a label above each and its figure before it: for stages and
+    agency pairs. The figure comes first so that it is in sight however narrow the
+    window, with the bar running on to the right."""
     top = max((_value(c) for c in cells), default=0.0) or 1.0
-    row = 44
+    row, figure = 44, 56  # the figure's column, wide enough for "1,234" or "<5"
     body: list[str] = []
     for index, (label, cell) in enumerate(zip(labels, cells, strict=True)):
         y = 8 + index * row
         body.append(
             f'<text x="0" y="{y + 12}" {FONT} font-size="13" fill="{TEXT}">{escape(label)}</text>'
         )
-        width = 0.0 if cell.hidden else (WIDTH - 80) * _value(cell) / top
-        if width:
-            body.append(
-                f'<rect x="0" y="{y + 18}" width="{width:.1f}" height="18" fill="{COLOURS[0]}"/>'
-            )
         words = cell.display(threshold, short=True)
         body.append(
-            f'<text x="{width + 6:.1f}" y="{y + 32}" {FONT} font-size="13" '
-            f'fill="{TEXT}">{escape(words)}</text>'
+            f'<text x="0" y="{y + 32}" {FONT} font-size="13" fill="{TEXT}">{escape(words)}</text>'
         )
+        width = 0.0 if cell.hidden else (WIDTH - figure) * _value(cell) / top
+        if width:
+            body.append(
+                f'<rect x="{figure}" y="{y + 18}" width="{width:.1f}" height="18" '
+                f'fill="{COLOURS[0]}"/>'
+            )
     return _svg(chart_id, title, desc, 16 + row * max(1, len(labels)), body)
 
 
-def column_chart(
+def grouped_bar_chart(
     chart_id: str,
     title: str,
     desc: str,
@@ -82,42 +87,37 @@ def column_chart(
     series: Sequence[Series],
     threshold: int,
 ) -> SafeString:
-    """Columns for each period, side by side for each series: for trends."""
-    height, base, top_margin = 260, 220, 40
+    """For each period, a bar for each series, each named in words before it ("Raised:
+    12"): for trends. Horizontal, so that a period's name and each bar's words have the
+    chart's whole width however many periods there are, and the words are in sight
+    however narrow the window, with the bars running on to the right."""
     values = [_value(c) for s in series for c in s.cells]
     top = max(values, default=0.0) or 1.0
-    group = WIDTH / max(1, len(labels))
-    bar = min(40.0, (group - 16) / max(1, len(series)))
+    bar, gap, heading, words_width = 18, 6, 22, 130
+    group = heading + len(series) * (bar + gap) + 12
     body: list[str] = []
-    for index, s in enumerate(series):
-        x = 8 + index * 170
-        body.append(
-            f'<rect x="{x}" y="6" width="14" height="14" fill="{COLOURS[index % len(COLOURS)]}"/>'
-            f'<text x="{x + 20}" y="18" {FONT} font-size="13" fill="{TEXT}">{escape(s.name)}</text>'
-        )
     for g, label in enumerate(labels):
-        x0 = g * group + (group - bar * len(series)) / 2
+        y = 8 + g * group
+        body.append(
+            f'<text x="0" y="{y + 14}" {FONT} font-size="14" font-weight="bold" '
+            f'fill="{TEXT}">{escape(label)}</text>'
+        )
         for index, s in enumerate(series):
             cell = s.cells[g]
-            h = 0.0 if cell.hidden else (base - top_margin - 18) * _value(cell) / top
-            x = x0 + index * bar
-            if h:
+            top_y = y + heading + index * (bar + gap)
+            words = f"{s.name}: {cell.display(threshold, short=True)}"
+            body.append(
+                f'<text x="0" y="{top_y + 14}" {FONT} font-size="13" '
+                f'fill="{TEXT}">{escape(words)}</text>'
+            )
+            width = 0.0 if cell.hidden else (WIDTH - words_width) * _value(cell) / top
+            if width:
                 colour = COLOURS[index % len(COLOURS)]
                 body.append(
-                    f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar - 4:.1f}" '
-                    f'height="{h:.1f}" fill="{colour}"/>'
+                    f'<rect x="{words_width}" y="{top_y}" width="{width:.1f}" height="{bar}" '
+                    f'fill="{colour}"/>'
                 )
-            body.append(
-                f'<text x="{x + (bar - 4) / 2:.1f}" y="{base - h - 4:.1f}" {FONT} font-size="12" '
-                f'text-anchor="middle" fill="{TEXT}">{escape(cell.display(threshold, short=True))}'
-                "</text>"
-            )
-        body.append(
-            f'<text x="{g * group + group / 2:.1f}" y="{base + 18}" {FONT} font-size="12" '
-            f'text-anchor="middle" fill="{TEXT}">{escape(label)}</text>'
-        )
-    body.append(f'<line x1="0" y1="{base}" x2="{WIDTH}" y2="{base}" stroke="{TEXT}"/>')
-    return _svg(chart_id, title, desc, height, body)
+    return _svg(chart_id, title, desc, 8 + group * max(1, len(labels)), body)
 
 
 def chart_for(table: Table, report: Report, prefix: str = "chart") -> SafeString | None:
@@ -128,16 +128,16 @@ def chart_for(table: Table, report: Report, prefix: str = "chart") -> SafeString
         chosen = [rows[name] for name in ("Raised", "Resolved") if name in rows]
         if not chosen:
             return None
-        labels = [p.code for p in report.periods]
+        labels = [p.label for p in report.periods]
         desc = "; ".join(
             f"{row.label}: "
             + ", ".join(
-                f"{label} {cell.display(report.threshold)}"
+                f"{cell.display(report.threshold)} in {label}"
                 for label, cell in zip(labels, row.cells, strict=True)
             )
             for row in chosen
         )
-        return column_chart(
+        return grouped_bar_chart(
             chart_id,
             "Disagreements raised and resolved,"
             f" {report.periods[0].label} to {report.period.label}",

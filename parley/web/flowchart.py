@@ -345,9 +345,13 @@ def flowchart_svg(chart: Flowchart, *, element_id: str = "flowchart") -> str:
     height = drawing.height + 12
     title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
     description = " ".join(flowchart_sentences(chart))
+    # Drawn at its own size, not shrunk to the window: on a small screen the page puts it
+    # in a region that scrolls, so its text stays 12 to 16 pixels. Its name is the title;
+    # the whole chart in words is its description, not part of its name.
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id={quoteattr(element_id)} role="img" '
-        f'aria-labelledby="{title_id} {desc_id}" focusable="false" width="100%" '
+        f'aria-labelledby="{title_id}" aria-describedby="{desc_id}" focusable="false" '
+        f'class="parley-picture" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{FONT}" font-size="14">',
         f'<title id="{title_id}">{escape(chart.title)}</title>',
         f'<desc id="{desc_id}">{escape(description)}</desc>',

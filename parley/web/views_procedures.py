@@ -421,7 +421,10 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
             for s in procedure.signposting
         ],
         "contacts": procedure.contacts,
-        "flowchart_svg": mark_safe(flowchart_svg(chart)),  # noqa: S308 - every text escaped
+        # Not "flowchart": that is the id of the heading the contents link to.
+        "flowchart_svg": mark_safe(  # noqa: S308 - every text is escaped
+            flowchart_svg(chart, element_id="flowchart-picture")
+        ),
         "flowchart_sentences": flowchart_sentences(chart),
     }
 

@@ -131,7 +131,12 @@ def test_each_procedure_page_shows_every_stage_and_an_accessible_flowchart(
     title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
     assert title is not None and procedure.name in (title.text or "")
     assert desc is not None and desc.text
-    assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    # Named by its title; the whole chart in words is its description, not its name.
+    assert svg.get("aria-labelledby") == title.get("id")
+    assert svg.get("aria-describedby") == desc.get("id")
+    # One element with the heading's id, which the contents link to.
+    assert html.count('id="flowchart"') == 1
+    assert '<h2 class="govuk-heading-l" id="flowchart">' in html
     # The same content as a list, for people who cannot see the picture.
     for sentence in flowchart_sentences(flowchart_of(procedure)):
         assert text_of(sentence) in words

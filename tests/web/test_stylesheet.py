@@ -102,3 +102,18 @@ def test_the_stylesheet_is_smaller_than_the_two_packages_stylesheets() -> None:
     # GOV.UK Frontend's and MoJ Frontend's whole stylesheets were 27 kB compressed
     # (gzip -6); what Parley uses is about half of that.
     assert len(gzip.compress(css, 6)) < 16_000
+
+
+def test_every_table_scrolls_in_its_own_region_rather_than_widening_the_page() -> None:
+    # WCAG 2.2, 1.4.10 Reflow: at 320 pixels only a table itself may scroll sideways.
+    unwrapped = []
+    for template in sorted(ROOT.glob("parley/**/jinja2/**/*.html")):
+        lines = template.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            if '<table class="govuk-table' in line:
+                before = lines[number - 1] if number else ""
+                if 'class="parley-table-scroll" role="region"' not in before:
+                    unwrapped.append(f"{template.relative_to(ROOT)}:{number + 1}")
+                elif 'tabindex="0"' not in before or "aria-label" not in before:
+                    unwrapped.append(f"{template.relative_to(ROOT)}:{number + 1} (unnamed)")
+    assert unwrapped == []
