@@ -172,6 +172,10 @@ class PastDateField(DateField):
 
 
 class NHSNumberField(forms.CharField):
+    # A text box that brings up the numeric keypad: GOV.UK's pattern for numbers that are
+    # not amounts (type="number" would drop leading zeros and let the wheel change them).
+    widget = forms.TextInput(attrs={"inputmode": "numeric"})
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(required=False, max_length=20, **kwargs)
         self.validators = []
@@ -483,6 +487,10 @@ class PersonForm(JourneyForm):
         for name in list(self.fields):
             if name not in journey.subject_fields:
                 del self.fields[name]
+        # A child's name, date of birth and numbers are not to be offered back to the next
+        # person at a shared computer.
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
         if "subject_date_of_birth" in self.fields:
             self.fields["subject_date_of_birth"].today = journey.today  # type: ignore[attr-defined]
 

@@ -61,7 +61,9 @@ def govuk_field(
         "heading": heading,
         "size": size,
         "width": width,
-        "autocomplete": autocomplete,
+        # As the call says, else as the form's widget says (PersonForm, NHSNumberField).
+        "autocomplete": autocomplete or field.field.widget.attrs.get("autocomplete", ""),
+        "inputmode": field.field.widget.attrs.get("inputmode", ""),
         "required": field.field.required,
     }
     value = field.value()
