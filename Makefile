@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PIP_STAMP := $(VENV)/.parley-installed
 NPM_STAMP := node_modules/.parley-installed
-# Built by `make install` from the npm packages (docs/adr/0006): the one stylesheet, from
+# Built by `make install` from the npm packages (docs/adr/0007): the one stylesheet, from
 # GOV.UK Frontend's and MoJ Frontend's Sass sources, and GOV.UK Frontend's script.
 ASSETS := build/assets
 CSS := $(ASSETS)/parley/parley.css
