@@ -112,19 +112,39 @@ def shoot(page: Page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{_safe_name(name)}.png", full_page=True)
 
 
-def page_types(partnership: Any) -> list[tuple[str, str]]:
-    """(who, address) for every kind of page that has a table, a form or a picture."""
-    from parley.cases.models import Disagreement
-    from parley.reports.models import LearningItem
+def nia_at_stage_1(partnership: Any) -> Any:
+    """A TWSP case Nia raised that is still at stage 1, where she acts (she may record a
+    discussion and escalate it there; at the managers' stage she may not)."""
+    from parley.cases import services
+    from parley.cases.demo import DEMO_SLUG, person
+    from parley.cases.models import Agency, Disagreement, Partnership
 
-    nia_case = (
+    partnership = partnership or Partnership.objects.get(slug=DEMO_SLUG)
+    found = (
         Disagreement.objects.filter(
-            partnership=partnership, raised_by__user__username="nia.nurse", status="open"
+            partnership=partnership, raised_by__user__username="nia.nurse", status="open",
+            procedure__procedure_id="twsp", stage="stage-1",
         )
         .order_by("raised_at")
         .first()
+    )  # fmt: skip
+    if found is not None:
+        return found
+    return services.disagreement_raise(
+        procedure=partnership.procedures.get(procedure_id="twsp", is_current=True),
+        raised_by=person("nia.nurse"),
+        raising_agency=Agency.objects.get(name="Demoshire NHS Foundation Trust"),
+        other_agency=Agency.objects.get(name="Demoshire Council Children's Services"),
+        other_professional=person("sam.social"),
+        summary="Closed after one visit.",
     )
-    assert nia_case is not None
+
+
+def page_types(partnership: Any) -> list[tuple[str, str]]:
+    """(who, address) for every kind of page that has a table, a form or a picture."""
+    from parley.reports.models import LearningItem
+
+    nia_case = nia_at_stage_1(partnership)
     reference = nia_case.reference
     item = LearningItem.objects.filter(procedure_id="twsp").order_by("pk").first()
     assert item is not None
@@ -352,14 +372,8 @@ def test_the_flowchart_has_a_short_name_and_its_words_as_a_description(
 def test_the_case_page_offers_its_actions_before_the_documents_in_focus_order(
     demo_with_history: Any, window_for: Callable[..., Page], live_server: Any
 ) -> None:
-    from parley.cases.models import Disagreement
 
-    case = (
-        Disagreement.objects.filter(raised_by__user__username="nia.nurse", status="open")
-        .order_by("raised_at")
-        .first()
-    )
-    assert case is not None
+    case = nia_at_stage_1(None)
     page = window_for("nia.nurse")
     page.goto(f"{live_server.url}/cases/{case.reference}/")
     shoot(page, "case-desktop")
