@@ -567,28 +567,37 @@ def acting_for(
 ) -> frozenset[Side]:
     """The sides this person takes this action for, now; or :class:`Refused`, saying who
     may. The one answer to "may this person do this, on this case, now?"."""
+    sides = acts_for(procedure, state, kind, actor)
+    if sides:
+        return sides
     spec = EVENTS[kind]
-    track = procedure.track(state.track)
-    stage = track.stage(state.stage)
     if spec.who is Who.NOBODY:
         raise Refused(f"{spec.label} is recorded by Parley itself")
     if spec.who is Who.RAISER:
-        if actor.id != state.raised_by:
-            raise Refused("Only the person who raised the disagreement can withdraw it")
-        return frozenset({Side.RAISING})
+        raise Refused("Only the person who raised the disagreement can withdraw it")
     if spec.who is Who.INVOLVED:
-        sides = involved_sides(procedure, track, state.stages_reached, actor) & spec.sides
-        if not sides:
-            raise Refused(
-                f"{spec.label}: only the people taking part in this disagreement can do this"
-            )
-        return sides
-    sides = acting_sides(procedure, stage, actor) & spec.sides
-    if sides:
-        return sides
-    if spec.raiser_too and actor.id == state.raised_by:
-        return frozenset({Side.RAISING})
+        raise Refused(f"{spec.label}: only the people taking part in this disagreement can do this")
+    stage = procedure.track(state.track).stage(state.stage)
     raise Refused(_not_at_this_stage(procedure, stage, spec))
+
+
+def acts_for(
+    procedure: Procedure, state: CaseState, kind: EventKind, actor: Actor
+) -> frozenset[Side]:
+    """:func:`acting_for` without the words: the sides, or none (for callers that only
+    ask, such as the generator looking for whoever may act)."""
+    spec = EVENTS[kind]
+    if spec.who is Who.NOBODY:
+        return frozenset()
+    if spec.who is Who.RAISER:
+        return frozenset({Side.RAISING}) if actor.id == state.raised_by else frozenset()
+    track = procedure.track(state.track)
+    if spec.who is Who.INVOLVED:
+        return involved_sides(procedure, track, state.stages_reached, actor) & spec.sides
+    sides = acting_sides(procedure, track.stage(state.stage), actor) & spec.sides
+    if not sides and spec.raiser_too and actor.id == state.raised_by:
+        return frozenset({Side.RAISING})
+    return sides
 
 
 def role_words(procedure: Procedure, role: str) -> str:

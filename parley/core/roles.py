@@ -149,6 +149,18 @@ class Actor:
     id: str
     holds: frozenset[tuple[Side, str]] = frozenset()
     party: frozenset[Side] = frozenset()
+    # The roles held for each side, worked out once: the gate asks many times a case.
+    _on: dict[Side, frozenset[str]] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        on: dict[Side, set[str]] = {side: set() for side in Side}
+        for side, role in self.holds:
+            on[side].add(role)
+        for side in self.party:
+            on[side].add(PARTY_ROLE)
+        self._on.update({side: frozenset(roles) for side, roles in on.items()})
 
     @property
     def roles(self) -> frozenset[str]:
@@ -156,14 +168,11 @@ class Actor:
 
     def holds_on(self, side: Side) -> frozenset[str]:
         """The roles this person holds for one side: in its agency, and as its party."""
-        own = {role for held_side, role in self.holds if held_side is side}
-        if side in self.party:
-            own.add(PARTY_ROLE)
-        return frozenset(own)
+        return self._on[side]
 
     @property
     def partnership_roles(self) -> frozenset[str]:
-        return frozenset(role for side, role in self.holds if side is Side.PARTNERSHIP)
+        return self._on[Side.PARTNERSHIP]
 
 
 def holding(side: Side, roles: Iterable[str]) -> frozenset[tuple[Side, str]]:
@@ -221,15 +230,22 @@ def acting_sides(procedure: Procedure, stage: Stage, actor: Actor) -> frozenset[
     chair who decides, the panel that meets). A role that may only look never acts.
     """
     sides: set[Side] = set()
-    for side in (Side.RAISING, Side.OTHER):
-        named = set(stage_side_roles(stage, side))
-        held = actor.holds_on(side) | actor.partnership_roles
-        if any(role_of(procedure, role).may_act for role in named & held):
+    wide = actor.partnership_roles
+    for side, named in ((Side.RAISING, stage.raising_side), (Side.OTHER, stage.other_side)):
+        held = actor.holds_on(side)
+        if any((role in held or role in wide) and _may_act(procedure, role) for role in named):
             sides.add(side)
-    named = set(stage.partnership_side)
-    if any(role_of(procedure, role).may_act for role in named & actor.partnership_roles):
+    if any(role in wide and _may_act(procedure, role) for role in stage.partnership_side):
         sides.add(Side.PARTNERSHIP)
     return frozenset(sides)
+
+
+def _may_act(procedure: Procedure, role: str) -> bool:
+    own = procedure.role_specs.get(role)
+    if own is not None:
+        return own.may_act
+    standard = STANDARD_ROLES.get(role)
+    return standard is not None and standard.may_act
 
 
 def involved_sides(procedure: Procedure, track: Track, reached: Iterable[str], actor: Actor) -> (

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -191,6 +191,22 @@ class _Play:
     events: list[engine.Event]
     state: CaseState | None = None
     moment: datetime | None = None
+    # Who may take each kind of action at each point, asked once: (kind, stage, stages
+    # reached) -> the people (by place in ``people``) and their sides. Shared by the cases
+    # between the same two agencies, whose people are the same.
+    memo: dict[tuple[Any, ...], list[tuple[int, frozenset[Side]]]] = field(default_factory=dict)
+
+    def able(self, kind: EventKind) -> list[tuple[int, frozenset[Side]]]:
+        assert self.state is not None
+        key = (kind, self.state.stage, self.state.stages_reached, self.state.status)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = [
+                (index, sides)
+                for index, actor in enumerate(self.people)
+                if (sides := engine.acts_for(self.procedure, self.state, kind, actor))
+            ]
+        return found
 
     def take(self, kind: EventKind, at: datetime, side: Side | None = None, **fields: Any) -> bool:
         """Take an action, as someone who may take it now (for ``side``, if given), if the
@@ -202,20 +218,17 @@ class _Play:
         if kind is EventKind.ESCALATED and fields.get("reason") == "deadline-passed":
             deadlines = planner.case_deadlines(self.procedure, self.calendar, self.state)
             overdue = planner.is_overdue(deadlines, at)
-        for actor in self.people:
-            try:
-                sides = engine.acting_for(self.procedure, self.state, kind, actor)
-            except Refused:
-                continue
+        for index, sides in self.able(kind):
             if side is not None and side not in sides:
                 continue
+            actor = self.people[index]
             try:
                 taken = engine.take(
                     self.procedure, self.state, kind, actor=actor, at=at, overdue=overdue,
                     **fields,
                 )  # fmt: skip
             except Refused:
-                return False
+                continue  # not for this person (only the Chair moves it up, say): the next
             for event in taken:
                 self.state = engine.apply(self.state, event, self.procedure)
             self.events.extend(taken)
@@ -304,6 +317,7 @@ def play_case(
     raised_at: datetime,
     until: datetime,
     people: tuple[Actor, ...],
+    memo: dict[tuple[Any, ...], list[tuple[int, frozenset[Side]]]] | None = None,
 ) -> list[engine.Event]:
     """One disagreement from raising to its end (or to ``until``), through the rules.
 
@@ -322,6 +336,8 @@ def play_case(
         start_stage=start_stage, informal=informal,
     )  # fmt: skip
     play = _Play(procedure, calendar, rng, until, people, list(events))
+    if memo is not None:
+        play.memo = memo
     play.state = engine.replay(events, procedure)
     play.moment = raised_at
     rung = 0
@@ -365,8 +381,12 @@ def case_people(cast: Cast, raising: Agency, other: Agency, procedure_id: str) -
     partnership's."""
     raiser, answerer = cast.people[raising.pk][0], cast.people[other.pk][1]
     ordered = [raiser, answerer]
+    seen = {raiser.pk, answerer.pk}
     for place in (raising.pk, other.pk, None):
-        ordered += [p for p in cast.holders.get(place, ()) if p not in ordered]
+        for person in cast.holders.get(place, ()):
+            if person.pk not in seen:
+                seen.add(person.pk)
+                ordered.append(person)
     return tuple(
         actor_of(
             person_id=str(person.pk),
@@ -425,16 +445,21 @@ def cases_generate(
     until = until or datetime.combine(start + timedelta(days=days), time(), zone)
     categories = [c.id for c in procedure.categories]
     moments = _raised_moments(rng, calendar, start, days, count)
+    pairs: dict[tuple[int, int], tuple[tuple[Actor, ...], dict[tuple[Any, ...], Any]]] = {}
     made = 0
     for batch_start in range(0, count, BATCH):
         size = min(BATCH, count - batch_start)
         played: list[services.Played] = []
         for _ in range(size):
             raising, other = _agency_pair(rng, cast)
-            people = case_people(cast, raising, other, procedure.id)
+            pair = (raising.pk, other.pk)
+            if pair not in pairs:
+                pairs[pair] = (case_people(cast, raising, other, procedure.id), {})
+            people, memo = pairs[pair]
             events = play_case(
-                procedure, calendar, rng, raised_at=next(moments), until=until, people=people
-            )
+                procedure, calendar, rng, raised_at=next(moments), until=until, people=people,
+                memo=memo,
+            )  # fmt: skip
             state = engine.replay(events, procedure)
             case = Disagreement(
                 raised_by_id=int(people[0].id),
