@@ -32,8 +32,6 @@ LIST_FILTERS = ("status", "procedure", "stage", "limit", "cursor")
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 MAX_ID = 2**31 - 1
-# Who may list the people of the partnership with their roles, as the directory pages allow.
-DIRECTORY_ROLES = frozenset({"business-manager", "administrator"})
 # Evidence is a file: it is attached through the page, which checks what it is.
 NOT_BY_API = frozenset({EventKind.EVIDENCE_ATTACHED})
 ACTION_KINDS = sorted(
@@ -531,7 +529,8 @@ def directory_agencies(request: HttpRequest, token: ApiToken) -> HttpResponse:
 
 @api_view({"GET": "read"})
 def directory_people(request: HttpRequest, token: ApiToken) -> HttpResponse:
-    if not token.person.roles.filter(role__in=DIRECTORY_ROLES).exists():
+    # As the directory pages allow: the roles table's directory column.
+    if not access.has_page(token.person, "directory"):
         raise ApiError(
             "forbidden", "Only business managers and administrators can list the directory"
         )

@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from parley.audit.models import AuditEntry
+from parley.cases import access
 from parley.cases.models import Disagreement, Person, RoleAssignment
 from parley.core.procedure import STANDARD_ROLES
 
@@ -21,12 +22,11 @@ PAGE_SIZE = 50
 
 
 def administers(person: Person | None, partnership_id: int | None) -> bool:
-    """An administrator of that partnership, held partnership-wide."""
+    """Someone of that partnership whose role the roles table gives the audit trail (its
+    administrator, held partnership-wide)."""
     if person is None or partnership_id is None or person.partnership_id != partnership_id:
         return False
-    return RoleAssignment.objects.filter(
-        person=person, agency__isnull=True, role="administrator"
-    ).exists()
+    return access.has_page(person, "audit")
 
 
 def role_label(assignment: RoleAssignment) -> str:

@@ -32,7 +32,7 @@ from django.http import HttpRequest
 from parley.cases.models import Disagreement, Person, ProcedureVersion, RoleAssignment
 from parley.cases.services import procedure_of
 from parley.core.procedure import Procedure
-from parley.core.roles import sight_rules
+from parley.core.roles import PAGES, role_anywhere, sight_rules
 from parley.dbprepared import Prepared
 
 
@@ -231,6 +231,17 @@ def disagreement_list_visible_to(*, person: Person | None) -> QuerySet[Disagreem
     versions = versions_of(person)
     return Disagreement.objects.filter(partnership_id=person.partnership_id).filter(
         visibility_filter(person, versions)
+    )
+
+
+def has_page(person: Person | None, page: str) -> bool:
+    """May this person open one of the partnership's pages (a column of the roles table:
+    ``reports``, ``register``, ``directory``, ``audit``, ``notifications``, ``settings``)?
+    Those pages are for roles held partnership-wide."""
+    if person is None or page not in PAGES:
+        return False
+    return any(
+        a.agency_id is None and getattr(role_anywhere(a.role), page) for a in roles_of(person)
     )
 
 

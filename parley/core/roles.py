@@ -59,6 +59,7 @@ class Role:
     directory: bool = False  # the directory pages: people, agencies, rungs, import
     audit: bool = False  # the audit trail and "who has looked at this case"
     notifications: bool = False  # the operators' notification pages
+    settings: bool = False  # the partnership's settings (the reports' small-number threshold)
     source: str = ""  # for a procedure's own role: where the document names it
 
 
@@ -82,7 +83,7 @@ STANDARD_ROLES: Mapping[str, Role] = {
         Role("board-representative", "Board or partnership representative", Sight.REACHED),
         Role(
             "business-manager", "Partnership or board business manager", Sight.PARTNERSHIP,
-            Held.PARTNERSHIP, reports=True, register=True, directory=True,
+            Held.PARTNERSHIP, reports=True, register=True, directory=True, settings=True,
         ),
         Role(
             "board-chair", "Board or partnership chair", Sight.PARTNERSHIP, Held.PARTNERSHIP,
@@ -98,7 +99,7 @@ STANDARD_ROLES: Mapping[str, Role] = {
         ),
         Role(
             "channel-coordinator", "Channel coordinator", Sight.PANEL, Held.PARTNERSHIP,
-            reports=True, register=True,
+            reports=True, register=True, settings=True,
         ),
         # Held in an agency, a panel member is that agency's Channel worker and sees its
         # agency's Channel cases from the stage that names it; held partnership-wide, the
@@ -114,6 +115,9 @@ STANDARD_ROLES: Mapping[str, Role] = {
 # The role a party to a disagreement acts as on their own side, whatever their job: the
 # person who raised it on the raising side, the professional named on the other.
 PARTY_ROLE = "practitioner"
+
+# The partnership's pages a role may open, by the table's column names.
+PAGES = ("reports", "register", "directory", "audit", "notifications", "settings")
 
 # The sight a procedure's own role has when its file does not say.
 DEFAULT_OWN_SIGHT = Sight.REACHED

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from parley.audit.services import audit_record
+from parley.cases import access
 from parley.cases.access import person_of
 from parley.cases.models import Person
 from parley.core import report as core
@@ -439,10 +440,8 @@ def learning_add(request: HttpRequest, event_id: int) -> HttpResponse:
 
 
 def _settings_role(person: Person) -> bool:
-    return any(
-        a.agency_id is None and a.role in ("business-manager", "channel-coordinator")
-        for a in person.roles.all()
-    )
+    """Whoever the roles table gives the partnership's settings (parley.core.roles)."""
+    return access.has_page(person, "settings")
 
 
 @login_required

@@ -79,7 +79,7 @@ def test_the_guide_shows_the_table_as_parley_has_it() -> None:
             for page, on in (
                 ("reports", role.reports), ("register", role.register),
                 ("directory", role.directory), ("audit", role.audit),
-                ("notifications", role.notifications),
+                ("notifications", role.notifications), ("settings", role.settings),
             )
             if on
         ]  # fmt: skip

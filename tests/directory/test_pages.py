@@ -35,12 +35,20 @@ def test_someone_signed_out_is_sent_to_sign_in(partnership: Partnership, client:
     assert response["Location"].startswith("/sign-in/")
 
 
-@pytest.mark.parametrize("username", ["nia.nurse", "ben.business", "chris.chair"])
+@pytest.mark.parametrize("username", ["nia.nurse", "chris.chair", "cora.channel"])
 @pytest.mark.parametrize("path", PAGES)
-def test_anyone_but_an_administrator_is_told_the_page_is_not_found(
+def test_anyone_the_roles_table_does_not_give_the_directory_is_told_not_found(
     partnership: Partnership, signed_in, username: str, path: str
 ):
     assert signed_in(username).get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_business_manager_keeps_the_directory_with_the_administrator(
+    partnership: Partnership, signed_in, path: str
+):
+    # The roles table's directory column: the business manager and the administrator.
+    assert signed_in("ben.business").get(path).status_code == 200
 
 
 def test_an_administrator_sees_agencies_people_and_roles(
