@@ -57,6 +57,7 @@ class Role:
     reports: bool = False  # the board reports and the learning log of procedures it sees
     register: bool = False  # the register of every case it may see, with its CSV
     directory: bool = False  # the directory pages: people, agencies, rungs, import
+    accounts: bool = False  # a person's account: invite, reset a password, deactivate
     audit: bool = False  # the audit trail and "who has looked at this case"
     notifications: bool = False  # the operators' notification pages
     settings: bool = False  # the partnership's settings (the reports' small-number threshold)
@@ -107,7 +108,7 @@ STANDARD_ROLES: Mapping[str, Role] = {
         Role("channel-panel-member", "Channel panel member", Sight.PANEL, Held.EITHER),
         Role(
             "administrator", "Administrator", Sight.NONE, Held.PARTNERSHIP, may_act=False,
-            directory=True, audit=True, notifications=True,
+            directory=True, accounts=True, audit=True, notifications=True,
         ),
     )
 }  # fmt: skip
@@ -117,7 +118,9 @@ STANDARD_ROLES: Mapping[str, Role] = {
 PARTY_ROLE = "practitioner"
 
 # The partnership's pages a role may open, by the table's column names.
-PAGES = ("reports", "register", "directory", "audit", "notifications", "settings")
+PAGES = (
+    "reports", "register", "directory", "accounts", "audit", "notifications", "settings",
+)
 
 # The sight a procedure's own role has when its file does not say.
 DEFAULT_OWN_SIGHT = Sight.REACHED
