@@ -119,7 +119,13 @@ PARTY_ROLE = "practitioner"
 
 # The partnership's pages a role may open, by the table's column names.
 PAGES = (
-    "reports", "register", "directory", "accounts", "audit", "notifications", "settings",
+    "reports",
+    "register",
+    "directory",
+    "accounts",
+    "audit",
+    "notifications",
+    "settings",
 )
 
 # The sight a procedure's own role has when its file does not say.
