@@ -303,6 +303,17 @@ def involved_sides(procedure: Procedure, track: Track, reached: Iterable[str], a
     return frozenset(sides)
 
 
+def partnership_side_roles(procedure: Procedure) -> frozenset[str]:
+    """The roles a procedure names, at some stage, to act for the partnership."""
+    return frozenset(
+        role
+        for track in procedure.tracks
+        for stage in track.stages
+        for role in stage.partnership_side
+        if _may_act(procedure, role)
+    )
+
+
 @dataclass(frozen=True)
 class Acts:
     """One place a role acts: a stage of a track, for a side."""
