@@ -37,7 +37,7 @@ from parley.cases.models import (
 from parley.core import engine, planner
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused
-from parley.core.loader import ProcedureError, check_text
+from parley.core.loader import CheckResult, Problem, ProcedureError, check_text
 from parley.core.procedure import Procedure
 from parley.core.roles import Holding, actor_of, stage_holders
 from parley.dbbulk import rows_insert
@@ -118,9 +118,120 @@ def procedure_load(*, partnership: Partnership, text: str, source_name: str) -> 
 
 
 def _problem(file: str, message: str) -> Any:
-    from parley.core.loader import Problem
-
     return Problem(file, 0, message)
+
+
+@dataclass(frozen=True)
+class ProcedureCheck:
+    """What publishing a file into a partnership would do, worked out and written nowhere."""
+
+    result: CheckResult
+    problems: list[Problem]  # the file's errors, and a clash with a version already loaded
+    current: ProcedureVersion | None  # the version of that procedure in use now
+    unchanged: ProcedureVersion | None  # this very file, published before
+
+    @property
+    def procedure(self) -> Procedure | None:
+        return self.result.procedure if not self.problems else None
+
+    @property
+    def ok(self) -> bool:
+        return self.procedure is not None
+
+
+def procedure_check(
+    *, partnership: Partnership, text: str, source_name: str, base_dir: Any = None
+) -> ProcedureCheck:
+    """Check a file as publishing it would: the loader's checks, then against the versions
+    of the partnership's procedures already published."""
+    result = check_text(text, source_name, base_dir=base_dir)
+    problems = list(result.errors)
+    current = unchanged = None
+    procedure = result.procedure
+    if procedure is not None and not problems:
+        versions = ProcedureVersion.objects.filter(
+            partnership=partnership, procedure_id=procedure.id
+        ).select_related("published_by")
+        current = next((v for v in versions if v.is_current), None)
+        same = next((v for v in versions if v.version == procedure.version), None)
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if same is not None and same.sha256 == sha and same.is_current:
+            unchanged = same
+        elif same is not None:
+            when = timezone.localtime(same.loaded_at).strftime("%-d %B %Y")
+            problems.append(
+                Problem(
+                    source_name,
+                    _line_of(text, "version"),
+                    f'version "{procedure.version}" of "{procedure.id}" was published on {when}'
+                    + (
+                        " with different contents"
+                        if same.sha256 != sha
+                        else ", and a later version is in use now"
+                    )
+                    + ': give this file a new "version" to publish it',
+                )
+            )
+    return ProcedureCheck(result, problems, current, unchanged)
+
+
+def _line_of(text: str, key: str) -> int:
+    """The line a top-level setting is on, for a problem that is about it."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 0
+
+
+@transaction.atomic
+def procedure_publish(
+    *,
+    partnership: Partnership,
+    text: str,
+    source_name: str,
+    by: Person | None,
+    via: str,
+    request: Any = None,
+    base_dir: Any = None,
+) -> tuple[ProcedureVersion, bool]:
+    """Publish a new version of one of the partnership's procedures, checked: it becomes the
+    version new cases are raised under; open cases keep theirs. Returns the version and
+    whether it is new (the same file published again changes nothing)."""
+    checked = procedure_check(
+        partnership=partnership, text=text, source_name=source_name, base_dir=base_dir
+    )
+    procedure = checked.procedure
+    if procedure is None:
+        raise ProcedureError(checked.problems or checked.result.problems)
+    if checked.unchanged is not None:
+        return checked.unchanged, False
+    ProcedureVersion.objects.filter(
+        partnership=partnership, procedure_id=procedure.id, is_current=True
+    ).update(is_current=False)
+    version = ProcedureVersion.objects.create(
+        partnership=partnership,
+        procedure_id=procedure.id,
+        version=procedure.version,
+        name=procedure.name,
+        source_text=text,
+        source_name=source_name,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        is_current=True,
+        published_by=by,
+        published_via=via,
+    )
+    hooks.run_published(
+        hooks.Published(
+            version=version,
+            procedure=procedure,
+            person=by,
+            action="publish",
+            previous=checked.current,
+            request=request,
+            via=via,
+        )
+    )
+    return version, True
 
 
 # Calendars kept between requests: a calendar works out each year's working days once.
