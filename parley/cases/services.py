@@ -39,7 +39,7 @@ from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused
 from parley.core.loader import CheckResult, Problem, ProcedureError, check_text
 from parley.core.procedure import Procedure
-from parley.core.roles import Holding, actor_of, stage_holders
+from parley.core.roles import Holding, actor_of, role_anywhere, stage_holders
 from parley.dbbulk import rows_insert
 from parley.dbprepared import Prepared
 
@@ -144,7 +144,11 @@ def procedure_check(
 ) -> ProcedureCheck:
     """Check a file as publishing it would: the loader's checks, then against the versions
     of the partnership's procedures already published."""
-    result = check_text(text, source_name, base_dir=base_dir)
+    result = (
+        check_text(text, source_name, base_dir=base_dir)
+        if base_dir is not None
+        else check_text(text, source_name)
+    )
     problems = list(result.errors)
     current = unchanged = None
     procedure = result.procedure
@@ -232,6 +236,79 @@ def procedure_publish(
         )
     )
     return version, True
+
+
+def may_publish(person: Person | None, partnership: Partnership) -> bool:
+    """Whether the roles table gives this person the partnership's procedure pages (the
+    ``procedures`` column: publishing, versions, moving open cases)."""
+    if person is None or person.partnership_id != partnership.pk:
+        return False
+    roles = RoleAssignment.objects.filter(person=person, agency__isnull=True)
+    return any(role_anywhere(role).procedures for role in roles.values_list("role", flat=True))
+
+
+def disagreement_version_change(
+    *,
+    disagreement: Disagreement,
+    version: ProcedureVersion,
+    person: Person,
+    at: datetime | None = None,
+    request: Any = None,
+    via: str = "web",
+) -> Disagreement:
+    """Move an open case onto another version of its procedure, through the one door: the
+    case is locked, its whole record must read the same under the new version
+    (:func:`parley.core.engine.version_change_refusal`), the move is written on its record
+    with who did it, its deadlines are worked out again, and its hooks run."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Disagreement.objects.select_for_update()
+            .select_related("procedure", "partnership")
+            .get(pk=disagreement.pk)
+        )
+        if not may_publish(person, locked.partnership):
+            raise Refused("Only the partnership's business manager can move cases between versions")
+        if locked.status != Disagreement.Status.OPEN:
+            raise Refused(f"{locked.reference} is no longer open: it keeps its version")
+        if (
+            version.partnership_id != locked.partnership_id
+            or version.procedure_id != locked.procedure.procedure_id
+        ):
+            raise Refused(f"{version} is not a version of {locked.reference}'s procedure")
+        if version.pk == locked.procedure_id:
+            raise Refused(f"{locked.reference} is on version {version.version} already")
+        old, new = procedure_of(locked.procedure), procedure_of(version)
+        past = list(locked.events.order_by("sequence"))
+        record = [core_event(e) for e in past]
+        reason = engine.version_change_refusal(record, new)
+        if reason is not None:
+            raise Refused(f"{locked.reference} cannot move to version {new.version}: {reason}")
+        # The record as the new version reads it (the same stages, as checked above), so
+        # that the hooks see the move as one event on it.
+        before = engine.replay(record, new)
+        moved = engine.Event(
+            EventKind.VERSION_CHANGED,
+            at,
+            str(person.pk),
+            before.stage,
+            {"from_version": old.version, "to_version": new.version},
+        )
+        after = engine.apply(before, moved, new)
+        locked.procedure = version
+        rows = _append(locked, [moved], start=len(past) + 1)
+        _store_state(
+            locked, after, new, calendar_of(locked.partnership, new), version=rows[-1].sequence
+        )
+        hooks.run(
+            hooks.Change(
+                disagreement=locked, procedure=new, person=person,
+                action=EventKind.VERSION_CHANGED.value, before=before, after=after,
+                record=[*record, moved], new=rows, request=request, via=via,
+                detail={"from_version": old.version, "to_version": new.version},
+            )
+        )  # fmt: skip
+    return locked
 
 
 # Calendars kept between requests: a calendar works out each year's working days once.

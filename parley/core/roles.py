@@ -60,6 +60,7 @@ class Role:
     audit: bool = False  # the audit trail and "who has looked at this case"
     notifications: bool = False  # the operators' notification pages
     settings: bool = False  # the partnership's settings (the reports' small-number threshold)
+    procedures: bool = False  # publishing the partnership's procedures, and their versions
     source: str = ""  # for a procedure's own role: where the document names it
 
 
@@ -84,6 +85,7 @@ STANDARD_ROLES: Mapping[str, Role] = {
         Role(
             "business-manager", "Partnership or board business manager", Sight.PARTNERSHIP,
             Held.PARTNERSHIP, reports=True, register=True, directory=True, settings=True,
+            procedures=True,
         ),
         Role(
             "board-chair", "Board or partnership chair", Sight.PARTNERSHIP, Held.PARTNERSHIP,
@@ -117,7 +119,9 @@ STANDARD_ROLES: Mapping[str, Role] = {
 PARTY_ROLE = "practitioner"
 
 # The partnership's pages a role may open, by the table's column names.
-PAGES = ("reports", "register", "directory", "audit", "notifications", "settings")
+PAGES = (
+    "reports", "register", "directory", "audit", "notifications", "settings", "procedures",
+)  # fmt: skip
 
 # The sight a procedure's own role has when its file does not say.
 DEFAULT_OWN_SIGHT = Sight.REACHED

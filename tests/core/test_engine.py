@@ -257,8 +257,9 @@ WHO_MAY: dict[EventKind, tuple[frozenset[Side], frozenset[Status]]] = {
     EventKind.CLOSED: (frozenset({Side.RAISING, Side.PARTNERSHIP}), frozenset({Status.RESOLVED})),
     EventKind.WITHDRAWN: (frozenset({Side.RAISING}), OPEN),
     EventKind.DEADLINES_MOVED: (frozenset(), NOT_ENDED),
+    EventKind.VERSION_CHANGED: (frozenset(), NOT_ENDED),
 }
-RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED}
+RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED, EventKind.VERSION_CHANGED}
 
 # Fields that satisfy every kind's own checks on a TWSP case at stage 1 with a response in.
 FIELDS: dict[EventKind, dict[str, Any]] = {
@@ -281,6 +282,7 @@ FIELDS: dict[EventKind, dict[str, Any]] = {
     EventKind.WITHDRAWN: {"reason": "Resolved outside the process"},
     EventKind.RAISED: {},
     EventKind.DEADLINES_MOVED: {},
+    EventKind.VERSION_CHANGED: {},
 }
 
 # Colleagues on each side who did not raise it, each holding every role of their place.
@@ -308,6 +310,7 @@ def test_the_events_table_says_what_the_specification_says() -> None:
     assert {kind for kind, spec in EVENTS.items() if spec.system} == {
         EventKind.RAISED,
         EventKind.DEADLINES_MOVED,
+        EventKind.VERSION_CHANGED,
     }
 
 

@@ -80,6 +80,7 @@ def test_the_guide_shows_the_table_as_parley_has_it() -> None:
                 ("reports", role.reports), ("register", role.register),
                 ("directory", role.directory), ("audit", role.audit),
                 ("notifications", role.notifications), ("settings", role.settings),
+                ("procedures", role.procedures),
             )
             if on
         ]  # fmt: skip
