@@ -77,8 +77,13 @@ def procedure_of(version: ProcedureVersion) -> Procedure:
 
 
 @transaction.atomic
-def procedure_load(*, partnership: Partnership, text: str, source_name: str) -> ProcedureVersion:
-    """Load a procedure file into a partnership, checked; a changed file needs a new version."""
+def procedure_load(
+    *, partnership: Partnership, text: str, source_name: str, via: str = ""
+) -> ProcedureVersion:
+    """Load a procedure file into a partnership, checked; a changed file needs a new version.
+
+    For Parley's own loads (the demo, the generator, tests); a person publishes through
+    :func:`procedure_publish`, which the audit trail records."""
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     unchanged = ProcedureVersion.objects.filter(partnership=partnership, sha256=sha).first()
     if unchanged is not None:
@@ -114,6 +119,7 @@ def procedure_load(*, partnership: Partnership, text: str, source_name: str) -> 
         source_name=source_name,
         sha256=sha,
         is_current=True,
+        published_via=via,
     )
 
 

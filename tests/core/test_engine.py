@@ -36,6 +36,7 @@ from parley.core.engine import (
     raise_case,
     replay,
     take,
+    version_change_refusal,
 )
 from parley.core.loader import load_file, load_text
 from parley.core.planner import calendar_for, case_deadlines, is_overdue
@@ -940,3 +941,21 @@ def test_a_closed_or_withdrawn_case_accepts_nothing_from_anyone() -> None:
             )
             for kind in EventKind:
                 assert not accepted(case.procedure, case.state, kind, actor, case.now, True)
+
+
+def test_a_case_moves_to_a_version_only_if_its_whole_record_reads_under_it() -> None:
+    import dataclasses
+
+    case = twsp_case()
+    old = case.procedure
+    same = dataclasses.replace(old, version="2027-1")
+    assert version_change_refusal(case.events, same) is None
+    track = old.track()
+    fewer = dataclasses.replace(
+        old,
+        version="2027-2",
+        tracks=(dataclasses.replace(track, stages=track.stages[1:]),),
+    )
+    assert version_change_refusal(case.events, fewer) == (
+        f'it has been at "{track.stages[0].id}", which is not a stage of version 2027-2'
+    )
