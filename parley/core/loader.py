@@ -331,9 +331,15 @@ def _merge(base: Any, override: Any, base_file: str, problems: list[Problem], ke
             merged.key_files[key] = override.file_of(key)
         return merged
     if isinstance(base, LList) and isinstance(override, LList) and _all_have_ids(override):
-        by_id = {item["id"]: index for index, item in enumerate(base) if _has_id(item)}
         items = list(base)
         lines, files = list(base.item_lines), list(base.item_files)
+
+        def index_of(item_id: str) -> int | None:
+            # Looked up each time: an inserted item moves the ones after it along.
+            return next(
+                (i for i, it in enumerate(items) if _has_id(it) and it["id"] == item_id), None
+            )
+
         given: dict[str, int] = {}
         for item, line, file in zip(
             override, override.item_lines, override.item_files, strict=True
@@ -352,9 +358,11 @@ def _merge(base: Any, override: Any, base_file: str, problems: list[Problem], ke
                 )
                 continue
             given[item["id"]] = line
-            if item["id"] in by_id:
-                index = by_id[item["id"]]
-                if item.get("remove") is True:
+            index = index_of(item["id"])
+            if index is not None:
+                if _placing(item):
+                    problems.append(Problem(file, line, _already_there(item["id"], base_file)))
+                elif item.get("remove") is True:
                     items[index] = None
                 else:
                     items[index] = _merge(items[index], item, base_file, problems)
@@ -362,9 +370,11 @@ def _merge(base: Any, override: Any, base_file: str, problems: list[Problem], ke
             elif item.get("remove") is True:
                 problems.append(Problem(file, line, _not_in(base_file)(item["id"])))
             else:
-                items.append(_without_removals(item, problems, _not_in(base_file)))
-                lines.append(line)
-                files.append(file)
+                at = _insert_at(item, file, line, index_of, len(items), base_file, problems)
+                added = _without_removals(item, problems, _not_in(base_file))
+                items.insert(at, added)
+                lines.insert(at, line)
+                files.insert(at, file)
         keep = [i for i, item in enumerate(items) if item is not None]
         result = LList(items[i] for i in keep)
         result.line, result.file = override.line, override.file
@@ -374,12 +384,66 @@ def _merge(base: Any, override: Any, base_file: str, problems: list[Problem], ke
     return _without_removals(override, problems, _not_in(base_file))
 
 
+# A new item in a local file goes at the end of its list, or before or after an item of
+# the regional file's (an informal stage before the first, say).
+PLACING = ("insert_before", "insert_after")
+
+
+def _placing(item: LMap) -> bool:
+    return any(key in item for key in PLACING)
+
+
+def _already_there(item_id: str, base_file: str) -> str:
+    return (
+        f'"{item_id}" is in {base_file} already, so it keeps its place there: '
+        '"insert_before" and "insert_after" are for an item the local file adds'
+    )
+
+
+def _insert_at(
+    item: LMap,
+    file: str,
+    line: int,
+    index_of: Callable[[str], int | None],
+    end: int,
+    base_file: str,
+    problems: list[Problem],
+) -> int:
+    """Where a new item goes, its placing taken out of it; the end if it has none."""
+    keys = [key for key in PLACING if key in item]
+    if not keys:
+        return end
+    targets = {key: item.pop(key) for key in keys}
+    if len(keys) > 1:
+        problems.append(Problem(file, line, 'give "insert_before" or "insert_after", not both'))
+        return end
+    target = str(targets[keys[0]])
+    found = index_of(target)
+    if found is None:
+        problems.append(
+            Problem(
+                file,
+                line,
+                f'"{item["id"]}" is to go {keys[0].replace("insert_", "")} "{target}", which '
+                f"{base_file} does not have",
+            )
+        )
+        return end
+    return found if keys[0] == "insert_before" else found + 1
+
+
 def _not_in(base_file: str) -> Callable[[str], str]:
     return lambda item_id: f'removes "{item_id}", which {base_file} does not have'
 
 
 _NOTHING_TO_REMOVE_FROM = (
     '"remove: true" only works in a file that extends another; delete the item instead'
+)
+
+
+_NOTHING_TO_PLACE_AGAINST = (
+    '"insert_before" and "insert_after" only work in a file that extends another: write '
+    "the item where it goes instead"
 )
 
 
@@ -400,6 +464,9 @@ def _without_removals(node: Any, problems: list[Problem], message: Callable[[str
         ):
             if isinstance(item, LMap) and item.get("remove") is True:
                 problems.append(Problem(file, line, message(str(item.get("id", "")))))
+            elif isinstance(item, LMap) and _placing(item):
+                problems.append(Problem(file, line, _NOTHING_TO_PLACE_AGAINST))
+                keep.append(index)
             else:
                 keep.append(index)
         result = LList(_without_removals(node[i], problems, message) for i in keep)

@@ -316,3 +316,50 @@ def test_a_bypass_on_a_ladder_that_loops_is_refused_not_hung() -> None:
     result = check_text(text, "probe.yaml")
     assert not result.ok
     assert any("loop" in p.message for p in result.errors)
+
+
+# --- a local layer inserts a stage where it goes ------------------------------------------
+
+INFORMAL = (
+    "  - id: informal\n    insert_before: stage-1\n    informal: true\n"
+    "    name: Talk it through informally\n    raising_side: [practitioner]\n"
+    "    other_side: [practitioner]\n"
+)
+
+
+def test_a_local_layer_inserts_an_informal_stage_before_the_first(tmp_path: Path) -> None:
+    result = check_file(_layered(tmp_path, INFORMAL))
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.procedure is not None
+    ids = [stage.id for stage in result.procedure.track().stages]
+    assert ids == ["informal", "stage-1", "stage-2", "stage-3", "stage-4"]
+    assert result.procedure.track().stages[0].next == "stage-1"
+    assert result.procedure.track().stages[0].source.file == "local.yaml"
+    assert result.procedure.track().stages[1].source.file == "pennine-regional.yaml"
+
+
+def test_a_local_layer_inserts_a_stage_after_another(tmp_path: Path) -> None:
+    stage = (
+        "  - id: stage-2b\n    insert_after: stage-2\n    name: Heads of safeguarding\n"
+        "    raising_side: [safeguarding-lead]\n    other_side: [safeguarding-lead]\n"
+    )
+    result = check_file(_layered(tmp_path, stage))
+    assert result.procedure is not None, [str(p) for p in result.problems]
+    ids = [s.id for s in result.procedure.track().stages]
+    assert ids == ["stage-1", "stage-2", "stage-2b", "stage-3", "stage-4"]
+
+
+def test_inserting_next_to_a_stage_the_regional_file_lacks_is_refused(tmp_path: Path) -> None:
+    (problem,) = check_file(_layered(tmp_path, INFORMAL.replace("stage-1", "stage-9"))).errors
+    assert (problem.file, problem.line, problem.message) == (
+        "local.yaml",
+        8,
+        '"informal" is to go before "stage-9", which pennine-regional.yaml does not have',
+    )
+
+
+def test_inserting_in_a_file_that_extends_nothing_is_refused() -> None:
+    text = BASE.replace("  - id: stage-2\n", "  - id: stage-2\n    insert_after: stage-1\n")
+    line, message = refusal(text)
+    assert line == 13
+    assert message.startswith('"insert_before" and "insert_after" only work in a file that')
