@@ -197,6 +197,11 @@ class ProcedureVersion(models.Model):
         Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     published_via = models.CharField(max_length=20, blank=True)
+    # For a local procedure, the version of the regional one it extends: the two layers
+    # are kept, and the procedure is this file laid over that one.
+    base = models.ForeignKey(
+        "self", on_delete=models.PROTECT, related_name="local_versions", null=True, blank=True
+    )
 
     objects = ProcedureVersionManager()
 

@@ -7,6 +7,7 @@ pure core (:mod:`parley.core.engine`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,7 +38,14 @@ from parley.cases.models import (
 from parley.core import engine, planner
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused
-from parley.core.loader import CheckResult, Problem, ProcedureError, check_text
+from parley.core.loader import (
+    CheckResult,
+    Problem,
+    ProcedureError,
+    base_names,
+    check_text,
+    extends_of,
+)
 from parley.core.procedure import Procedure
 from parley.core.roles import Holding, actor_of, role_anywhere, stage_holders
 from parley.dbbulk import rows_insert
@@ -56,24 +64,57 @@ class Stale(Refused):
 
 
 # Parsed procedures by (hash of the file, its name): a file is checked once per process.
-_PARSED: dict[tuple[str, str], Procedure] = {}
+_PARSED: dict[tuple[str, str, int | None], Procedure] = {}
 _PARSED_LIMIT = 256
 
 
 def procedure_of(version: ProcedureVersion) -> Procedure:
     """The parsed procedure of a loaded version. Its text is read from the database (a
     deferred field) only the first time this process meets that file."""
-    key = (version.sha256, version.source_name)
+    key = (version.sha256, version.source_name, version.base_id)
     found = _PARSED.get(key)
     if found is None:
-        result = check_text(version.source_text, version.source_name)
+        result = (
+            check_text(version.source_text, version.source_name, bases=layers_of(version))
+            if version.base_id
+            else check_text(version.source_text, version.source_name)
+        )
         if result.procedure is None:
             raise ProcedureError(result.errors)
         found = result.procedure
+        if found.version != version.version:
+            # Merged again over a new regional version: the row's version names both.
+            found = dataclasses.replace(found, version=version.version)
         if len(_PARSED) >= _PARSED_LIMIT:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[key] = found
     return found
+
+
+def layers_of(version: ProcedureVersion) -> dict[str, str]:
+    """The files a local version is laid over, by every name its ``extends`` may use: the
+    regional version it was published over, and that one's own, if it extends another."""
+    bases: dict[str, str] = {}
+    base_pk, depth = version.base_id, 0
+    while base_pk and depth < 5:
+        base = ProcedureVersion.objects.defer(None).get(pk=base_pk)
+        bases.update(_named(base, base.source_text))
+        base_pk, depth = base.base_id, depth + 1
+    return bases
+
+
+def _named(version: ProcedureVersion, text: str) -> dict[str, str]:
+    return {name: text for name in (*base_names(version.source_name), version.procedure_id)}
+
+
+def _published_base(partnership: Partnership, target: str) -> ProcedureVersion | None:
+    """The version in use of the procedure a local file extends, found by its file's name
+    or its id."""
+    names = set(base_names(target))
+    for version in ProcedureVersion.objects.filter(partnership=partnership, is_current=True):
+        if version.source_name in names or version.procedure_id in names:
+            return version
+    return None
 
 
 @transaction.atomic
@@ -135,6 +176,10 @@ class ProcedureCheck:
     problems: list[Problem]  # the file's errors, and a clash with a version already loaded
     current: ProcedureVersion | None  # the version of that procedure in use now
     unchanged: ProcedureVersion | None  # this very file, published before
+    base: ProcedureVersion | None = None  # for a local file, the regional version under it
+    # The local procedures laid over this one, each checked over the new version: they are
+    # merged again when it is published (those that still pass).
+    locals: tuple[tuple[ProcedureVersion, CheckResult], ...] = ()
 
     @property
     def procedure(self) -> Procedure | None:
@@ -150,11 +195,16 @@ def procedure_check(
 ) -> ProcedureCheck:
     """Check a file as publishing it would: the loader's checks, then against the versions
     of the partnership's procedures already published."""
-    result = (
-        check_text(text, source_name, base_dir=base_dir)
-        if base_dir is not None
-        else check_text(text, source_name)
-    )
+    target = extends_of(text)
+    base = _published_base(partnership, target) if target is not None else None
+    if target is not None:
+        # Laid over what the partnership has published, never over a file on a disk.
+        bases = {**layers_of(base), **_named(base, _text_of(base))} if base else {}
+        result = check_text(text, source_name, bases=bases)
+    elif base_dir is not None:
+        result = check_text(text, source_name, base_dir=base_dir)
+    else:
+        result = check_text(text, source_name)
     problems = list(result.errors)
     current = unchanged = None
     procedure = result.procedure
@@ -182,7 +232,32 @@ def procedure_check(
                     + ': give this file a new "version" to publish it',
                 )
             )
-    return ProcedureCheck(result, problems, current, unchanged)
+    locals_: list[tuple[ProcedureVersion, CheckResult]] = []
+    if procedure is not None and not problems and unchanged is None:
+        bases = {
+            **layers_of_text(partnership, text),
+            **_named_text(procedure.id, source_name, text),
+        }
+        for local in ProcedureVersion.objects.filter(
+            partnership=partnership, is_current=True, base__procedure_id=procedure.id
+        ).defer(None):
+            locals_.append((local, check_text(local.source_text, local.source_name, bases=bases)))
+    return ProcedureCheck(result, problems, current, unchanged, base, tuple(locals_))
+
+
+def _text_of(version: ProcedureVersion) -> str:
+    return ProcedureVersion.objects.defer(None).get(pk=version.pk).source_text
+
+
+def _named_text(procedure_id: str, source_name: str, text: str) -> dict[str, str]:
+    return {name: text for name in (*base_names(source_name), procedure_id)}
+
+
+def layers_of_text(partnership: Partnership, text: str) -> dict[str, str]:
+    """What a file not yet published would be laid over, if it extends one."""
+    target = extends_of(text)
+    base = _published_base(partnership, target) if target is not None else None
+    return {**layers_of(base), **_named(base, _text_of(base))} if base else {}
 
 
 def _line_of(text: str, key: str) -> int:
@@ -229,6 +304,7 @@ def procedure_publish(
         is_current=True,
         published_by=by,
         published_via=via,
+        base=checked.base,
     )
     hooks.run_published(
         hooks.Published(
@@ -241,7 +317,50 @@ def procedure_publish(
             via=via,
         )
     )
+    for local, merged in checked.locals:
+        if merged.procedure is not None:
+            _remerge(local, merged.procedure, over=version, by=by, via=via, request=request)
     return version, True
+
+
+def _remerge(
+    local: ProcedureVersion,
+    procedure: Procedure,
+    *,
+    over: ProcedureVersion,
+    by: Person | None,
+    via: str,
+    request: Any,
+) -> ProcedureVersion | None:
+    """A local procedure laid again over a new version of the regional one it extends: a
+    new local version, named for both ("2026-1+2027-1"), its file unchanged. Parley's
+    choice: the local file's own version stays as its author wrote it."""
+    label = f"{procedure.version}+{over.version}"[:40]
+    if ProcedureVersion.objects.filter(
+        partnership_id=local.partnership_id, procedure_id=local.procedure_id, version=label
+    ).exists():
+        return None
+    ProcedureVersion.objects.filter(pk=local.pk).update(is_current=False)
+    version = ProcedureVersion.objects.create(
+        partnership_id=local.partnership_id,
+        procedure_id=local.procedure_id,
+        version=label,
+        name=procedure.name,
+        source_text=local.source_text,
+        source_name=local.source_name,
+        sha256=local.sha256,
+        is_current=True,
+        published_by=by,
+        published_via=via,
+        base=over,
+    )
+    hooks.run_published(
+        hooks.Published(
+            version=version, procedure=procedure, person=by, action="publish", previous=local,
+            request=request, via=via, detail={"merged_over": f"{over.procedure_id}@{over.version}"},
+        )
+    )  # fmt: skip
+    return version
 
 
 def may_publish(person: Person | None, partnership: Partnership) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -1655,8 +1655,16 @@ def _check_ladder(r: _Reader, track: Track) -> list[str]:
 
 
 def check_text(
-    text: str, file: str = "<procedure>", *, base_dir: Path | None = None, _depth: int = 0
+    text: str,
+    file: str = "<procedure>",
+    *,
+    base_dir: Path | None = None,
+    bases: Mapping[str, str] | None = None,
+    _depth: int = 0,
 ) -> CheckResult:
+    """Check a procedure file. A file that ``extends`` another finds it beside it in
+    ``base_dir``, or, given ``bases`` (names to texts: the versions a partnership has
+    published), there and nowhere else."""
     raw, problems = _read_yaml(text, file)
     if problems:
         return _result(None, problems)
@@ -1665,7 +1673,7 @@ def check_text(
             None, [Problem(file, 1, "a procedure file should be a set of named settings")]
         )
     if "extends" in raw:
-        raw, problems = _extend(raw, file, base_dir, _depth)
+        raw, problems = _extend(raw, file, base_dir, _depth, bases)
     else:
         raw = _without_removals(raw, problems, lambda _id: _NOTHING_TO_REMOVE_FROM)
     if problems:
@@ -1688,7 +1696,26 @@ def _result(procedure: Procedure | None, problems: list[Problem]) -> CheckResult
     return result
 
 
-def _extend(raw: LMap, file: str, base_dir: Path | None, depth: int) -> tuple[LMap, list[Problem]]:
+def extends_of(text: str) -> str | None:
+    """The name of the file a procedure file extends, if it is readable and says one."""
+    raw, problems = _read_yaml(text, "")
+    target = raw.get("extends") if isinstance(raw, LMap) and not problems else None
+    return target.strip() if isinstance(target, str) and target.strip() else None
+
+
+def base_names(name: str) -> tuple[str, ...]:
+    """The names an ``extends`` may give a file by: as written, and without ``.yaml``."""
+    stem = name[: -len(".yaml")] if name.endswith(".yaml") else name
+    return (name, stem, f"{stem}.yaml")
+
+
+def _extend(
+    raw: LMap,
+    file: str,
+    base_dir: Path | None,
+    depth: int,
+    bases: Mapping[str, str] | None = None,
+) -> tuple[LMap, list[Problem]]:
     """``raw`` laid over the file it extends, or the problems that stop that."""
     line = raw.key_lines.get("extends", 0)
     target = raw["extends"]
@@ -1700,6 +1727,15 @@ def _extend(raw: LMap, file: str, base_dir: Path | None, depth: int) -> tuple[LM
         return raw, [Problem(file, line, message)]
     if depth > 3:
         return raw, [Problem(file, line, "procedures extend too deeply")]
+    if bases is not None:
+        name = next((n for n in base_names(target.strip()) if n in bases), None)
+        if name is None:
+            message = (
+                f'it extends "{target}", which this partnership has not published: publish '
+                "that file first"
+            )
+            return raw, [Problem(file, line, message)]
+        return _laid_over(raw, bases[name], name, None, depth, bases)
     try:
         folder = Path(base_dir or ".").resolve()
         candidates = [(folder / target).resolve(), (folder / f"{target}.yaml").resolve()]
@@ -1725,13 +1761,24 @@ def _extend(raw: LMap, file: str, base_dir: Path | None, depth: int) -> tuple[LM
     except OSError as error:
         message = f'it extends "{target}", but {name} cannot be read ({error.strerror or error})'
         return raw, [Problem(file, line, message)]
+    return _laid_over(raw, base_text, name, path.parent, depth, None)
+
+
+def _laid_over(
+    raw: LMap,
+    base_text: str,
+    name: str,
+    folder: Path | None,
+    depth: int,
+    bases: Mapping[str, str] | None,
+) -> tuple[LMap, list[Problem]]:
     base_raw, problems = _read_yaml(base_text, name)
     if problems:
         return raw, problems
     if not isinstance(base_raw, LMap):
         return raw, [Problem(name, 1, "a procedure file should be a set of named settings")]
     if "extends" in base_raw:
-        base_raw, problems = _extend(base_raw, name, path.parent, depth + 1)
+        base_raw, problems = _extend(base_raw, name, folder, depth + 1, bases)
         if problems:
             return raw, problems
     else:

@@ -186,6 +186,23 @@ def _check_page(
         "warnings": [_problem_words(p) for p in checked.result.warnings],
         "plan": plan_view(the_plan),
         "changes": _changes(person, partnership, checked.current, procedure),
+        "base": checked.base,
+        "source_name": name,
+        # Which file each stage comes from, for a local file laid over a regional one.
+        "origins": {
+            stage.id: stage.source.file for track in procedure.tracks for stage in track.stages
+        },
+        "locals": [
+            {
+                "name": local.name,
+                "version": local.version,
+                "merged": (
+                    f"{merged.procedure.version}+{procedure.version}" if merged.procedure else ""
+                ),
+                "problems": [_problem_words(p) for p in merged.errors],
+            }
+            for local, merged in checked.locals
+        ],
         "publish": forms.PublishForm(
             initial={
                 "text": text,

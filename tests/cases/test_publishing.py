@@ -148,3 +148,62 @@ def test_an_unknown_partnership_or_person_is_a_usage_error(
     status, out, err = run(capsys, str(twsp_changed(tmp_path)), *argv)
     assert (status, out) == (2, "")
     assert message in err
+
+
+# --- a local procedure over a regional one ----------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "core" / "fixtures" / "procedures"
+
+
+def pennine(tmp_path: Path, regional_version: str = "2026-1") -> tuple[Path, Path]:
+    regional = tmp_path / "pennine-regional.yaml"
+    regional.write_text(
+        (FIXTURES / "pennine-regional.yaml")
+        .read_text()
+        .replace('version: "2026-1"', f'version: "{regional_version}"', 1)
+    )
+    local = tmp_path / "pennine-eastdale.yaml"
+    local.write_text((FIXTURES / "pennine-eastdale.yaml").read_text())
+    return regional, local
+
+
+def test_a_local_file_needs_its_regional_file_published_first(partnership, tmp_path, capsys):
+    _, local = pennine(tmp_path)  # the regional file is beside it, but not published
+    status, _, err = run(capsys, str(local), "--partnership", "demo")
+    assert status == 1
+    assert (
+        'pennine-eastdale.yaml, line 4: it extends "pennine-regional.yaml", which this '
+        "partnership has not published: publish that file first"
+    ) in err
+
+
+def test_both_layers_are_kept_and_the_local_one_is_merged_again_over_a_new_regional(
+    partnership, tmp_path, capsys
+):
+    from parley.cases import services
+
+    regional, local = pennine(tmp_path)
+    assert run(capsys, str(regional), "--partnership", "demo")[0] == 0
+    assert run(capsys, str(local), "--partnership", "demo")[0] == 0
+    eastdale = ProcedureVersion.objects.get(procedure_id="pennine-eastdale", is_current=True)
+    assert eastdale.base is not None and eastdale.base.procedure_id == "pennine-regional"
+    assert eastdale.source_text == local.read_text()  # its own layer, as written
+    merged = services.procedure_of(eastdale)
+    assert [s.id for s in merged.track().stages] == ["stage-1", "stage-2", "stage-4"]
+    assert merged.track().stage("stage-2").within.describe() == "3 working days"
+    # Which rules came from which file.
+    assert merged.track().stage("stage-2").source.file == "pennine-eastdale.yaml"
+    assert merged.track().stage("stage-1").source.file == "pennine-regional.yaml"
+
+    (tmp_path / "next").mkdir()
+    newer, _ = pennine(tmp_path / "next", "2027-1")
+    status, out, err = run(capsys, str(newer), "--partnership", "demo", "--by", "ben.business")
+    assert (status, err) == (0, ""), out
+    remerged = ProcedureVersion.objects.get(procedure_id="pennine-eastdale", is_current=True)
+    assert remerged.version == "2026-1+2027-1"
+    assert remerged.base is not None and remerged.base.version == "2027-1"
+    assert remerged.published_by is not None
+    assert services.procedure_of(remerged).version == "2026-1+2027-1"
+    assert not ProcedureVersion.objects.get(pk=eastdale.pk).is_current
+    entry = AuditEntry.objects.order_by("-sequence").first()
+    assert entry is not None and entry.detail["merged_over"] == "pennine-regional@2027-1"

@@ -168,8 +168,8 @@ def test_open_cases_stay_until_moved_and_each_move_is_on_its_record(partnership,
     assert AuditEntry.objects.filter(action="case.change").order_by("-sequence").first()
 
 
-def upload_and_publish(client, text: str) -> None:
-    response = upload(client, text)
+def upload_and_publish(client, text: str, name: str = "twsp.yaml") -> None:
+    response = upload(client, text, name)
     assert response.status_code == 200, words(response)[:600]
     import html
 
@@ -178,3 +178,32 @@ def upload_and_publish(client, text: str) -> None:
     )
     form = {k: html.unescape(v) for k, v in hidden.items()}
     assert client.post("/publishing/publish/", form).status_code == 302
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "core" / "fixtures" / "procedures"
+
+
+def test_a_local_file_is_checked_over_the_regional_one_and_merged_again_after(ben):
+    regional = (FIXTURES / "pennine-regional.yaml").read_text()
+    local = (FIXTURES / "pennine-eastdale.yaml").read_text()
+    refused = upload(ben, local, "pennine-eastdale.yaml")
+    assert refused.status_code == 400
+    assert "which this partnership has not published: publish that file first" in words(refused)
+
+    upload_and_publish(ben, regional, "pennine-regional.yaml")
+    check = upload(ben, local, "pennine-eastdale.yaml")
+    text = words(check)
+    assert "Laid over Pennine regional escalation procedure, version 2026-1" in text
+    assert "Practitioners : 5 working days" in text and "As in pennine-regional.yaml." in text
+    assert "Line managers : 3 working days" in text and "Set or changed in this file." in text
+    upload_and_publish(ben, local, "pennine-eastdale.yaml")
+
+    newer = regional.replace('version: "2026-1"', 'version: "2027-1"', 1)
+    preview = words(upload(ben, newer, "pennine-regional.yaml"))
+    assert "Local procedures laid over this one" in preview
+    assert (
+        "Eastdale escalation procedure (version 2026-1 in use): becomes version 2026-1+2027-1"
+        in (preview)
+    )
+    upload_and_publish(ben, newer, "pennine-regional.yaml")
+    assert "2026-1+2027-1 In use" in words(ben.get("/publishing/"))
