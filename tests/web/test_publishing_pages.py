@@ -207,3 +207,23 @@ def test_a_local_file_is_checked_over_the_regional_one_and_merged_again_after(be
     )
     upload_and_publish(ben, newer, "pennine-regional.yaml")
     assert "2026-1+2027-1 In use" in words(ben.get("/publishing/"))
+
+
+def test_a_regional_file_under_a_local_one_is_not_offered_for_raising(partnership, ben):
+    from parley.cases.selectors import procedure_versions_to_raise_under
+
+    def raisable() -> set[str]:
+        return set(
+            procedure_versions_to_raise_under(partnership_id=partnership.pk).values_list(
+                "procedure_id", flat=True
+            )
+        )
+
+    upload_and_publish(
+        ben, (FIXTURES / "pennine-regional.yaml").read_text(), "pennine-regional.yaml"
+    )
+    assert "pennine-regional" in raisable()
+    upload_and_publish(
+        ben, (FIXTURES / "pennine-eastdale.yaml").read_text(), "pennine-eastdale.yaml"
+    )
+    assert "pennine-eastdale" in raisable() and "pennine-regional" not in raisable()
