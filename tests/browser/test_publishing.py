@@ -69,3 +69,49 @@ def test_the_business_manager_publishes_a_procedure_in_the_browser(
     assert "In use" in row.inner_text() and "Ben Achebe" in row.inner_text()
     axe_check()
     screenshot("publishing-versions-after")
+
+
+def test_the_business_manager_moves_open_cases_and_each_record_says_so(
+    page: Page,
+    live_server: Any,
+    demo: Any,
+    sign_in: Callable[[Page, str], None],
+    screenshot: Callable[[str], Path],
+    axe_check: Callable[[], None],
+) -> None:
+    from parley.cases import services
+    from parley.cases.demo import demo_load
+    from parley.cases.models import Disagreement, Person
+
+    partnership = demo_load(with_cases=True)
+    ben = Person.objects.get(user__username="ben.business")
+    twsp = (LIBRARY / "twsp.yaml").read_text(encoding="utf-8")
+    services.procedure_publish(
+        partnership=partnership,
+        text=twsp.replace('version: "2024-1"', 'version: "2027-1"', 1),
+        source_name="twsp.yaml",
+        by=ben,
+        via="web",
+    )
+    reference = (
+        Disagreement.objects.filter(procedure__procedure_id="twsp", status="open")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    assert reference is not None
+
+    sign_in(page, "ben.business")
+    page.goto(f"{live_server.url}/publishing/")
+    page.get_by_role("link", name="Move open disagreements to the version in use").click()
+    assert page.locator("h1").inner_text() == "Move open disagreements to version 2027-1"
+    axe_check()
+    screenshot("publishing-move")
+    page.get_by_label(f"{reference}, on version 2024-1").check()
+    page.get_by_role("button", name="Move them").click()
+    assert "moved to version 2027-1" in page.locator(".govuk-notification-banner").inner_text()
+
+    page.goto(f"{live_server.url}/cases/{reference}/")
+    record = page.locator("main").inner_text()
+    assert "Moved onto a new version of the procedure" in record
+    assert "From 2024-1 to 2027-1" in record
+    screenshot("publishing-moved-case")
