@@ -77,7 +77,11 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "parley/directory/directory.html",
-        {"partnership": partnership, "sections": sections},
+        {
+            "partnership": partnership,
+            "sections": sections,
+            "accounts": access.has_page(administrator, "accounts"),
+        },
     )
 
 
@@ -199,6 +203,9 @@ def person_account(request: HttpRequest, pk: int) -> HttpResponse:
     """One person of the directory and their account: invite them, send a link to choose
     a new password, deactivate or reactivate the account."""
     administrator = _administrator(request)
+    # Accounts are the administrator's alone; the business manager keeps the directory.
+    if not access.has_page(administrator, "accounts"):
+        raise Http404
     person = (
         Person.objects.select_related("user")
         .filter(pk=pk, partnership_id=administrator.partnership_id)

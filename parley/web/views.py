@@ -163,6 +163,7 @@ def holds_step(
         other_agency=str(case.other_agency_id),
         raised_by=str(case.raised_by_id),
         other_professional=str(case.other_professional_id or ""),
+        stand_in_for_other=access.rungs_for(case.procedure).unnamed_other,
     )
     return roles_holds_step(procedure, stage, Side(deadline.side), actor)
 

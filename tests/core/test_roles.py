@@ -78,7 +78,8 @@ def test_the_guide_shows_the_table_as_parley_has_it() -> None:
             page
             for page, on in (
                 ("reports", role.reports), ("register", role.register),
-                ("directory", role.directory), ("audit", role.audit),
+                ("directory", role.directory), ("accounts", role.accounts),
+                ("audit", role.audit),
                 ("notifications", role.notifications), ("settings", role.settings),
                 ("procedures", role.procedures),
             )
