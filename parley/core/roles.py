@@ -61,6 +61,7 @@ class Role:
     audit: bool = False  # the audit trail and "who has looked at this case"
     notifications: bool = False  # the operators' notification pages
     settings: bool = False  # the partnership's settings (the reports' small-number threshold)
+    procedures: bool = False  # publishing the partnership's procedures, and their versions
     source: str = ""  # for a procedure's own role: where the document names it
 
 
@@ -85,6 +86,7 @@ STANDARD_ROLES: Mapping[str, Role] = {
         Role(
             "business-manager", "Partnership or board business manager", Sight.PARTNERSHIP,
             Held.PARTNERSHIP, reports=True, register=True, directory=True, settings=True,
+            procedures=True,
         ),
         Role(
             "board-chair", "Board or partnership chair", Sight.PARTNERSHIP, Held.PARTNERSHIP,
@@ -126,6 +128,7 @@ PAGES = (
     "audit",
     "notifications",
     "settings",
+    "procedures",
 )
 
 # The sight a procedure's own role has when its file does not say.

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from parley.cases import access, services
+from parley.cases import access, selectors, services
 from parley.cases.access import person_of
 from parley.cases.models import Agency, Person, ProcedureVersion
 from parley.core.engine import Refused
@@ -128,8 +128,8 @@ class Journey:
     @cached_property
     def versions(self) -> list[ProcedureVersion]:
         return list(
-            ProcedureVersion.objects.filter(
-                partnership_id=self.person.partnership_id, is_current=True
+            selectors.procedure_versions_to_raise_under(
+                partnership_id=self.person.partnership_id
             ).order_by("name")
         )
 

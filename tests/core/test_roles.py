@@ -82,6 +82,7 @@ def test_the_guide_shows_the_table_as_parley_has_it() -> None:
                 ("directory", role.directory), ("accounts", role.accounts),
                 ("audit", role.audit),
                 ("notifications", role.notifications), ("settings", role.settings),
+                ("procedures", role.procedures),
             )
             if on
         ]  # fmt: skip
