@@ -50,7 +50,9 @@ def _deadline_source(procedures: dict[int, Procedure], deadline: Deadline) -> st
     try:
         stage = procedure.track(deadline.disagreement.track).stage(deadline.stage)
         step_id = deadline.key.split("/", 1)[1] if "/" in deadline.key else ""
-        return (stage.step(step_id).source.cite if step_id else stage.source.cite) or ""
+        if step_id == "immediate-risk" and procedure.immediate_risk is not None:
+            return procedure.immediate_risk.source.shown("within")
+        return (stage.step(step_id).source.shown() if step_id else stage.source.shown()) or ""
     except KeyError:
         return ""
 

@@ -639,7 +639,8 @@ def raise_signpost(request: HttpRequest, kind: str) -> HttpResponse:
                         "partnership": procedure.partnership,
                         "advice": signpost.advice,
                         "contact": signpost.contact,
-                        "source": signpost.source.cite,
+                        "source": signpost.source.choice_words()
+                        or (f"Source: {signpost.source.cite}" if signpost.source.cite else ""),
                     }
                 )
     return render(

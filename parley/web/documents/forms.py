@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from parley.core.engine import EventKind
-from parley.core.procedure import Form
+from parley.core.procedure import Form, Source
 from parley.core.words import long_date
 from parley.web.documents.facts import CaseFacts, Visit
 from parley.web.documents.model import (
@@ -160,9 +160,13 @@ def send_to(facts: CaseFacts, form: Form | None) -> str:
     return role_list(facts.procedure, form.send_to)
 
 
-def citation(facts: CaseFacts, cite: str) -> str:
+def citation(facts: CaseFacts, source: Source, setting: str = "") -> str:
+    """Where a form's rule comes from: the document's passage, or that the document does
+    not say and the rule is Parley's choice."""
+    if source.chosen(setting):
+        return source.choice_words(setting)
     document = facts.procedure.document or facts.procedure.name
-    return f"{document}: {cite}" if cite else document
+    return f"{document}: {source.cite}" if source.cite else document
 
 
 def document(
@@ -442,7 +446,11 @@ def outcome_confirmation(facts: CaseFacts, form: Form | None) -> FormDocument:
     """The written confirmation between the parties that procedures ask for (e.g. TWSP
     section 3.1.9: "written confirmation between the parties about an agreed outcome of
     the disagreement and how any outstanding issues will be pursued")."""
-    required_by = citation(facts, form.source.cite if form else facts.procedure.outcome.source.cite)
+    required_by = (
+        citation(facts, form.source)
+        if form
+        else citation(facts, facts.procedure.outcome.source, "written_confirmation")
+    )
     procedure = facts.procedure
     sections = (
         Section(
