@@ -1546,3 +1546,37 @@ def test_a_badly_written_choice_is_refused_with_its_line(choice: str, message: s
 
     assert not result.ok
     assert any(message in p.message for p in result.errors), [str(p) for p in result.errors]
+
+
+# --- citations found wrong, and put right ---------------------------------------------------
+
+
+def test_bedfordshire_outcome_cites_only_what_section_3_says_and_marks_the_rest() -> None:
+    outcome = shipped("bedfordshire-channel").outcome
+
+    assert "informal stage" in outcome.source.cite and "last paragraph" in outcome.source.cite
+    for setting in ("outstanding_issues", "feedback_to_raiser", "debrief"):
+        assert outcome.source.chosen(setting), setting
+    assert not outcome.source.chosen("records_kept_by")
+
+
+def test_twsp_learning_route_cites_section_3_1_10() -> None:
+    outcome = shipped("twsp").outcome
+
+    assert "Partnership Manager" in outcome.learning_to
+    assert "3.1.10" in outcome.source.cite
+
+
+def test_twsp_conduct_complaint_is_a_choice_not_section_2_5() -> None:
+    (conduct,) = [
+        s for s in shipped("twsp").signposting if s.kind is SignpostKind.CONDUCT_COMPLAINT
+    ]
+
+    assert conduct.source.chosen() and "2.5" not in conduct.source.cite
+
+
+def test_wirral_cites_stage_2_to_section_4_not_section_5() -> None:
+    text = (LIBRARY / "wirral-children.yaml").read_text(encoding="utf-8")
+
+    assert "safeguarding leads, section 5" not in text
+    assert shipped("wirral-children").track().stage("stage-2").source.cite == "Section 1; section 4"
