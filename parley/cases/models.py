@@ -247,6 +247,9 @@ class Disagreement(models.Model):
     raised_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="raised")
     raised_on_behalf_of = models.CharField(max_length=200, blank=True)
     raising_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="raised")
+    # The raiser's team, where the procedure's form asks for it (TWSP Appendix 3,
+    # "Agency/Team").
+    raising_team = models.CharField(max_length=200, blank=True)
     other_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="received")
     other_professional = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="received", null=True, blank=True

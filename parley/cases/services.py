@@ -428,6 +428,7 @@ def disagreement_raise(
     subject_nhs_number: str = "",
     subject_client_reference: str = "",
     subject_gp: str = "",
+    raising_team: str = "",
     request_key: str | None = None,
     request: Any = None,
     via: str = "command",
@@ -498,6 +499,7 @@ def disagreement_raise(
         subject_nhs_number=subject_nhs_number,
         subject_client_reference=subject_client_reference,
         subject_gp=subject_gp,
+        raising_team=raising_team,
         request_key=request_key or None,
     )
     try:

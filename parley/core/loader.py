@@ -982,7 +982,17 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
     for form_node in r.items(raw, "forms", "the procedure"):
         r.keys(
             form_node,
-            ("id", "name", "template", "from_stage", "within", "send_to", "when", "source"),
+            (
+                "id",
+                "name",
+                "template",
+                "from_stage",
+                "within",
+                "send_to",
+                "addressee",
+                "when",
+                "source",
+            ),
             "a form",
         )
         template = r.text(form_node, "template", "a form", required=True)
@@ -1005,6 +1015,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
                 from_stage=r.text(form_node, "from_stage", "a form"),
                 within=r.duration(form_node, "within"),
                 send_to=r.roles(form_node, "send_to"),
+                addressee=r.text(form_node, "addressee", "a form"),
                 when=when,
                 source=r.source(form_node),
             )
@@ -1039,7 +1050,11 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
 
     contacts = []
     for contact_node in r.items(raw, "contacts", "the procedure"):
-        r.keys(contact_node, ("name", "role", "agency", "phone", "email", "purpose"), "a contact")
+        r.keys(
+            contact_node,
+            ("name", "role", "agency", "phone", "email", "address", "purpose"),
+            "a contact",
+        )
         contacts.append(
             Contact(
                 name=r.text(contact_node, "name", "a contact", required=True),
@@ -1048,6 +1063,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
                 phone=r.text(contact_node, "phone", "a contact"),
                 email=r.text(contact_node, "email", "a contact"),
                 purpose=r.text(contact_node, "purpose", "a contact"),
+                address=r.text(contact_node, "address", "a contact"),
             )
         )
 

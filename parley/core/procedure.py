@@ -155,6 +155,7 @@ class Contact:
     phone: str = ""
     email: str = ""
     purpose: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,9 @@ class Form:
     from_stage: str = ""
     within: Duration = NO_LIMIT
     send_to: tuple[str, ...] = ()
+    # Who it goes to as the document names them ("the WSCB Business Manager"), printed
+    # on the form in place of the roles' labels.
+    addressee: str = ""
     when: str = "entry"  # "entry" (on reaching from_stage) or "resolved-at" (resolved there)
     source: Source = field(default_factory=Source)
 

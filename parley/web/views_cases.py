@@ -120,7 +120,7 @@ ACTIONS: tuple[ActionPage, ...] = (
     ),
     ActionPage(
         EventKind.MEETING_HELD, "record-meeting", "Record a meeting",
-        forms.AgreementActionForm, "Save the meeting", label="Who met, and what was decided?",
+        forms.MeetingActionForm, "Save the meeting", label="Who met, and what was decided?",
         done="Meeting saved", describe="A professionals' or resolution meeting.",
         group="move", for_steps=frozenset({StepAction.MEET}),
     ),

@@ -1580,3 +1580,38 @@ def test_wirral_cites_stage_2_to_section_4_not_section_5() -> None:
 
     assert "safeguarding leads, section 5" not in text
     assert shipped("wirral-children").track().stage("stage-2").source.cite == "Section 1; section 4"
+
+
+# --- contacts, as the documents give them ---------------------------------------------------
+
+DOCUMENTS = ROOT / "docs" / "procedures" / "documents"
+
+
+def test_twsp_has_every_row_of_appendix_4_with_the_documents_numbers() -> None:
+    appendix_4 = (DOCUMENTS / "twsp.txt").read_text(encoding="utf-8").split("APPENDIX 4")[1]
+    numbers = set(re.findall(r"0\d{3,4} \d{6}(?: ext \d+)?|\b101\b", " ".join(appendix_4.split())))
+    contacts = shipped("twsp").contacts
+    agencies = {c.name.split(":")[0] for c in contacts}
+
+    assert {c.phone for c in contacts if c.phone} == numbers
+    assert "wmas.safeguarding@wmas.nhs.uk" in {c.email for c in contacts}
+    # Fourteen rows: eleven agencies, the council's three directorates.
+    assert len({c.name for c in contacts}) == 14
+    assert len(agencies) == 12
+    assert all(c.role for c in contacts)
+
+
+def test_wirral_lists_its_board_members_as_section_5_gives_them() -> None:
+    members = [c for c in shipped("wirral-children").contacts if "section 5" in c.purpose]
+
+    assert len(members) == 27
+    assert members[0].name == "Simon Garner" and members[0].role == "Corporate Safeguarding Manager"
+    assert members[-1].role == "Head of LDU National Probation Service"
+
+
+def test_torbay_children_gives_the_address_and_the_other_formats_line() -> None:
+    unit, formats = shipped("torbay-children").contacts
+
+    assert unit.address == "Torbay Safeguarding Children Board, Town Hall, Torquay TQ1 3DR"
+    assert formats.phone == "01803 207176"
+    assert "other formats and languages" in formats.purpose
