@@ -359,6 +359,9 @@ class Deadline(models.Model):
     advisory = models.BooleanField(default=False)
     rule = models.CharField(max_length=100)
     explanation = models.CharField(max_length=500)
+    # Where the limit comes from, as the pages show it: the document's passage, or that
+    # it is Parley's choice and why (parley.core.planner.Deadline.source).
+    source = models.CharField(max_length=500, blank=True)
     # The due day is ``working_days`` working days after ``start_on``, when the planner
     # could say so (parley.core.planner.Deadline): then a calendar change moves it by
     # bulk arithmetic alone; otherwise its case is worked out again from the record.

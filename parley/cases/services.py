@@ -384,6 +384,7 @@ def deadline_rows(disagreement_id: int, deadlines: Iterable[planner.Deadline]) -
             advisory=d.advisory,
             rule=d.rule,
             explanation=d.explanation.sentence()[:500],
+            source=d.source[:500],
             start_on=d.start_on,
             working_days=d.working_days,
         )
