@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from parley.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, register
 from parley.core.loader import CheckResult, check_file
 from parley.core.planner import Deadline, Plan, calendar_for, plan
-from parley.core.procedure import Procedure, Stage
+from parley.core.procedure import CHOICE_WORDS, Procedure, Stage, choices_of
 from parley.core.roles import sight_rules, table_rows
 
 LIBRARY = Path(__file__).resolve().parent / "procedures"
@@ -170,7 +170,18 @@ def ladder_text(procedure: Procedure) -> str:
         risk = procedure.immediate_risk
         start = "the raiser's choice of stage" if risk.raiser_chooses else risk.start
         lines += ["", f"Immediate risk: {risk.within.describe()}, starting at {start}"]
+        lines += [
+            f"  {label}: {risk.source.choice_words(setting)}"
+            for setting, label in (("within", "Time limit"), ("start", "Starting stage"))
+            if risk.source.chosen(setting)
+        ]
     lines.append(f"Bypass: {'allowed' if procedure.bypass.allowed else 'not allowed'}")
+    choices = choices_of(procedure)
+    if choices:
+        lines += ["", f"Where the document is silent ({CHOICE_WORDS}):"]
+        lines += [
+            f"  {what}. {source.choice.reason.strip()}" for what, source in choices if source.choice
+        ]
     lines += ["", "Who sees and acts (the roles table):"]
     lines += [f"  {line}" for line in roles_text(procedure)]
     return "\n".join(lines)
@@ -338,6 +349,8 @@ def plan_text(the_plan: Plan) -> str:
                 continue
             lines.append(f"  {deadline.label}")
             lines.append(f"    by {_when(deadline.due, zone)} — {deadline.explanation.sentence()}")
+            if deadline.source.startswith(CHOICE_WORDS):
+                lines.append(f"    {deadline.source}")
         if not planned.deadlines:
             lines.append("  No fixed timescale: resolve as quickly as possible.")
         if planned.cumulative_working_days is not None and planned.ends_at is not None:

@@ -145,6 +145,7 @@ SCHEMAS: dict[str, Any] = {
                     "gp": TEXT,
                 }
             ),
+            "raising_team": TEXT,
         }
     ),
     "Event": obj(
@@ -278,6 +279,11 @@ SCHEMAS: dict[str, Any] = {
             "subject_nhs_number": {"type": "string", "maxLength": 12},
             "subject_client_reference": {"type": "string", "maxLength": 60},
             "subject_gp": {"type": "string", "maxLength": 200},
+            "raising_team": {
+                "type": "string",
+                "maxLength": 200,
+                "description": "Your team, where the procedure's form asks for it.",
+            },
         },
         required=["procedure", "raising_agency", "other_agency", "summary"],
     ),
@@ -293,6 +299,8 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Resolving: how outstanding issues will be pursued.",
             },
             "agreed": {"type": "boolean", "description": "Discussions, responses, meetings."},
+            "chaired_by": {"type": "string", "description": "Meetings: who chaired it."},
+            "present": {"type": "string", "description": "Meetings: who was there."},
             "visibility": {
                 "type": "string",
                 "enum": ["all", "raising", "other"],

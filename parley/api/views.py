@@ -145,6 +145,7 @@ def case_detail(case: Disagreement) -> dict[str, Any]:
             "client_reference": case.subject_client_reference,
             "gp": case.subject_gp,
         },
+        "raising_team": case.raising_team,
     }
 
 
@@ -346,6 +347,7 @@ def raise_inputs(body: dict[str, Any], person: Person) -> dict[str, Any]:
         "subject_nhs_number": text(body, "subject_nhs_number", 12),
         "subject_client_reference": text(body, "subject_client_reference", 60),
         "subject_gp": text(body, "subject_gp", 200),
+        "raising_team": text(body, "raising_team", 200),
     }
 
 
@@ -438,7 +440,16 @@ def disagreement_actions(request: HttpRequest, token: ApiToken, reference: str) 
         raise invalid("kind", f"kind must be one of: {', '.join(ACTION_KINDS)}")
     fields: dict[str, Any] = {
         name: text(body, name, 10000)
-        for name in ("text", "reason", "to_stage", "outcome", "outstanding", "visibility")
+        for name in (
+            "text",
+            "reason",
+            "to_stage",
+            "outcome",
+            "outstanding",
+            "visibility",
+            "chaired_by",
+            "present",
+        )
         if body.get(name) is not None
     }
     if body.get("agreed") is not None:

@@ -258,6 +258,9 @@ class Disagreement(models.Model):
     raised_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="raised")
     raised_on_behalf_of = models.CharField(max_length=200, blank=True)
     raising_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="raised")
+    # The raiser's team, where the procedure's form asks for it (TWSP Appendix 3,
+    # "Agency/Team").
+    raising_team = models.CharField(max_length=200, blank=True)
     other_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="received")
     other_professional = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="received", null=True, blank=True
@@ -367,6 +370,9 @@ class Deadline(models.Model):
     advisory = models.BooleanField(default=False)
     rule = models.CharField(max_length=100)
     explanation = models.CharField(max_length=500)
+    # Where the limit comes from, as the pages show it: the document's passage, or that
+    # it is Parley's choice and why (parley.core.planner.Deadline.source).
+    source = models.CharField(max_length=500, blank=True)
     # The due day is ``working_days`` working days after ``start_on``, when the planner
     # could say so (parley.core.planner.Deadline): then a calendar change moves it by
     # bulk arithmetic alone; otherwise its case is worked out again from the record.

@@ -698,6 +698,7 @@ def deadline_rows(disagreement_id: int, deadlines: Iterable[planner.Deadline]) -
             advisory=d.advisory,
             rule=d.rule,
             explanation=d.explanation.sentence()[:500],
+            source=d.source[:500],
             start_on=d.start_on,
             working_days=d.working_days,
         )
@@ -742,6 +743,7 @@ def disagreement_raise(
     subject_nhs_number: str = "",
     subject_client_reference: str = "",
     subject_gp: str = "",
+    raising_team: str = "",
     request_key: str | None = None,
     request: Any = None,
     via: str = "command",
@@ -812,6 +814,7 @@ def disagreement_raise(
         subject_nhs_number=subject_nhs_number,
         subject_client_reference=subject_client_reference,
         subject_gp=subject_gp,
+        raising_team=raising_team,
         request_key=request_key or None,
     )
     try:

@@ -26,6 +26,7 @@ from parley.core.procedure import (
     CalendarSpec,
     Cap,
     Category,
+    Choice,
     Contact,
     Debrief,
     EscalationTrigger,
@@ -510,6 +511,8 @@ class _Reader:
 
     def keys(self, node: LMap, allowed: Iterable[str], what: str) -> None:
         allowed = tuple(allowed)
+        if "source" in allowed:
+            allowed = (*allowed, "choice")  # whatever can cite a passage can be a choice
         for key in node:
             if key not in allowed:
                 nearest = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
@@ -653,7 +656,95 @@ class _Reader:
                 )
 
     def source(self, node: LMap) -> Source:
-        return Source(file=node.file, line=node.line, cite=self.text(node, "source", "this"))
+        return Source(
+            file=node.file,
+            line=node.line,
+            cite=self.text(node, "source", "this"),
+            choice=self.chosen(node),
+        )
+
+    def chosen(self, node: LMap) -> Choice | None:
+        """The entry's ``choice``, checked; None if it has none or it is switched off."""
+        value = node.get("choice")
+        if value is None:
+            return None
+        if not isinstance(value, LMap):
+            self.problem(
+                node,
+                "choice",
+                '"choice" should be a set of named settings: "reason", and "about" or "use" '
+                "if needed",
+            )
+            return None
+        self.keys(value, CHOICE_KEYS, "a choice")
+        reason = self.text(value, "reason", "a choice", required=True)
+        settings = self.ids(value, "about", "a choice", "[within]")
+        for setting in settings:
+            if setting not in node or setting in ("choice", "source"):
+                self.problem(
+                    value,
+                    "about",
+                    f'the choice is about "{setting}", which this entry does not set: name '
+                    'one of its settings, or leave "about" out if the whole entry is the choice',
+                )
+        if not self.flag(value, "use", True):
+            return None  # switched off: _switch_off_choices has undone what it chose
+        return Choice(reason=reason, settings=settings)
+
+
+# A setting whose choice is switched off takes the value that says what the document
+# says: nothing. A limit is none, the immediate-risk route starts where the raiser judges,
+# no written confirmation, debrief or feedback is asked for.
+SILENT: dict[str, Any] = {
+    "within": "none",
+    "start": "choose",
+    "allowed_starts": [],
+    "written_confirmation": False,
+    "outstanding_issues": False,
+    "feedback_to_raiser": "none",
+    "debrief": "none",
+}
+CHOICE_KEYS = ("reason", "about", "use")
+
+
+def _switched_off(node: Any) -> LMap | None:
+    """The choice of ``node`` if it is one that is switched off (``use: false``)."""
+    if not isinstance(node, LMap):
+        return None
+    choice = node.get("choice")
+    if isinstance(choice, LMap) and choice.get("use") is False:
+        return choice
+    return None
+
+
+def _switch_off_choices(node: Any) -> None:
+    """Undo every choice a file switches off, before it is read: a chosen setting takes
+    its silent value, a chosen entry of a list is dropped."""
+    if isinstance(node, LMap):
+        choice = _switched_off(node)
+        if choice is not None:
+            about = choice.get("about")
+            for setting in [about] if isinstance(about, str) else about or []:
+                if setting in node:
+                    if setting in SILENT:
+                        node[setting] = SILENT[setting]
+                    else:
+                        del node[setting]
+        for value in node.values():
+            _switch_off_choices(value)
+    elif isinstance(node, LList):
+        keep = [
+            i
+            for i, item in enumerate(node)
+            if not ((choice := _switched_off(item)) is not None and not choice.get("about"))
+        ]
+        if len(keep) != len(node):
+            items = [node[i] for i in keep]
+            node.item_lines = [node.item_lines[i] for i in keep]
+            node.item_files = [node.item_files[i] for i in keep]
+            node[:] = items
+        for item in node:
+            _switch_off_choices(item)
 
 
 # --- the sections -----------------------------------------------------------------------
@@ -901,6 +992,7 @@ def _read_calendar(r: _Reader, node: LMap | None) -> CalendarSpec:
 
 def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
     r.keys(raw, TOP_KEYS, "a procedure")
+    _switch_off_choices(raw)
     fmt = raw.get("parley")
     if fmt != FORMAT_VERSION:
         key = "parley" if "parley" in raw else None
@@ -1018,9 +1110,9 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         outcome = Outcome(
             written_confirmation=r.flag(outcome_node, "written_confirmation", True),
             outstanding_issues=r.flag(outcome_node, "outstanding_issues", True),
-            feedback_to_raiser=r.choice(
-                outcome_node, "feedback_to_raiser", NotifyWhen, NotifyWhen.EVERY_STAGE
-            )
+            feedback_to_raiser=None
+            if outcome_node.get("feedback_to_raiser") == "none"
+            else r.choice(outcome_node, "feedback_to_raiser", NotifyWhen, NotifyWhen.EVERY_STAGE)
             or NotifyWhen.EVERY_STAGE,
             feedback_by=r.text(outcome_node, "feedback_by", "the outcome") or Outcome.feedback_by,
             debrief=r.choice(outcome_node, "debrief", Debrief, Debrief.OPTIONAL)
@@ -1034,7 +1126,17 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
     for form_node in r.items(raw, "forms", "the procedure"):
         r.keys(
             form_node,
-            ("id", "name", "template", "from_stage", "within", "send_to", "when", "source"),
+            (
+                "id",
+                "name",
+                "template",
+                "from_stage",
+                "within",
+                "send_to",
+                "addressee",
+                "when",
+                "source",
+            ),
             "a form",
         )
         template = r.text(form_node, "template", "a form", required=True)
@@ -1057,6 +1159,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
                 from_stage=r.text(form_node, "from_stage", "a form"),
                 within=r.duration(form_node, "within"),
                 send_to=r.roles(form_node, "send_to"),
+                addressee=r.text(form_node, "addressee", "a form"),
                 when=when,
                 source=r.source(form_node),
             )
@@ -1091,7 +1194,11 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
 
     contacts = []
     for contact_node in r.items(raw, "contacts", "the procedure"):
-        r.keys(contact_node, ("name", "role", "agency", "phone", "email", "purpose"), "a contact")
+        r.keys(
+            contact_node,
+            ("name", "role", "agency", "phone", "email", "address", "purpose"),
+            "a contact",
+        )
         contacts.append(
             Contact(
                 name=r.text(contact_node, "name", "a contact", required=True),
@@ -1100,6 +1207,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
                 phone=r.text(contact_node, "phone", "a contact"),
                 email=r.text(contact_node, "email", "a contact"),
                 purpose=r.text(contact_node, "purpose", "a contact"),
+                address=r.text(contact_node, "address", "a contact"),
             )
         )
 
@@ -1110,6 +1218,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             Category(
                 id=r.ident(category_node, "id", "a category"),
                 label=r.text(category_node, "label", "a category", required=True),
+                source=r.source(category_node),
             )
         )
 

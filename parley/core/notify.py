@@ -231,7 +231,7 @@ def _event_notices(
             notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="stage-changed"))
         for rule in left.notify:
             if rule.when is NotifyWhen.ESCALATED:
-                notices.append(_named(rule.who, rule.why, rule.source.cite, notice))
+                notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
         notices.extend(_entry_alerts(procedure, stage, notice, raised=False))
         if kind is EventKind.IMMEDIATE_RISK_DECLARED:
             notices.extend(_immediate_alerts(procedure, notice))
@@ -248,7 +248,7 @@ def _event_notices(
             notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="resolved"))
         for rule in (*stage.notify, *procedure.notify):
             if rule.when is NotifyWhen.OUTCOME:
-                notices.append(_named(rule.who, rule.why, rule.source.cite, notice))
+                notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
         if stage.kept_informed:
             notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
     elif kind is EventKind.CLOSED:
@@ -257,7 +257,7 @@ def _event_notices(
         # e.g. TWSP Appendix 1, stage 7: the completed forms go to the Partnership Manager.
         for rule in (*stage.notify, *procedure.notify):
             if rule.when is NotifyWhen.CLOSED:
-                notices.append(_named(rule.who, rule.why, rule.source.cite, notice))
+                notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
     elif kind is EventKind.WITHDRAWN:
         notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH, track=track)))
         if stage.kept_informed:
@@ -282,7 +282,7 @@ def _entry_alerts(
         # e.g. Torbay Channel para 5: "The Channel chair must be alerted to the dispute".
         rules += [r for r in procedure.notify if r.when is NotifyWhen.RAISED]
     for rule in rules:
-        notices.append(_named(rule.who, rule.why, rule.source.cite, notice))
+        notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
     if stage.kept_informed:
         notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
     return notices

@@ -43,6 +43,9 @@ class Deadline:
     # calendar change can move it with the bulk arithmetic alone; None otherwise.
     start_on: date | None = None
     working_days: int | None = None
+    # Where the limit comes from, as every page shows it: the document's passage, or
+    # "Parley's choice: the document does not say" and the reason (Source.shown).
+    source: str = ""
 
     @property
     def is_met(self) -> bool:
@@ -143,6 +146,17 @@ def _step_limit(procedure: Procedure, stage: Stage, step: Step, immediate: bool)
     return step.within
 
 
+def _immediate_source(procedure: Procedure) -> str:
+    risk = procedure.immediate_risk
+    return risk.source.shown("within") if risk is not None else ""
+
+
+def _step_source(procedure: Procedure, stage: Stage, step: Step, immediate: bool) -> str:
+    if immediate and step is stage.steps[0]:
+        return _immediate_source(procedure)
+    return step.source.shown("within") or stage.source.shown("within")
+
+
 def stage_plan(
     procedure: Procedure,
     calendar: WorkingCalendar,
@@ -200,6 +214,7 @@ def stage_plan(
                         met_at=done,
                         start_on=start_on,
                         working_days=working_days,
+                        source=_step_source(procedure, stage, step, immediate),
                     )
                 )
         ends[step.id] = end
@@ -220,6 +235,7 @@ def stage_plan(
                     explanation=due[1],
                     rule=limit.describe(),
                     advisory=stage.advisory or procedure.advisory,
+                    source=_immediate_source(procedure),
                     **_fixed(calendar, limit, entered_at),
                 )
             )
@@ -240,6 +256,7 @@ def stage_plan(
                     rule=stage.within.describe(),
                     advisory=stage.advisory or procedure.advisory,
                     met_at=stage_met,
+                    source=stage.source.shown("within"),
                     **_fixed(calendar, stage.within, entered_at),
                 )
             )
@@ -305,6 +322,7 @@ def _span_deadlines(
                     explanation=due[1],
                     rule=cap.within.describe(),
                     advisory=cap.advisory or procedure.advisory,
+                    source=cap.source.shown("within"),
                     **_fixed(calendar, cap.within, start),  # type: ignore[arg-type]
                 )
             )

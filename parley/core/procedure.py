@@ -95,19 +95,56 @@ class Debrief(StrEnum):
 STANDARD_ROLES: dict[str, str] = {role.id: role.label for role in ROLE_TABLE.values()}
 
 
+# What every page, form and text says of a rule the document does not give, in place of a
+# citation: the rule is Parley's choice, and the choice's reason follows.
+CHOICE_WORDS = "Parley's choice: the document does not say"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A rule the document is silent on and the procedure file chooses, with its reason.
+
+    ``settings`` names the settings of the entry that are chosen (an immediate-risk
+    route's ``within``); empty, the whole entry is the choice (an annual report).
+    """
+
+    reason: str
+    settings: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Source:
-    """Where in the document a rule comes from, as a file line and a citation."""
+    """Where in the document a rule comes from, as a file line and a citation; or, where
+    the document is silent, the choice the file makes in its place."""
 
     file: str = ""
     line: int = 0
     cite: str = ""
+    choice: Choice | None = None
+
+    def chosen(self, setting: str = "") -> bool:
+        """Whether the entry (or, named, one of its settings) is Parley's choice."""
+        if self.choice is None:
+            return False
+        return not self.choice.settings or setting in self.choice.settings
+
+    def choice_words(self, setting: str = "") -> str:
+        """ "Parley's choice: the document does not say. <reason>", or "" if cited."""
+        if not self.chosen(setting) or self.choice is None:
+            return ""
+        reason = self.choice.reason.strip()
+        return f"{CHOICE_WORDS}. {reason}" if reason else f"{CHOICE_WORDS}."
+
+    def shown(self, setting: str = "") -> str:
+        """What to show for the rule: the choice where it is one, else the citation."""
+        return self.choice_words(setting) or self.cite
 
 
 @dataclass(frozen=True)
 class Category:
     id: str
     label: str
+    source: Source = field(default_factory=Source)
 
 
 @dataclass(frozen=True)
@@ -118,6 +155,7 @@ class Contact:
     phone: str = ""
     email: str = ""
     purpose: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -291,7 +329,8 @@ class OnBehalf:
 class Outcome:
     written_confirmation: bool = True
     outstanding_issues: bool = True
-    feedback_to_raiser: NotifyWhen = NotifyWhen.EVERY_STAGE
+    # None: the raiser is not told (a document that asks for no feedback).
+    feedback_to_raiser: NotifyWhen | None = NotifyWhen.EVERY_STAGE
     feedback_by: str = "the person the issue is referred to"
     debrief: Debrief = Debrief.OPTIONAL
     learning_to: str = ""
@@ -307,6 +346,9 @@ class Form:
     from_stage: str = ""
     within: Duration = NO_LIMIT
     send_to: tuple[str, ...] = ()
+    # Who it goes to as the document names them ("the WSCB Business Manager"), printed
+    # on the form in place of the roles' labels.
+    addressee: str = ""
     when: str = "entry"  # "entry" (on reaching from_stage) or "resolved-at" (resolved there)
     source: Source = field(default_factory=Source)
 
@@ -386,3 +428,56 @@ class Procedure:
             if category.id == category_id:
                 return category.label
         return category_id
+
+
+# How a chosen setting is named where the choices are listed.
+SETTING_WORDS = {
+    "within": "the time limit",
+    "start": "the starting stage",
+    "allowed_starts": "the stages it may start at",
+    "send_to": "who it is sent to",
+    "feedback_to_raiser": "feedback to the person who raised it",
+    "reason_required": "a reason asked for",
+}
+
+
+def choices_of(procedure: Procedure) -> list[tuple[str, Source]]:
+    """Every rule of the procedure that is Parley's choice, each with what it is in words,
+    in the order of the file's sections: the one list the pages and texts show."""
+    found: list[tuple[str, Source]] = []
+
+    def add(what: str, source: Source) -> None:
+        if source.choice is not None:
+            settings = ", ".join(
+                SETTING_WORDS.get(s, s.replace("_", " ")) for s in source.choice.settings
+            )
+            found.append((f"{what}: {settings}" if settings else what, source))
+
+    for category in procedure.categories:
+        add(f"Category “{category.label}”", category.source)
+    for sign in procedure.signposting:
+        add(f"Signpost ({sign.kind.value.replace('-', ' ')})", sign.source)
+    if procedure.immediate_risk is not None:
+        add("Immediate risk", procedure.immediate_risk.source)
+    add("Bypass", procedure.bypass.source)
+    add("Raising on another's behalf", procedure.on_behalf.source)
+    add("Outcome", procedure.outcome.source)
+    for form in procedure.forms:
+        add(f"Form “{form.name}”", form.source)
+    for report in procedure.reporting:
+        add(f"Report ({report.cadence.value}) to {report.to}", report.source)
+    for rule in procedure.notify:
+        add(f"Telling the {procedure.role_label(rule.who).lower()}", rule.source)
+    for track in procedure.tracks:
+        for cap in track.caps:
+            add(f"Limit across stages ({cap.id})", cap.source)
+        for stage in track.stages:
+            add(stage.name, stage.source)
+            for step in stage.steps:
+                add(f"{stage.name}, step “{step.name}”", step.source)
+            for rule in stage.notify:
+                add(f"{stage.name}, telling the {procedure.role_label(rule.who).lower()}",
+                    rule.source)  # fmt: skip
+            for method in stage.resolution:
+                add(f"{stage.name}, resolution ({method.kind.value})", method.source)
+    return found

@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from parley.core.procedure import Procedure, ResolutionKind, Stage, Track
+from parley.core.procedure import CHOICE_WORDS, Procedure, ResolutionKind, Stage, Track
 from parley.web.documents.wording import role_list, stage_title
 
 RESOLUTION_WORDS = {
@@ -94,14 +94,19 @@ def _chart_track(procedure: Procedure, track: Track) -> ChartTrack:
                 if targets
                 else risk.start
             )
+        # A rule the document does not give says so where it is drawn.
+        chosen = f" ({CHOICE_WORDS})"
         risk_text = (
-            f"Immediate risk of significant harm: escalate {risk.within.describe()}, "
-            f"starting {where}"
+            f"Immediate risk of significant harm: escalate {risk.within.describe()}"
+            + (chosen if risk.source.chosen("within") else "")
+            + f", starting {where}"
+            + (chosen if risk.source.chosen("start") else "")
         )
     outcome = procedure.outcome
     outcome_text = (
         "Resolved: written confirmation of the agreed outcome"
         + (" and how outstanding issues will be pursued" if outcome.outstanding_issues else "")
+        + (f" ({CHOICE_WORDS})" if outcome.source.chosen("written_confirmation") else "")
         if outcome.written_confirmation
         else "Resolved: the outcome is recorded"
     )

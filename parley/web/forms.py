@@ -428,6 +428,21 @@ class YourAgencyForm(JourneyForm):
         return [("Your agency", dict(self.fields["agency"].choices)[self.cleaned_data["agency"]])]  # type: ignore[attr-defined]
 
 
+class YourTeamForm(JourneyForm):
+    """Asked only where a form of the procedure prints the team (TWSP Appendix 3,
+    "Agency/Team")."""
+
+    raising_team = short_text(
+        "your team",
+        required=True,
+        label="Which team are you in?",
+        help_text="The referral form gives your agency and your team.",
+    )
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [("Your team", self.cleaned_data["raising_team"])]
+
+
 class OnBehalfForm(JourneyForm):
     on_behalf = radios(
         YES_NO,
@@ -713,6 +728,20 @@ class AgreementActionForm(TextActionForm):
         fields = super().fields_for_service()
         fields["agreed"] = fields.get("agreed") == "yes"
         return fields
+
+
+class MeetingActionForm(AgreementActionForm):
+    """A meeting's record; who chaired it and who was there go on the forms that ask
+    (Wirral Appendix 2: the conflict resolution meeting's chair and the Board
+    representatives present)."""
+
+    chaired_by = short_text("who chaired the meeting", label="Who chaired it? (optional)")
+    present = long_text(
+        "who was there",
+        required=False,
+        label="Who was there? (optional)",
+        help_text="Each person's name, role and agency.",
+    )
 
 
 class EscalateForm(ActionForm):

@@ -16,7 +16,7 @@ from parley.audit.services import audit_record
 from parley.cases import access
 from parley.cases.access import person_of
 from parley.cases.models import Deadline, Disagreement, Person, RoleAssignment
-from parley.core.procedure import Procedure, Side
+from parley.core.procedure import CHOICE_WORDS, Procedure, Side
 from parley.core.roles import (
     Sight,
     actor_of,
@@ -50,13 +50,23 @@ def _stage_words(procedures: dict[int, Procedure], case: Disagreement | CaseRow)
 
 
 def _deadline_source(procedures: dict[int, Procedure], deadline: Deadline) -> str:
+    """The line under a deadline: the document's passage, or that the limit is Parley's
+    choice and why, as the planner worked it out when the deadline was stored."""
+    source = deadline.source or _stored_before(procedures, deadline)
+    if not source or source.startswith(CHOICE_WORDS):
+        return source
+    return f"Source: {source}."
+
+
+def _stored_before(procedures: dict[int, Procedure], deadline: Deadline) -> str:
+    """A deadline stored before its source was kept: its step's or stage's citation."""
     procedure = procedures.get(deadline.disagreement.procedure_id)
     if procedure is None:
         return ""
     try:
         stage = procedure.track(deadline.disagreement.track).stage(deadline.stage)
         step_id = deadline.key.split("/", 1)[1] if "/" in deadline.key else ""
-        return (stage.step(step_id).source.cite if step_id else stage.source.cite) or ""
+        return (stage.step(step_id).source.shown() if step_id else stage.source.shown()) or ""
     except KeyError:
         return ""
 

@@ -26,7 +26,7 @@ from parley.cases.access import person_of
 from parley.cases.models import Disagreement, Event, Person
 from parley.core import engine, planner
 from parley.core.engine import Actor, CaseState, EventKind, Refused
-from parley.core.procedure import Procedure, Side, Stage, StepAction, Track
+from parley.core.procedure import CHOICE_WORDS, Procedure, Side, Stage, StepAction, Track
 from parley.directory.selectors import holders as directory_holders
 from parley.web import forms
 from parley.web import services as web_services
@@ -120,7 +120,7 @@ ACTIONS: tuple[ActionPage, ...] = (
     ),
     ActionPage(
         EventKind.MEETING_HELD, "record-meeting", "Record a meeting",
-        forms.AgreementActionForm, "Save the meeting", label="Who met, and what was decided?",
+        forms.MeetingActionForm, "Save the meeting", label="Who met, and what was decided?",
         done="Meeting saved", describe="A professionals' or resolution meeting.",
         group="move", for_steps=frozenset({StepAction.MEET}),
     ),
@@ -335,12 +335,6 @@ def holders(cf: CaseFile) -> dict[str, Any]:
 
 
 def _deadline_view(d: planner.Deadline, cf: CaseFile) -> dict[str, Any]:
-    source = ""
-    try:
-        stage = cf.track.stage(d.stage)
-        source = (stage.step(d.step).source.cite if d.step else stage.source.cite) or ""
-    except KeyError:
-        pass
     return {
         "label": d.label,
         "due": d.due,
@@ -349,7 +343,10 @@ def _deadline_view(d: planner.Deadline, cf: CaseFile) -> dict[str, Any]:
         "advisory": d.advisory,
         "explanation": d.explanation.sentence(),
         "rule": d.rule,
-        "source": source,
+        # The document's passage, or that the document does not say and Parley chose.
+        "source": d.source
+        if d.source.startswith(CHOICE_WORDS)
+        else (f"Source: {d.source}." if d.source else ""),
         "by": _by_words(d.by, cf),
         "kind": d.kind.value,
     }

@@ -43,6 +43,9 @@ SUBJECT_FIELDS_FOR_FORM: dict[str, tuple[str, ...]] = {
     "wirral-resolved-stage-3": ("subject_date_of_birth",),
 }
 ALWAYS_ASKED = ("subject_name", "subject_client_reference")
+# The templates that print the raiser's team beside their agency (TWSP Appendix 3,
+# "Agency/Team"): the journey asks for the team only where the procedure uses one.
+TEAM_FOR_FORM = frozenset({"twsp-referral"})
 
 
 class Journey:
@@ -264,6 +267,11 @@ class Journey:
         return sorted((p for p in people if p.pk != self.person.pk), key=lambda p: p.name)
 
     @property
+    def needs_team(self) -> bool:
+        procedure = self.procedure
+        return procedure is not None and any(f.template in TEAM_FOR_FORM for f in procedure.forms)
+
+    @property
     def subject_fields(self) -> tuple[str, ...]:
         procedure = self.procedure
         wanted = list(ALWAYS_ASKED)
@@ -333,6 +341,7 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("start", forms.StartForm, applies=lambda j: not j.at_risk and j.has_informal_stage),
     Step("your-agency", forms.YourAgencyForm, applies=lambda j: len(j.own_agency_choices) > 1),
+    Step("your-team", forms.YourTeamForm, applies=lambda j: j.needs_team),
     Step("on-behalf", forms.OnBehalfForm, applies=lambda j: j.may_raise_on_behalf),
     Step("person", forms.PersonForm, title="Who is the disagreement about?"),
     Step("other-agency", forms.OtherAgencyForm),
@@ -559,6 +568,7 @@ def _raise(journey: Journey, request: HttpRequest) -> Any:
         subject_nhs_number=person_answers["subject_nhs_number"] or "",
         subject_client_reference=person_answers["subject_client_reference"] or "",
         subject_gp=person_answers["subject_gp"] or "",
+        raising_team=journey.value("your-team", "raising_team") or "",
         request_key=journey.key,
         request=request,
         via="web",
@@ -639,7 +649,8 @@ def raise_signpost(request: HttpRequest, kind: str) -> HttpResponse:
                         "partnership": procedure.partnership,
                         "advice": signpost.advice,
                         "contact": signpost.contact,
-                        "source": signpost.source.cite,
+                        "source": signpost.source.choice_words()
+                        or (f"Source: {signpost.source.cite}" if signpost.source.cite else ""),
                     }
                 )
     return render(

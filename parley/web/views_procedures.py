@@ -27,6 +27,8 @@ from parley.cases.models import Partnership, ProcedureVersion
 from parley.core import planner
 from parley.core.calendar import FIRST_YEAR, LAST_YEAR
 from parley.core.procedure import (
+    CHOICE_WORDS,
+    SETTING_WORDS,
     Cadence,
     Debrief,
     EscalationTrigger,
@@ -40,6 +42,7 @@ from parley.core.procedure import (
     Step,
     StepAnchor,
     Track,
+    choices_of,
 )
 from parley.core.words import clock, long_date
 from parley.web import forms
@@ -200,7 +203,19 @@ class TrackView:
 
 
 def _cite(source: Source) -> str:
-    return source.cite
+    """The line under a rule: its passage, or that it is Parley's choice and why."""
+    if source.chosen():
+        return source.shown()
+    return f"Source: {source.cite}" if source.cite else ""
+
+
+def _setting_choices(source: Source) -> list[str]:
+    """The settings of a rule that are Parley's choice, as one line, or none."""
+    if source.choice is None or not source.choice.settings:
+        return []
+    names = [SETTING_WORDS.get(s, s.replace("_", " ")) for s in source.choice.settings]
+    settings = " and ".join(filter(None, (", ".join(names[:-1]), names[-1])))
+    return [f"{_cap_first(settings)}: {source.choice_words(source.choice.settings[0])}"]
 
 
 def _cap_first(text: str) -> str:
@@ -325,6 +340,7 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
             "guidance": risk.guidance,
             "notify": role_list(procedure, risk.notify),
             "source": _cite(risk.source),
+            "choices": _setting_choices(risk.source),
         }
     bypass = procedure.bypass
     outcome = procedure.outcome
@@ -354,6 +370,7 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
                 "send_to": role_list(procedure, form.send_to),
                 "template": TEMPLATES[form.template].title if form.template in TEMPLATES else "",
                 "source": _cite(form.source),
+                "choices": _setting_choices(form.source),
             }
         )
     if outcome.written_confirmation and all(
@@ -367,7 +384,9 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
                 "within": "",
                 "send_to": "",
                 "template": TEMPLATES[OUTCOME_TEMPLATE].title,
-                "source": _cite(outcome.source),
+                "source": outcome.source.choice_words("written_confirmation")
+                or _cite(outcome.source),
+                "choices": [],
             }
         )
     chart = flowchart_of(procedure)
@@ -385,6 +404,7 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
             "by": role_list(procedure, bypass.by),
             "reason_required": bypass.reason_required,
             "source": _cite(bypass.source),
+            "choices": _setting_choices(bypass.source),
         },
         "on_behalf": {
             "allowed": procedure.on_behalf.allowed,
@@ -395,11 +415,14 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
             "written": outcome.written_confirmation,
             "outstanding": outcome.outstanding_issues,
             "feedback": f"The person who raised it is told by {outcome.feedback_by}, "
-            f"{NOTIFY_WORDS[outcome.feedback_to_raiser]}.",
+            f"{NOTIFY_WORDS[outcome.feedback_to_raiser]}."
+            if outcome.feedback_to_raiser is not None
+            else "The person who raised it is not told as a step of the procedure.",
             "debrief": DEBRIEF_WORDS[outcome.debrief],
             "learning_to": outcome.learning_to,
             "records_kept_by": outcome.records_kept_by,
             "source": _cite(outcome.source),
+            "choices": _setting_choices(outcome.source),
         },
         "forms": forms_view,
         "notify": [
@@ -427,6 +450,10 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
             for s in procedure.signposting
         ],
         "contacts": procedure.contacts,
+        "choices": [
+            {"what": what, "reason": source.choice.reason.strip() if source.choice else ""}
+            for what, source in choices_of(procedure)
+        ],
         # Not "flowchart": that is the id of the heading the contents link to.
         "flowchart_svg": mark_safe(  # noqa: S308 - every text is escaped
             flowchart_svg(chart, element_id="flowchart-picture")
@@ -566,6 +593,7 @@ class DueView:
     time: str
     explanation: str
     advisory: bool
+    choice: str = ""  # where the limit is Parley's choice: the document does not say
 
 
 @dataclass(frozen=True)
@@ -590,6 +618,7 @@ def _due_view(deadline: planner.Deadline, zone: ZoneInfo) -> DueView:
         time=clock(local) if timed else "",
         explanation=deadline.explanation.sentence(),
         advisory=deadline.advisory,
+        choice=deadline.source if deadline.source.startswith(CHOICE_WORDS) else "",
     )
 
 

@@ -120,3 +120,32 @@ def test_every_procedures_ladder_matches_its_typed_schema(api: Api, demoshire: P
         ladder = api("ben.business", "get", f"/api/v1/procedures/{procedure['id']}").json()
         errors = [str(error) for error in validator.iter_errors(ladder)]
         assert not errors, (procedure["id"], errors[:3])
+
+
+def test_raising_through_the_api_keeps_the_team_for_the_referral_form(
+    api: Api, demoshire: Partnership
+) -> None:
+    from parley.cases.models import Agency, Disagreement
+
+    health = Agency.objects.get(name="Demoshire NHS Foundation Trust")
+    social = Agency.objects.get(name="Demoshire Council Children's Services")
+    response = api(
+        "nia.nurse",
+        "post",
+        "/api/v1/disagreements",
+        {
+            "procedure": "twsp",
+            "raising_agency": health.pk,
+            "other_agency": social.pk,
+            "summary": "Closed after one visit.",
+            "raising_team": "0-19 Health Visiting Team",
+        },
+    )
+    assert response.status_code == 201, response.content
+    reference = response.json()["reference"]
+
+    assert Disagreement.objects.get(reference=reference).raising_team == (
+        "0-19 Health Visiting Team"
+    )
+    detail = api("nia.nurse", "get", f"/api/v1/disagreements/{reference}").json()
+    assert detail["raising_team"] == "0-19 Health Visiting Team"

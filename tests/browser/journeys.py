@@ -144,6 +144,8 @@ def answer_page(walker: Walker, slug: str, raising: Raising) -> None:
         walker.choose(raising.start)
     elif slug == "your-agency":
         walker.choose(raising.your_agency)
+    elif slug == "your-team":
+        walker.fill("Which team are you in?", "Safeguarding team")
     elif slug == "person":
         walker.fill("Full name", raising.name)
     elif slug == "other-agency":

@@ -99,13 +99,49 @@ def test_every_rule_of_a_shipped_procedure_cites_its_source(name: str) -> None:
     for track in procedure.tracks:
         for stage in track.stages:
             things = [stage, *stage.steps, *stage.resolution, *stage.notify]
-            uncited += [f"{stage.id}: {thing}" for thing in things if not thing.source.cite]
+            uncited += [f"{stage.id}: {thing}" for thing in things if not thing.source.shown()]
     others = [*procedure.forms, *procedure.reporting, *procedure.notify, *procedure.signposting]
     if procedure.immediate_risk is not None:
         others.append(procedure.immediate_risk)
-    uncited += [str(thing) for thing in others if not thing.source.cite]
+    # A rule the document does not give is marked as Parley's choice, with its reason.
+    uncited += [str(thing) for thing in others if not thing.source.shown()]
 
     assert uncited == []
+
+
+# Where each shipped document is silent and the file fills the gap: (entry, setting).
+SHIPPED_CHOICES = {
+    "torbay-channel": [("immediate_risk", "within"), ("reporting", ""), ("categories", "")],
+    "torbay-children": [("immediate_risk", "within"), ("reporting", "")],
+    "bedfordshire-channel": [("immediate_risk", "within")],
+    "twsp": [("immediate_risk", "start")],
+    "wirral-children": [
+        ("immediate_risk", "start"),
+        ("outcome", "written_confirmation"),
+        ("outcome", "feedback_to_raiser"),
+        ("outcome", "debrief"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "entry", "setting"),
+    [(n, e, s) for n, choices in SHIPPED_CHOICES.items() for e, s in choices],
+)
+def test_a_shipped_procedure_marks_what_its_document_does_not_say_as_a_choice(
+    name: str, entry: str, setting: str
+) -> None:
+    value = getattr(shipped(name), entry)
+    things = value if isinstance(value, tuple) else (value,)
+
+    assert any(thing.source.chosen(setting) for thing in things)
+    assert all(
+        thing.source.choice is None or thing.source.choice.reason.strip() for thing in things
+    )
+
+
+def test_torbay_channel_marks_every_borrowed_category_as_a_choice() -> None:
+    assert all(category.source.chosen() for category in shipped("torbay-channel").categories)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -1386,3 +1422,196 @@ def test_the_immediate_risk_route_to_a_stage_without_steps_still_has_a_deadline(
         "top",
     )
     assert deadline.due == datetime(2026, 3, 2, 17, 0, tzinfo=LONDON)
+
+
+# --- choices: where the document is silent ------------------------------------------------
+
+_CHOSEN = """
+parley: 1
+id: chosen
+name: Chosen
+version: "1"
+partnership: P
+scope: [children]
+categories:
+  - {id: thresholds, label: Thresholds, source: Section 1}
+  - {id: borrowed, label: Borrowed, choice: {reason: Another procedure lists it.}}
+stages:
+  - id: stage-1
+    name: Practitioners
+    raising_side: [practitioner]
+    other_side: [practitioner]
+    within: 5 working days
+    source: Section 2
+  - id: stage-2
+    name: Managers
+    raising_side: [line-manager]
+    other_side: [line-manager]
+    source: Section 2
+    resolution:
+      - {kind: agreement, source: Section 2}
+immediate_risk:
+  within: same working day
+  start: stage-2
+  source: Section 3
+  choice:
+    about: [within, start]
+    reason: Section 3 gives no time or stage.{USE}
+outcome:
+  debrief: optional
+  feedback_to_raiser: every-stage
+  source: Section 4
+  choice: {about: [debrief, feedback_to_raiser], reason: Not asked for.{USE}}
+reporting:
+  - {cadence: quarterly, to: Board, source: Section 5}
+  - cadence: annual
+    to: Partnership
+    choice:
+      reason: So the Partnership sees the year.{USE}
+"""
+
+
+def _chosen(use: str = "") -> Procedure:
+    return load_text(_CHOSEN.replace("{USE}", use))
+
+
+def test_a_choice_marks_its_settings_as_parleys_choice_with_its_reason() -> None:
+    procedure = _chosen()
+    risk = procedure.immediate_risk
+    assert risk is not None
+
+    assert risk.source.chosen("within") and risk.source.chosen("start")
+    assert not risk.source.chosen("guidance") and not risk.source.chosen()
+    assert risk.source.shown("within") == (
+        "Parley's choice: the document does not say. Section 3 gives no time or stage."
+    )
+    assert risk.source.shown() == "Section 3"
+    assert procedure.outcome.source.chosen("debrief")
+
+
+def test_a_choice_without_about_makes_the_whole_entry_parleys_choice() -> None:
+    procedure = _chosen()
+    quarterly, annual = procedure.reporting
+    borrowed = procedure.categories[1]
+
+    assert not quarterly.source.chosen() and quarterly.source.shown() == "Section 5"
+    assert annual.source.chosen("cadence") and annual.source.chosen()
+    assert annual.source.shown().startswith("Parley's choice: the document does not say.")
+    assert borrowed.source.chosen()
+
+
+def test_a_choice_switched_off_drops_the_entry_and_silences_its_settings() -> None:
+    procedure = load_text(
+        _CHOSEN.replace("{USE}", "\n    use: false", 1)  # the immediate-risk choice
+        .replace("{USE}", ", use: false", 1)  # the outcome's
+        .replace("{USE}", "\n      use: false", 1)  # the annual report
+    )
+    risk = procedure.immediate_risk
+    assert risk is not None
+
+    assert risk.within.unit is Unit.NONE
+    assert risk.raiser_chooses and risk.allowed_starts == ()
+    assert not risk.source.chosen("within")
+    assert procedure.outcome.debrief is Debrief.NONE
+    assert procedure.outcome.feedback_to_raiser is None
+    assert [r.cadence for r in procedure.reporting] == [Cadence.QUARTERLY]
+
+
+def test_a_borrowed_category_switched_off_is_not_offered() -> None:
+    text = _CHOSEN.replace("{USE}", "").replace(
+        "choice: {reason: Another procedure lists it.}",
+        "choice: {reason: Another procedure lists it., use: false}",
+    )
+
+    assert [c.id for c in load_text(text).categories] == ["thresholds"]
+
+
+@pytest.mark.parametrize(
+    ("choice", "message"),
+    [
+        ("choice: {about: within}", 'a choice needs "reason"'),
+        ("choice: {reason: x, about: notify}", 'the choice is about "notify"'),
+        ("choice: {reason: x, use: maybe}", '"use" should be yes or no'),
+        ("choice: {reason: x, becuase: y}", '"becuase" is not something a choice can have'),
+        ("choice: just because", '"choice" should be a set of named settings'),
+    ],
+)
+def test_a_badly_written_choice_is_refused_with_its_line(choice: str, message: str) -> None:
+    text = _CHOSEN.replace("{USE}", "").replace(
+        "  source: Section 3\n  choice:\n    about: [within, start]\n"
+        "    reason: Section 3 gives no time or stage.\n",
+        f"  source: Section 3\n  {choice}\n",
+    )
+    result = check_text(text)
+
+    assert not result.ok
+    assert any(message in p.message for p in result.errors), [str(p) for p in result.errors]
+
+
+# --- citations found wrong, and put right ---------------------------------------------------
+
+
+def test_bedfordshire_outcome_cites_only_what_section_3_says_and_marks_the_rest() -> None:
+    outcome = shipped("bedfordshire-channel").outcome
+
+    assert "informal stage" in outcome.source.cite and "last paragraph" in outcome.source.cite
+    for setting in ("outstanding_issues", "feedback_to_raiser", "debrief"):
+        assert outcome.source.chosen(setting), setting
+    assert not outcome.source.chosen("records_kept_by")
+
+
+def test_twsp_learning_route_cites_section_3_1_10() -> None:
+    outcome = shipped("twsp").outcome
+
+    assert "Partnership Manager" in outcome.learning_to
+    assert "3.1.10" in outcome.source.cite
+
+
+def test_twsp_conduct_complaint_is_a_choice_not_section_2_5() -> None:
+    (conduct,) = [
+        s for s in shipped("twsp").signposting if s.kind is SignpostKind.CONDUCT_COMPLAINT
+    ]
+
+    assert conduct.source.chosen() and "2.5" not in conduct.source.cite
+
+
+def test_wirral_cites_stage_2_to_section_4_not_section_5() -> None:
+    text = (LIBRARY / "wirral-children.yaml").read_text(encoding="utf-8")
+
+    assert "safeguarding leads, section 5" not in text
+    assert shipped("wirral-children").track().stage("stage-2").source.cite == "Section 1; section 4"
+
+
+# --- contacts, as the documents give them ---------------------------------------------------
+
+DOCUMENTS = ROOT / "docs" / "procedures" / "documents"
+
+
+def test_twsp_has_every_row_of_appendix_4_with_the_documents_numbers() -> None:
+    appendix_4 = (DOCUMENTS / "twsp.txt").read_text(encoding="utf-8").split("APPENDIX 4")[1]
+    numbers = set(re.findall(r"0\d{3,4} \d{6}(?: ext \d+)?|\b101\b", " ".join(appendix_4.split())))
+    contacts = shipped("twsp").contacts
+    agencies = {c.name.split(":")[0] for c in contacts}
+
+    assert {c.phone for c in contacts if c.phone} == numbers
+    assert "wmas.safeguarding@wmas.nhs.uk" in {c.email for c in contacts}
+    # Fourteen rows: eleven agencies, the council's three directorates.
+    assert len({c.name for c in contacts}) == 14
+    assert len(agencies) == 12
+    assert all(c.role for c in contacts)
+
+
+def test_wirral_lists_its_board_members_as_section_5_gives_them() -> None:
+    members = [c for c in shipped("wirral-children").contacts if "section 5" in c.purpose]
+
+    assert len(members) == 27
+    assert members[0].name == "Simon Garner" and members[0].role == "Corporate Safeguarding Manager"
+    assert members[-1].role == "Head of LDU National Probation Service"
+
+
+def test_torbay_children_gives_the_address_and_the_other_formats_line() -> None:
+    unit, formats = shipped("torbay-children").contacts
+
+    assert unit.address == "Torbay Safeguarding Children Board, Town Hall, Torquay TQ1 3DR"
+    assert formats.phone == "01803 207176"
+    assert "other formats and languages" in formats.purpose

@@ -180,7 +180,12 @@ def resolve(case: Disagreement, when: datetime) -> None:
 
 @pytest.fixture
 def twsp_at_stage_3(partnership) -> Disagreement:
-    case = raise_case(partnership, "twsp", category="closing-involvement")
+    case = raise_case(
+        partnership,
+        "twsp",
+        category="closing-involvement",
+        raising_team="0-19 Health Visiting Team",
+    )
     services.disagreement_act(
         disagreement=case, person=person("sam.social"), kind=EventKind.RESPONSE_RECORDED,
         text="Reviewed the file; the threshold is not met.", at=at(2026, 12, 22, 11),
@@ -609,3 +614,59 @@ def test_every_form_is_a_tagged_pdf_in_english(twsp_at_stage_3, template_id, tmp
     roles = structure_roles(reader)
     assert {"/Document", "/H1", "/Table", "/TR", "/TD", "/P"} <= roles, roles
     assert reader.metadata.title.startswith(form.title)
+
+
+# --- what each field prints, as the documents give it -------------------------------------
+
+
+def field(form: FormDocument, label: str) -> str:
+    return next(f.value for f in form.fields() if f.label == label)
+
+
+def test_the_twsp_referral_date_is_the_day_the_form_fell_due_not_the_day_it_is_printed(
+    twsp_at_stage_3,
+):
+    # The case reached stage 3, where the referral is due, on 29 December 2026.
+    for now in (NOW, datetime(2027, 3, 1, 9, tzinfo=LONDON)):
+        form = document_build(disagreement=twsp_at_stage_3, form_id="twsp-referral", now=now)
+        assert field(form, "Date") == "29 December 2026"
+
+
+def test_the_twsp_referral_prints_the_agency_and_the_team(twsp_at_stage_3):
+    form = document_build(disagreement=twsp_at_stage_3, form_id="twsp-referral", now=NOW)
+
+    assert field(form, "Agency/Team").startswith(
+        "Demoshire NHS Foundation Trust / 0-19 Health Visiting Team."
+    )
+
+
+def test_the_wirral_proformas_go_to_the_wscb_business_manager(partnership):
+    case = raise_case(partnership, "wirral-children")
+    escalate(case, at(2026, 12, 22, 9))
+    resolve(case, at(2026, 12, 23, 15))
+    case.refresh_from_db()
+    form = document_build(disagreement=case, form_id="wirral-resolved-stage-2", now=NOW)
+
+    assert form.send_to == "the WSCB Business Manager"
+
+
+def test_the_wirral_stage_3_proforma_takes_the_chair_and_those_present_from_the_meeting(
+    partnership,
+):
+    case = raise_case(partnership, "wirral-children")
+    escalate(case, at(2026, 12, 22, 9))
+    escalate(case, at(2026, 12, 23, 9))
+    services.disagreement_act(
+        disagreement=case, person=person("priya.lead"), kind=EventKind.MEETING_HELD,
+        text="The Board representatives met to mediate.", at=at(2026, 12, 29, 10),
+        chaired_by="Priya Raman, Board representative",
+        present="Priya Raman (Demoshire NHS); Lee Harper (Demoshire Council)",
+    )  # fmt: skip
+    resolve(case, at(2026, 12, 29, 15))
+    case.refresh_from_db()
+    form = document_build(disagreement=case, form_id="wirral-resolved-stage-3", now=NOW)
+
+    assert field(form, "Chaired by") == "Priya Raman, Board representative"
+    assert field(form, "WSCB Board representatives present") == (
+        "Priya Raman (Demoshire NHS); Lee Harper (Demoshire Council)"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -129,3 +130,17 @@ def test_disagreements_that_ended_long_ago_are_listed_only_on_asking(
     assert case.reference not in page
     assert "1 disagreement of yours that ended more than 30 days ago is not listed" in page
     assert case.reference in main_html(client.get("/?all=yes"))
+
+
+def test_a_deadline_whose_limit_is_parleys_choice_says_so_on_the_home_page(
+    as_person: Callable[[str], Client],
+) -> None:
+    # The Torbay leaflet states no time for immediate harm: the same working day is chosen.
+    raise_case(
+        "torbay-children", category="levels-of-need", immediate_risk=True, start_stage="stage-2"
+    )
+    page = html.unescape(main_html(as_person("sam.social").get("/")))
+
+    assert "How this date was worked out" in page
+    assert "Parley's choice: the document does not say. The leaflet states no time." in page
+    assert "Source: Introduction" not in page

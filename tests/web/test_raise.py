@@ -21,6 +21,7 @@ def twsp_answers() -> dict[str, dict[str, str]]:
         "immediate-risk": {"at_risk": "no"},
         "about": {"about": "another-agency"},
         "procedure": {"procedure": "twsp"},
+        "your-team": {"raising_team": "0-19 Health Visiting Team"},
         "person": {
             "subject_name": "Child A",
             "subject_client_reference": "CS-1",
@@ -81,6 +82,7 @@ def test_raising_creates_one_disagreement_with_every_answer(
     assert str(case.subject_date_of_birth) == "2020-04-03"
     assert case.subject_nhs_number == "943 476 5919"
     assert case.subject_gp == "Dr Patel, Hill Surgery"
+    assert case.raising_team == "0-19 Health Visiting Team"
     assert case.category == "thresholds"
     assert case.outcome_sought == "A strategy discussion."
     assert case.stage == "stage-1" and case.route == "standard"
@@ -298,3 +300,30 @@ def test_a_person_without_a_place_in_a_partnership_is_told_so(
         assert response.status_code == 403
         assert "not set up for case work" in main_html(response)
     assert not Event.objects.exists()
+
+
+def test_the_team_is_asked_only_where_the_procedures_form_prints_it(
+    as_person: Callable[[str], Client],
+) -> None:
+    client = as_person("nia.nurse")
+    twsp = walk(client, twsp_answers())
+    assert twsp["Location"] == "/raise/check-your-answers/"
+    assert "0-19 Health Visiting Team" in main_html(client.get("/raise/check-your-answers/"))
+
+    wirral = twsp_answers()
+    wirral["procedure"] = {"procedure": "wirral-children"}
+    del wirral["your-team"]
+    wirral["category"] = {"category": "assessment"}
+    assert walk(client, wirral)["Location"] == "/raise/check-your-answers/"
+
+
+def test_a_team_left_blank_gets_the_error_summary(as_person: Callable[[str], Client]) -> None:
+    client = as_person("nia.nurse")
+    answers = twsp_answers()
+    answers["your-team"] = {"raising_team": ""}
+    client.post("/raise/")
+    for slug in ("immediate-risk", "about", "procedure"):
+        client.post(f"/raise/{slug}/", answers[slug])
+    page = main_html(client.post("/raise/your-team/", answers["your-team"]))
+
+    assert "There is a problem" in page and "Enter your team" in page

@@ -36,6 +36,9 @@ class Entry:
     who: str
     words: str
     to_stage: str = ""  # where an escalation, bypass or immediate-risk move took the case
+    # A meeting's record: who chaired it and who was there (Wirral Appendix 2).
+    chaired_by: str = ""
+    present: str = ""
 
     def line(self, zone: str) -> str:
         who = f" by {self.who}" if self.who else ""
@@ -76,6 +79,7 @@ class CaseFacts:
     raised_by: str
     raised_by_job: str
     raising_agency: str
+    raising_team: str
     other_agency: str
     other_professional: str
     subject_name: str
@@ -164,6 +168,8 @@ def case_facts(
             who=event.actor.name if event.actor else "",
             words=_words(event.kind, event.data, track),
             to_stage=str(event.data.get("to_stage") or "") if event.kind in MOVES else "",
+            chaired_by=str(event.data.get("chaired_by") or ""),
+            present=str(event.data.get("present") or ""),
         )
         for event in events
         if event.kind != EventKind.DEADLINES_MOVED
@@ -180,6 +186,7 @@ def case_facts(
         raised_by=case.raised_by.name,
         raised_by_job=case.raised_by.job_title,
         raising_agency=case.raising_agency.name,
+        raising_team=case.raising_team,
         other_agency=case.other_agency.name,
         other_professional=other or case.other_professional_name,
         subject_name=case.subject_name,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from parley.core.engine import EventKind
-from parley.core.procedure import Form
+from parley.core.procedure import Form, Source
 from parley.core.words import long_date
 from parley.web.documents.facts import CaseFacts, Visit
 from parley.web.documents.model import (
@@ -155,14 +155,21 @@ def completed_by(facts: CaseFacts, heading: str = "Completed by") -> Section:
 
 
 def send_to(facts: CaseFacts, form: Form | None) -> str:
+    """Who the form goes to: as the document names them, or the roles it is sent to."""
+    if form is not None and form.addressee:
+        return form.addressee
     if form is None or not form.send_to:
         return ""
     return role_list(facts.procedure, form.send_to)
 
 
-def citation(facts: CaseFacts, cite: str) -> str:
+def citation(facts: CaseFacts, source: Source, setting: str = "") -> str:
+    """Where a form's rule comes from: the document's passage, or that the document does
+    not say and the rule is Parley's choice."""
+    if source.chosen(setting):
+        return source.choice_words(setting)
     document = facts.procedure.document or facts.procedure.name
-    return f"{document}: {cite}" if cite else document
+    return f"{document}: {source.cite}" if source.cite else document
 
 
 def document(
@@ -215,9 +222,15 @@ def twsp_referral(facts: CaseFacts, form: Form | None) -> FormDocument:
         f"Evidence: {facts.evidence}" if facts.evidence else "",
         f"What was done at stages 1 and 2 to resolve it:\n{effort}",
     )
-    agency = facts.raising_agency + (
-        f". Raised by {facts.raising_party}" if facts.raised_by else ""
+    agency = (
+        facts.raising_agency
+        + (f" / {facts.raising_team}" if facts.raising_team else "")
+        + (f". Raised by {facts.raising_party}" if facts.raised_by else "")
     )
+    # The date of the referral: when the form first fell due, the day the case first
+    # reached its stage (Appendix 1, stage 3: "referred in writing ... within 24 hours"),
+    # however often or late the form is printed.
+    referred = next((v.entered_at for v in facts.visits if v.number >= from_number), None)
     outstanding = (
         f"How outstanding issues will be pursued: {facts.outstanding}" if facts.outstanding else ""
     )
@@ -229,7 +242,7 @@ def twsp_referral(facts: CaseFacts, form: Form | None) -> FormDocument:
                     "Client Reference Number (if applicable)",
                     facts.subject_client_reference,
                     "Date",
-                    long_date(facts.now.date()),
+                    facts.day(referred),
                 ),
                 one("Name of Individual", facts.subject_name),
                 pair(
@@ -308,15 +321,21 @@ def wirral_resolved(stage_number: int, appendix: int) -> Builder:
         debriefs = facts.entries_where(kinds=(EventKind.DEBRIEF_RECORDED,))
         how_parts: tuple[Part, ...]
         if stage_number == 3:
+            # From the meeting's record: the last conflict resolution meeting at stage 3.
             meetings = [e for e in at_stage if e.kind is EventKind.MEETING_HELD]
+            meeting = meetings[-1] if meetings else None
             how_parts = (
                 pair(
                     "Date of the conflict resolution meeting",
-                    facts.day(meetings[0].at) if meetings else "",
+                    facts.day(meeting.at) if meeting else "",
                     "Chaired by",
-                    "",
+                    meeting.chaired_by if meeting else "",
                 ),
-                wide("WSCB Board representatives present", "", lines=2),
+                wide(
+                    "WSCB Board representatives present",
+                    meeting.present if meeting else "",
+                    lines=2,
+                ),
             )
         else:
             how_parts = ()
@@ -442,7 +461,11 @@ def outcome_confirmation(facts: CaseFacts, form: Form | None) -> FormDocument:
     """The written confirmation between the parties that procedures ask for (e.g. TWSP
     section 3.1.9: "written confirmation between the parties about an agreed outcome of
     the disagreement and how any outstanding issues will be pursued")."""
-    required_by = citation(facts, form.source.cite if form else facts.procedure.outcome.source.cite)
+    required_by = (
+        citation(facts, form.source)
+        if form
+        else citation(facts, facts.procedure.outcome.source, "written_confirmation")
+    )
     procedure = facts.procedure
     sections = (
         Section(
