@@ -151,6 +151,9 @@ MIDDLEWARE = [
     # Every page but sign-in needs a second factor; sessions end after 10 hours. Last, so
     # its redirects still pass through every header-setting middleware above.
     "parley.accounts.middleware.RequireSecondFactorMiddleware",
+    # A missing or hidden page is the house's 404 in development too, never Django's debug
+    # page listing every address.
+    "parley.web.middleware.HouseNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "parley.urls"

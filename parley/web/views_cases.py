@@ -30,6 +30,8 @@ from parley.core.procedure import Procedure, Side, Stage, StepAction, Track
 from parley.directory.selectors import holders as directory_holders
 from parley.web import forms
 from parley.web import services as web_services
+from parley.web.documents.forms import TEMPLATES
+from parley.web.documents.services import OUTCOME_TEMPLATE, forms_applying
 from parley.web.models import EvidenceFile
 
 
@@ -392,17 +394,49 @@ def deadline_summary(cf: CaseFile) -> dict[str, Any]:
 
 
 def documents(cf: CaseFile) -> list[dict[str, Any]]:
-    """The procedure's forms for this case, for links to the generated documents."""
-    rows = []
+    """The procedure's forms for this case: a link to each that exists now (the same
+    answer the download asks, forms_applying), and for each that may still come, a line
+    saying when. A form the case can no longer need (the stage 2 proforma of a case
+    resolved at stage 3) is left out."""
+    applying = {a.template: a for a in forms_applying(cf.procedure, cf.state)}
+    rows: list[dict[str, Any]] = []
+    listed: set[str] = set()
     for form in cf.procedure.forms:
-        when = ""
-        if form.from_stage and cf.track.has_stage(form.from_stage):
-            stage = cf.track.stage(form.from_stage)
-            verb = "If resolved at" if form.when == "resolved-at" else "From"
-            when = f"{verb} stage {stage.number}"
-        elif form.when == "resolved-at":
-            when = "When it is resolved"
-        rows.append({"id": form.id, "name": form.name, "when": when})
+        if form.template in listed or form.template not in TEMPLATES:
+            continue
+        if form.from_stage and not cf.track.has_stage(form.from_stage):
+            continue
+        listed.add(form.template)
+        if form.template in applying:
+            rows.append({"id": form.template, "name": form.name, "ready": ""})
+            continue
+        if not cf.state.is_open:
+            continue
+        stage = cf.track.stage(form.from_stage).number if form.from_stage else None
+        if form.when == "resolved-at":
+            ready = (
+                f"Ready if the disagreement is resolved at stage {stage}"
+                if stage
+                else "Ready when the disagreement is resolved"
+            )
+        else:
+            ready = f"Ready when the disagreement reaches stage {stage}"
+        rows.append({"id": form.template, "name": form.name, "ready": ready})
+    outcome = applying.get(OUTCOME_TEMPLATE)
+    if outcome is not None and OUTCOME_TEMPLATE not in listed:
+        rows.append({"id": OUTCOME_TEMPLATE, "name": outcome.title, "ready": ""})
+    elif (
+        OUTCOME_TEMPLATE not in listed
+        and cf.state.is_open
+        and cf.procedure.outcome.written_confirmation
+    ):
+        rows.append(
+            {
+                "id": OUTCOME_TEMPLATE,
+                "name": TEMPLATES[OUTCOME_TEMPLATE].title,
+                "ready": "Ready when the disagreement is resolved",
+            }
+        )
     return rows
 
 
