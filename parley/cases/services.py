@@ -449,6 +449,8 @@ def disagreement_raise(
         or raised_by.partnership_id != partnership.pk
     ):
         raise Refused("Both agencies must belong to the partnership")
+    if other_agency.kind == Agency.Kind.PARTNERSHIP:
+        raise Refused("A disagreement is with an agency, not with the partnership's business unit")
     core = procedure_of(procedure)
     actor = raiser_actor(
         person=raised_by,
@@ -717,11 +719,16 @@ def disagreements_import(
         last = Partnership.objects.values_list("last_case_number", flat=True).get(pk=partnership.pk)
         first = last - len(played) + 1
         cases, dues = [], []
+        # Numbered in the order they were raised, as live cases are.
+        rank = {
+            i: n
+            for n, i in enumerate(sorted(range(len(played)), key=lambda i: played[i].record[0].at))
+        }
         for offset, (item, state) in enumerate(zip(played, states, strict=True)):
             case = item.case
             case.partnership = partnership
             case.procedure = version
-            case.reference = f"{procedure.id.upper()}-{first + offset:06d}"
+            case.reference = f"{procedure.id.upper()}-{first + rank[offset]:06d}"
             dues.append(_state_onto(case, state, procedure, calendar, version=len(item.record)))
             cases.append(case)
         stored = _imported_rows(cases, [p.record for p in played], dues, copy)

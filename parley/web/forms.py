@@ -152,6 +152,9 @@ class DateField(forms.Field):
         return self.what[0].upper() + self.what[1:]
 
 
+OLDEST = 120  # years: the earliest date of birth accepted is this many years back
+
+
 class PastDateField(DateField):
     def __init__(self, *, what: str, today: date, **kwargs: Any) -> None:
         self.today = today
@@ -162,9 +165,12 @@ class PastDateField(DateField):
         if result is not None and result > self.today:
             self.parts_in_error = ("day", "month", "year")
             raise forms.ValidationError(f"{self._what_cap()} must be today or in the past")
-        if result is not None and result.year < 1900:
+        # Parley's choice: nobody the procedures are about was born more than 120 years
+        # ago, so an earlier date is a slip ("1 1 1900" was accepted and said "after 1900").
+        earliest = date(self.today.year - OLDEST, 1, 1) if self.today.year > OLDEST else date.min
+        if result is not None and result < earliest:
             self.parts_in_error = ("year",)
-            raise forms.ValidationError(f"{self._what_cap()} must be after 1900")
+            raise forms.ValidationError(f"{self._what_cap()} must be in {earliest.year} or later")
         return result
 
 
@@ -548,8 +554,9 @@ class OtherProfessionalForm(JourneyForm):
     )
     # Not a conditional reveal: GOV.UK Frontend's script marks a revealing radio with
     # aria-expanded, which radios may not carry (axe-core: aria-allowed-attr).
+    # Needed only with "Someone else" (clean() asks for it then), so not marked optional.
     professional_name = short_text(
-        "their name", label="If someone else, their name and role (optional)"
+        "their name", label="If someone else, their name and role", required=False
     )
 
     def setup(self, journey: Any) -> None:

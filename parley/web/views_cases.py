@@ -60,6 +60,7 @@ class ActionPage:
     form: type[forms.ActionForm]
     button: str
     label: str = ""  # the main text box's label
+    required: str = ""  # its error when left empty, in the words of the question
     hint: str = ""
     done: str = ""  # the message on the case page afterwards
     describe: str = ""  # a line under the link on the case page
@@ -74,7 +75,7 @@ ACTIONS: tuple[ActionPage, ...] = (
     ActionPage(
         EventKind.RESPONSE_RECORDED, "respond", "Send or record a response",
         forms.TextActionForm, "Save the response",
-        label="What is your agency's response?",
+        label="What is your agency's response?", required="Enter your agency's response",
         hint="What your agency will do, or why its decision stands, and why.",
         done="Response saved", describe="Reply to the disagreement in writing.",
         group="move",
@@ -82,7 +83,7 @@ ACTIONS: tuple[ActionPage, ...] = (
     ActionPage(
         EventKind.DISCUSSION_RECORDED, "record-discussion", "Record a discussion",
         forms.AgreementActionForm, "Save the discussion",
-        label="What was discussed?",
+        label="What was discussed?", required="Enter what was discussed",
         hint="Who took part, when, and what each agency will do.",
         done="Discussion saved", describe="A call, meeting or conversation about it.",
         group="move",
@@ -91,6 +92,7 @@ ACTIONS: tuple[ActionPage, ...] = (
         EventKind.RESPONSE_JUDGED_UNSATISFACTORY, "judge-unsatisfactory",
         "Say the response is unsatisfactory", forms.TextActionForm, "Save",
         label="Why does the response not resolve your concern?",
+        required="Enter why the response does not resolve your concern",
         done="Saved: you can now escalate it",
         describe="Needed before escalating because of the response.",
         group="move",
@@ -116,6 +118,7 @@ ACTIONS: tuple[ActionPage, ...] = (
     ActionPage(
         EventKind.REFERRED, "refer", "Record a written referral", forms.TextActionForm,
         "Save the referral", label="What did you refer, and to whom?",
+        required="Enter what you referred, and to whom",
         hint="For example, the referral form sent to the other agency's senior manager.",
         done="Referral saved", describe="A referral in writing to the next rung.",
         group="move", for_steps=frozenset({StepAction.REFER}),
@@ -123,12 +126,14 @@ ACTIONS: tuple[ActionPage, ...] = (
     ActionPage(
         EventKind.MEETING_HELD, "record-meeting", "Record a meeting",
         forms.AgreementActionForm, "Save the meeting", label="Who met, and what was decided?",
+        required="Enter who met, and what was decided",
         done="Meeting saved", describe="A professionals' or resolution meeting.",
         group="move", for_steps=frozenset({StepAction.MEET}),
     ),
     ActionPage(
         EventKind.DECISION_MADE, "record-decision", "Record the decision",
         forms.TextActionForm, "Save the decision", label="What was decided, and why?",
+        required="Enter what was decided, and why",
         done="Decision saved", describe="The decision of the chair, panel or executive.",
         group="move", for_steps=frozenset({StepAction.DECIDE}),
     ),
@@ -141,17 +146,20 @@ ACTIONS: tuple[ActionPage, ...] = (
     ActionPage(
         EventKind.FEEDBACK_GIVEN, "feedback", "Give feedback to the person who raised it",
         forms.TextActionForm, "Save the feedback", label="What action has been taken?",
+        required="Enter what action has been taken",
         hint="The person who raised it must be told what has been done at each stage.",
         done="Feedback saved",
     ),
     ActionPage(
         EventKind.DEBRIEF_RECORDED, "debrief", "Record a debrief", forms.TextActionForm,
         "Save the debrief", label="What came out of the debrief?", done="Debrief saved",
+        required="Enter what came out of the debrief",
         describe="A debrief to keep good working relationships.",
     ),
     ActionPage(
         EventKind.LEARNING_REFERRED, "refer-learning", "Refer a policy or learning issue",
         forms.TextActionForm, "Refer it", label="What is the policy or learning issue?",
+        required="Enter the policy or learning issue",
         done="Policy or learning issue referred",
     ),
     ActionPage(
@@ -479,6 +487,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
     procedure, state, actor = cf.procedure, cf.state, cf.actor
     choices: dict[str, Any] = {"label": action.label, "hint": action.hint}
+    if action.required:
+        choices["required"] = action.required
     if action.kind is EventKind.ESCALATED:
         reasons = engine.escalation_reasons(procedure, state, actor, at=cf.now, overdue=cf.overdue)
         choices["reasons"] = [(r.value, REASON_WORDS[r.value]) for r in reasons]

@@ -235,7 +235,13 @@ class Journey:
     @property
     def other_agency_choices(self) -> list[Agency]:
         mine = self.raising_agency
-        return [a for a in self.partnership_agencies if mine is None or a.pk != mine.pk]
+        # The partnership's business unit keeps the procedure; it is not a party to
+        # disagree with (the door refuses it too).
+        return [
+            a
+            for a in self.partnership_agencies
+            if (mine is None or a.pk != mine.pk) and a.kind != Agency.Kind.PARTNERSHIP
+        ]
 
     @property
     def other_agency(self) -> Agency | None:
@@ -478,7 +484,8 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "journey": journey,
             "title": step.title or (visible[0].label if visible else ""),
-            "as_heading": visible[0] if len(visible) == 1 and not step.title else None,
+            # With no title of its own, a page's first question is its heading, asked once.
+            "as_heading": visible[0] if visible and not step.title else None,
             "back_url": reverse("raise_check") if changing else _previous_url(journey, step),
             "visible_fields": visible,
             "hidden_fields": [f for f in form if f.is_hidden],
