@@ -191,6 +191,13 @@ def _with_context(render: Callable[..., Markup]) -> Callable[..., Markup]:
     return call
 
 
+def development_mail_url() -> str:
+    """The development mail page's address, or "" in production (where it does not exist)."""
+    from parley.notifications.development import development_mail_shown
+
+    return url("notifications:development_mail") if development_mail_shown() else ""
+
+
 def environment(*, strict: bool = False, **options: Any) -> jinja2.Environment:
     options.setdefault("autoescape", True)
     if strict:
@@ -200,6 +207,7 @@ def environment(*, strict: bool = False, **options: Any) -> jinja2.Environment:
         options["undefined"] = BlankUndefined
         env = jinja2.Environment(**options)
     env.globals.update(
+        development_mail_url=development_mail_url,
         url=url,
         url_or_blank=url_or_blank,
         static=static_url,
