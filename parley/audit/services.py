@@ -55,6 +55,7 @@ ACTIONS = {
     "report.view": "Looked at a report",
     "report.export": "Exported a report",
     "report.settings": "Changed the report settings",
+    "calendar.change": "Added or removed a closure day",
     "notifications.view": "Looked at notifications",
     "signin": "Signed in",
     "signin.failed": "Failed to sign in",

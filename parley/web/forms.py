@@ -807,3 +807,36 @@ class CloseForm(ActionForm):
 
 class WithdrawForm(ActionForm):
     reason = long_text("why you are withdrawing it", label="Why are you withdrawing it?")
+
+
+# --- closure days -----------------------------------------------------------------------
+
+
+class ClosureDayForm(forms.Form):
+    day = DateField(
+        what="the closure day",
+        label="Which day is the partnership closed?",
+        help_text="For example, 24 12 2027",
+    )
+    name = short_text(
+        "a name for the closure",
+        required=True,
+        label="What is the closure called?",
+        help_text="For example, Office closure. People see it beside the deadlines it moves.",
+    )
+
+    def __init__(self, *args: Any, today: date, closed: frozenset[date], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.closed = closed
+
+    def clean_day(self) -> date:
+        day: date = self.cleaned_data["day"]
+        # Parley's choice: closure days are planned, so a day already gone is a slip.
+        if day < self.today:
+            self.fields["day"].parts_in_error = ("day", "month", "year")  # type: ignore[attr-defined]
+            raise forms.ValidationError("The closure day must be today or in the future")
+        if day in self.closed:
+            self.fields["day"].parts_in_error = ("day", "month", "year")  # type: ignore[attr-defined]
+            raise forms.ValidationError("That day is already a closure day")
+        return day

@@ -26,6 +26,7 @@ PAGES = {
     "directory": ("/directory/", "Directory", "Directory"),
     "procedures": ("/procedures/", "Procedures", "Procedures"),
     "settings": ("/reports/settings/", "Settings", "Report settings"),
+    "closure-days": ("/closure-days/", "Closure days", "Closure days"),
 }
 # One person for each role of the demo partnership (docs/demo.md).
 PEOPLE = (
@@ -46,7 +47,7 @@ def allowed(username: str) -> set[str]:
     from parley.cases import access, demo
 
     person = demo.person(username)
-    column = {"learning": "reports"}
+    column = {"learning": "reports", "closure-days": "settings"}
     return {
         page
         for page in PAGES

@@ -54,6 +54,7 @@ MENU: tuple[Entry, ...] = (
         ("procedure_detail", "procedure_dates"),
     ),
     Entry("reports:settings", "Settings", "settings"),
+    Entry("closure_list", "Closure days", "settings", ("closure_add", "closure_remove")),
 )  # fmt: skip
 # Sign-out asks "are you sure?" on GET and signs out on POST, so a link is enough.
 SIGN_OUT = "accounts:sign-out"
