@@ -142,6 +142,14 @@ def _files(served: str) -> list[Written]:
     return found
 
 
+def _shown_path(folder: Path) -> str:
+    """The mail folder as a developer types it: from the checkout (``var/mail``)."""
+    try:
+        return str(folder.relative_to(Path(settings.BASE_DIR)))
+    except (ValueError, AttributeError):
+        return str(folder)
+
+
 @login_required
 @require_safe
 def development_mail(request: HttpRequest) -> HttpResponse:
@@ -155,7 +163,7 @@ def development_mail(request: HttpRequest) -> HttpResponse:
         {
             "notices": _outbox(request, person.partnership_id, served),
             "others": _files(served),
-            "folder": getattr(settings, "EMAIL_FILE_PATH", ""),
+            "folder": _shown_path(Path(getattr(settings, "EMAIL_FILE_PATH", ""))),
             "now": timezone.now(),
         },
     )
