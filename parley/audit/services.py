@@ -70,6 +70,7 @@ ACTIONS = {
     "directory.view": "Looked at the directory",
     "directory.import": "Imported the directory",
     "directory.export": "Exported the directory",
+    "directory.change": "Changed an agency or a person's details",
     "audit.view": "Looked at who has looked at a disagreement",
     "audit.list": "Looked at the audit trail",
     "audit.export": "Exported the audit trail",

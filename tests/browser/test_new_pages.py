@@ -72,3 +72,35 @@ def test_the_development_mail_page_is_reached_from_the_banner(
     assert case.reference in page.locator("main").inner_text()
     axe_check()
     screenshot("development-mail")
+
+
+def test_a_person_and_their_role_are_added_then_ended_on_pages(
+    page: Page,
+    live_server: Any,
+    demo: Any,
+    sign_in: Callable[[Page, str], None],
+    screenshot: Callable[[str], Path],
+    axe_check: Callable[[], None],
+) -> None:
+    sign_in(page, "ari.admin")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Directory").click()
+    page.get_by_role("link", name="Add a person or a role").click()
+    page.get_by_role("button", name="Save").click()
+    axe_check()
+    screenshot("directory-role-add-errors")
+    page.get_by_label("Full name").fill("Robin Quill")
+    page.get_by_label("Work email address").fill("robin.quill@demoshire.example")
+    page.get_by_label("Where is the role held?").select_option(label="Demoshire Police")
+    page.get_by_label("Role", exact=True).select_option(label="Line manager or supervisor")
+    page.get_by_role("button", name="Save").click()
+    assert page.locator("h1").inner_text() == "Robin Quill"
+    axe_check()
+    screenshot("directory-person-with-roles")
+    page.get_by_role("link", name="End the role").first.click()
+    axe_check()
+    screenshot("directory-role-end")
+    page.get_by_role("button", name="End this role").click()
+    assert "no longer holds the role" in page.locator("main").inner_text()
+    page.goto(f"{live_server.url}/directory/agencies/add/")
+    axe_check()
+    screenshot("directory-agency-add")
