@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -45,6 +46,8 @@ class Rungs:
     anywhere: dict[str, int]
     sight_of_all: frozenset[str]
     urgent: frozenset[str] = frozenset()
+    # Who stands in for an other professional not in Parley, from which stage.
+    unnamed_other: dict[str, int] = dataclass_field(default_factory=dict)
 
 
 @lru_cache(maxsize=512)
@@ -60,8 +63,10 @@ _ROLES_OF_PERSON = Prepared(
 _VERSIONS_OF_PARTNERSHIP = Prepared(
     lambda partnership_id: ProcedureVersion.objects.filter(partnership_id=partnership_id)
 )
+# References count within each partnership, so a case is found by its reference within
+# the partnership of whoever asks.
 _CASE_BY_REFERENCE = Prepared(
-    lambda reference: (
+    lambda reference, partnership_id: (
         Disagreement.objects.select_related(
             "procedure",
             "partnership",
@@ -71,14 +76,16 @@ _CASE_BY_REFERENCE = Prepared(
             "other_professional",
         )
         .defer("procedure__source_text")
-        .filter(reference=reference)
+        .filter(reference=reference, partnership_id=partnership_id)
     )
 )
 
 
 def rungs_of(procedure: Procedure) -> Rungs:
     rules = sight_rules(procedure)
-    return Rungs(rules.raising, rules.other, rules.anywhere, rules.whole, rules.urgent)
+    return Rungs(
+        rules.raising, rules.other, rules.anywhere, rules.whole, rules.urgent, rules.unnamed_other
+    )
 
 
 def rungs_for(version: ProcedureVersion) -> Rungs:
@@ -131,6 +138,15 @@ def in_escalation_line(person: Person, case: Disagreement, rungs: Rungs) -> bool
                 and case.highest_stage_number >= lowest
             ):
                 return True
+        # Standing in for an other professional who is not in Parley (parley.core.roles).
+        lowest = rungs.unnamed_other.get(assignment.role)
+        if (
+            case.other_professional_id is None
+            and assignment.agency_id == case.other_agency_id
+            and lowest is not None
+            and case.highest_stage_number >= lowest
+        ):
+            return True
     return False
 
 
@@ -160,8 +176,10 @@ def can_view(person: Person | None, case: Disagreement) -> bool:
 # --- the same rules as a query ----------------------------------------------------------
 
 
-# In a Sight rung, the cases on the immediate-risk route of a version.
+# In a Sight rung, the cases on the immediate-risk route of a version; and the cases of
+# an agency whose professional is not in Parley, for those who stand in for them.
 URGENT = "route"
+UNNAMED = "unnamed"
 
 
 @dataclass(frozen=True)
@@ -189,7 +207,10 @@ class Sight:
                 where[f"{prefix}route"] = Disagreement.Route.IMMEDIATE_RISK
             else:
                 where[f"{prefix}highest_stage_number__gte"] = lowest
-            if field and field != URGENT:
+            if field == UNNAMED:
+                where[f"{prefix}other_agency_id"] = agency_id
+                where[f"{prefix}other_professional_id__isnull"] = True
+            elif field and field != URGENT:
                 where[f"{prefix}{field}_id"] = agency_id
             allowed |= Q(**where)
         return allowed
@@ -213,7 +234,11 @@ def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None)
                 if a.role in found.urgent:
                     rungs.append((version.pk, URGENT, 0, 0))
                 continue
-            for field, side in (("raising_agency", found.raising), ("other_agency", found.other)):
+            for field, side in (
+                ("raising_agency", found.raising),
+                ("other_agency", found.other),
+                (UNNAMED, found.unnamed_other),
+            ):
                 lowest = side.get(a.role)
                 if lowest is not None:
                     rungs.append((version.pk, field, a.agency_id, lowest))
@@ -265,10 +290,10 @@ def person_of(request: HttpRequest) -> Person | None:
 
 def disagreement_get_visible(*, person: Person | None, reference: str) -> Disagreement | None:
     """The case if this person may see it; None whether it is hidden or does not exist."""
-    if not is_reference_like(reference):
+    if person is None or not is_reference_like(reference):
         # Nothing odd reaches the database (PostgreSQL refuses a NUL byte in text).
         return None
-    found = _CASE_BY_REFERENCE(reference=reference)
+    found = _CASE_BY_REFERENCE(reference=reference, partnership_id=person.partnership_id)
     case = found[0] if found else None
     if case is None or not can_view(person, case):
         return None

@@ -39,7 +39,7 @@ from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused
 from parley.core.loader import ProcedureError, check_text
 from parley.core.procedure import Procedure
-from parley.core.roles import Holding, actor_of, stage_holders
+from parley.core.roles import Holding, actor_of, stage_holders, stand_ins
 from parley.core.words import long_date
 from parley.dbbulk import rows_insert
 from parley.dbprepared import Prepared
@@ -168,7 +168,7 @@ def calendar_of(partnership: Partnership, procedure: Procedure) -> WorkingCalend
 def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
     """Who this person is on this case: their roles in its two agencies and for the
     partnership, and whether they are a party to it (parley.core.roles)."""
-    from parley.cases.access import role_applies, roles_of  # access reads this module
+    from parley.cases.access import role_applies, roles_of, rungs_for  # access reads this
 
     procedure_id = disagreement.procedure.procedure_id
     return actor_of(
@@ -182,6 +182,7 @@ def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
         other_agency=str(disagreement.other_agency_id),
         raised_by=str(disagreement.raised_by_id),
         other_professional=str(disagreement.other_professional_id or ""),
+        stand_in_for_other=rungs_for(disagreement.procedure).unnamed_other,
     )
 
 
@@ -753,6 +754,8 @@ def _checked(
     if not item.record or item.record[0].kind is not EventKind.RAISED:
         raise Refused(f"case {number} of the import does not start with being raised")
 
+    standing = stand_ins(procedure)
+
     def actor(person_id: str) -> Actor:
         return actor_of(
             person_id=person_id,
@@ -761,6 +764,7 @@ def _checked(
             other_agency=str(case.other_agency_id),
             raised_by=str(case.raised_by_id),
             other_professional=str(case.other_professional_id or ""),
+            stand_in_for_other=standing,
         )
 
     raised = item.record[0]

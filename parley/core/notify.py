@@ -36,7 +36,7 @@ from parley.core.calendar import WorkingCalendar
 from parley.core.durations import Unit
 from parley.core.engine import CaseState, Event, EventKind, Route, apply
 from parley.core.procedure import NotifyWhen, Procedure, Side, Stage, Track
-from parley.core.roles import stage_side_roles
+from parley.core.roles import PARTY_ROLE, stage_side_roles, stand_in_roles
 from parley.core.words import clock, long_date, moment_words
 
 
@@ -80,6 +80,9 @@ class RoleGroup:
 
     side: Side
     roles: tuple[str, ...]
+    # For the side's party (``practitioner``) when the party is not in Parley: the roles
+    # told instead (:func:`parley.core.roles.stand_in_roles`).
+    stand_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ class Recipient:
 
     @property
     def roles(self) -> frozenset[str]:
-        return frozenset(role for group in self.groups for role in group.roles)
+        return frozenset(role for group in self.groups for role in (*group.roles, *group.stand_in))
 
     def describe(self) -> str:
         if not self.groups:
@@ -217,14 +220,14 @@ def _event_notices(
     if kind is EventKind.RAISED:
         # Both sides' holders of the stage it starts at; the raiser is the actor and is
         # never told of their own action.
-        notices.append(notice(NoticeKind.RAISED_WITH_YOU, _holders(stage, Side.BOTH)))
+        notices.append(notice(NoticeKind.RAISED_WITH_YOU, _holders(stage, Side.BOTH, track=track)))
         notices.append(notice(NoticeKind.RAISED_WITH_YOU, OTHER_PARTY))
         notices.extend(_entry_alerts(procedure, stage, notice, raised=True))
         if urgent:
             notices.extend(_immediate_alerts(procedure, notice))
     elif kind in moving and before is not None:
         left = track.stage(before.stage)
-        notices.append(notice(NoticeKind.ESCALATED_TO_YOU, _holders(stage, Side.BOTH)))
+        notices.append(notice(NoticeKind.ESCALATED_TO_YOU, _holders(stage, Side.BOTH, track=track)))
         if feedback is NotifyWhen.EVERY_STAGE:
             notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="stage-changed"))
         for rule in left.notify:
@@ -236,7 +239,9 @@ def _event_notices(
     elif kind is EventKind.RESPONSE_RECORDED:
         # The raiser's side hears that the other side has answered.
         notices.append(notice(NoticeKind.RESPONSE_RECEIVED, RAISER))
-        notices.append(notice(NoticeKind.RESPONSE_RECEIVED, _holders(stage, Side.RAISING)))
+        notices.append(
+            notice(NoticeKind.RESPONSE_RECEIVED, _holders(stage, Side.RAISING, track=track))
+        )
     elif kind is EventKind.FEEDBACK_GIVEN:
         notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="feedback-given"))
     elif kind is EventKind.RESOLVED:
@@ -255,7 +260,7 @@ def _event_notices(
             if rule.when is NotifyWhen.CLOSED:
                 notices.append(_named(rule.who, rule.why, rule.source.cite, notice))
     elif kind is EventKind.WITHDRAWN:
-        notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH)))
+        notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH, track=track)))
         if stage.kept_informed:
             notices.append(notice(NoticeKind.WITHDRAWN, _roles(stage.kept_informed)))
     return notices
@@ -309,16 +314,24 @@ def _roles(roles: Sequence[str]) -> Recipient:
     return Recipient(Audience.ROLE, (RoleGroup(Side.BOTH, tuple(roles)),))
 
 
-def _holders(stage: Stage, side: Side, audience: Audience = Audience.HOLDER) -> Recipient:
+def _holders(
+    stage: Stage, side: Side, audience: Audience = Audience.HOLDER, *, track: Track | None = None
+) -> Recipient:
     """Who holds a stage for ``side``, as the roles table says who acts there
     (:func:`parley.core.roles.stage_side_roles`): its raising-side roles in the raising
     agency, its other-side roles in the other agency; for the partnership, the roles that
-    act for it at the stage (or, with none, those it keeps informed)."""
+    act for it at the stage (or, with none, those it keeps informed). Where a side's party
+    holds the stage, ``track`` gives who stands in for a party not in Parley."""
     groups: list[RoleGroup] = []
     for one in (Side.RAISING, Side.OTHER):
         roles = stage_side_roles(stage, one)
         if side in (one, Side.BOTH) and roles:
-            groups.append(RoleGroup(one, roles))
+            stand_in = (
+                stand_in_roles(track, stage, one)
+                if track is not None and PARTY_ROLE in roles
+                else ()
+            )
+            groups.append(RoleGroup(one, roles, stand_in))
     if side is Side.PARTNERSHIP:
         roles = stage_side_roles(stage, Side.PARTNERSHIP) or stage.kept_informed
         if roles:

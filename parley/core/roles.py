@@ -57,6 +57,7 @@ class Role:
     reports: bool = False  # the board reports and the learning log of procedures it sees
     register: bool = False  # the register of every case it may see, with its CSV
     directory: bool = False  # the directory pages: people, agencies, rungs, import
+    accounts: bool = False  # a person's account: invite, reset a password, deactivate
     audit: bool = False  # the audit trail and "who has looked at this case"
     notifications: bool = False  # the operators' notification pages
     settings: bool = False  # the partnership's settings (the reports' small-number threshold)
@@ -107,7 +108,7 @@ STANDARD_ROLES: Mapping[str, Role] = {
         Role("channel-panel-member", "Channel panel member", Sight.PANEL, Held.EITHER),
         Role(
             "administrator", "Administrator", Sight.NONE, Held.PARTNERSHIP, may_act=False,
-            directory=True, audit=True, notifications=True,
+            directory=True, accounts=True, audit=True, notifications=True,
         ),
     )
 }  # fmt: skip
@@ -117,7 +118,15 @@ STANDARD_ROLES: Mapping[str, Role] = {
 PARTY_ROLE = "practitioner"
 
 # The partnership's pages a role may open, by the table's column names.
-PAGES = ("reports", "register", "directory", "audit", "notifications", "settings")
+PAGES = (
+    "reports",
+    "register",
+    "directory",
+    "accounts",
+    "audit",
+    "notifications",
+    "settings",
+)
 
 # The sight a procedure's own role has when its file does not say.
 DEFAULT_OWN_SIGHT = Sight.REACHED
@@ -160,12 +169,16 @@ class Actor:
     the raising agency, ``(OTHER, ...)`` in the other agency, ``(PARTNERSHIP, ...)`` for a
     role held partnership-wide. ``party`` says whether they are a party to it: RAISING for
     the person who raised it, OTHER for the professional named in the other agency. A
-    party acts as their side's practitioner, whatever their job.
+    party acts as their side's practitioner, whatever their job; so does whoever stands in
+    for a party who is not in Parley (``stands_in``).
     """
 
     id: str
     holds: frozenset[tuple[Side, str]] = frozenset()
     party: frozenset[Side] = frozenset()
+    # The sides whose party is not in Parley and for which this person stands in: they
+    # act as that side's practitioner (:func:`stand_in_roles`).
+    stands_in: frozenset[Side] = frozenset()
     # The roles held for each side, worked out once: the gate asks many times a case.
     _on: dict[Side, frozenset[str]] = field(
         init=False, repr=False, compare=False, hash=False, default_factory=dict
@@ -175,7 +188,7 @@ class Actor:
         on: dict[Side, set[str]] = {side: set() for side in Side}
         for side, role in self.holds:
             on[side].add(role)
-        for side in self.party:
+        for side in self.party | self.stands_in:
             on[side].add(PARTY_ROLE)
         self._on.update({side: frozenset(roles) for side, roles in on.items()})
 
@@ -205,8 +218,11 @@ def actor_of(
     other_agency: str,
     raised_by: str,
     other_professional: str = "",
+    stand_in_for_other: Iterable[str] = (),
 ) -> Actor:
-    """Who a person is on a case, from their roles as ``(role, agency id or None)``."""
+    """Who a person is on a case, from their roles as ``(role, agency id or None)``.
+    ``stand_in_for_other``: the roles that stand in for the other professional when they
+    are not in Parley (:func:`stand_ins`); asked only when ``other_professional`` is empty."""
     holds: set[tuple[Side, str]] = set()
     for role, agency in assignments:
         if agency is None:
@@ -220,7 +236,15 @@ def actor_of(
         party.add(Side.RAISING)
     if other_professional and person_id == other_professional:
         party.add(Side.OTHER)
-    return Actor(id=person_id, holds=frozenset(holds), party=frozenset(party))
+    standing = not other_professional and any(
+        side is Side.OTHER and role in set(stand_in_for_other) for side, role in holds
+    )
+    return Actor(
+        id=person_id,
+        holds=frozenset(holds),
+        party=frozenset(party),
+        stands_in=frozenset({Side.OTHER}) if standing else frozenset(),
+    )
 
 
 # --- where a role acts ------------------------------------------------------------------
@@ -235,6 +259,22 @@ def stage_side_roles(stage: Stage, side: Side) -> tuple[str, ...]:
     if side is Side.PARTNERSHIP:
         return stage.partnership_side
     return tuple(dict.fromkeys((*stage.raising_side, *stage.other_side)))
+
+
+def stand_in_roles(track: Track, stage: Stage, side: Side) -> tuple[str, ...]:
+    """Who is told for a side's party when the party is not in Parley (the other
+    professional named only in words): the roles above the party on that side, in that
+    agency. Those the stage itself names beside the party, or else the first stage above
+    that names anyone on the side. Parley's choice: the documents name the professional,
+    not what happens when nobody can be told; their agency's next rung can find them."""
+    if side not in (Side.RAISING, Side.OTHER):
+        return ()
+    stages = track.stages[track.stages.index(stage) :]
+    for one in stages:
+        roles = tuple(r for r in stage_side_roles(one, side) if r != PARTY_ROLE)
+        if roles:
+            return roles
+    return ()
 
 
 def acting_sides(procedure: Procedure, stage: Stage, actor: Actor) -> frozenset[Side]:
@@ -274,6 +314,17 @@ def involved_sides(procedure: Procedure, track: Track, reached: Iterable[str], a
     for stage_id in reached:
         sides |= acting_sides(procedure, track.stage(stage_id), actor)
     return frozenset(sides)
+
+
+def partnership_side_roles(procedure: Procedure) -> frozenset[str]:
+    """The roles a procedure names, at some stage, to act for the partnership."""
+    return frozenset(
+        role
+        for track in procedure.tracks
+        for stage in track.stages
+        for role in stage.partnership_side
+        if _may_act(procedure, role)
+    )
 
 
 @dataclass(frozen=True)
@@ -319,6 +370,25 @@ class SightRules:
     # Roles told when a case takes the immediate-risk route (TWSP's Family Connect, held
     # partnership-wide): they see the cases on that route, whatever their stage.
     urgent: frozenset[str] = frozenset()
+    # Where the other professional is not in Parley (named only in words): the roles that
+    # stand in for them in the other agency (:func:`stand_in_roles`), each with the lowest
+    # stage number at which it does. They see the case from there.
+    unnamed_other: dict[str, int] = field(default_factory=dict)
+
+
+def stand_ins(procedure: Procedure) -> dict[str, int]:
+    """The roles that stand in for an other professional not in Parley, each with the
+    lowest stage number at which they do: wherever a stage names the other side's
+    practitioner, the roles :func:`stand_in_roles` gives."""
+    found: dict[str, int] = {}
+    for track in procedure.tracks:
+        for stage in track.stages:
+            if PARTY_ROLE not in stage.other_side:
+                continue
+            for role in stand_in_roles(track, stage, Side.OTHER):
+                if role_of(procedure, role).held is not Held.PARTNERSHIP:
+                    found[role] = min(found.get(role, stage.number), stage.number)
+    return found
 
 
 def sight_rules(procedure: Procedure) -> SightRules:
@@ -354,7 +424,7 @@ def sight_rules(procedure: Procedure) -> SightRules:
         for role in (risk.notify if risk else ())
         if gives_sight(role) and role_of(procedure, role).held is not Held.AGENCY
     )
-    return SightRules(raising, other, anywhere, whole, urgent)
+    return SightRules(raising, other, anywhere, whole, urgent, stand_ins(procedure))
 
 
 def sees(
@@ -379,6 +449,10 @@ def sees(
             start = (rules.raising if side is Side.RAISING else rules.other).get(role)
         if start is not None and highest_stage_number >= start:
             return True
+        if side is Side.OTHER and Side.OTHER in actor.stands_in:
+            start = rules.unnamed_other.get(role)
+            if start is not None and highest_stage_number >= start:
+                return True
     return False
 
 

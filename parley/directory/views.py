@@ -79,7 +79,11 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "parley/directory/directory.html",
-        {"partnership": partnership, "sections": sections},
+        {
+            "partnership": partnership,
+            "sections": sections,
+            "accounts": access.has_page(administrator, "accounts"),
+        },
     )
 
 
@@ -201,6 +205,9 @@ def person_account(request: HttpRequest, pk: int) -> HttpResponse:
     """One person of the directory and their account: invite them, send a link to choose
     a new password, deactivate or reactivate the account."""
     administrator = _administrator(request)
+    # Accounts are the administrator's alone; the business manager keeps the directory.
+    if not access.has_page(administrator, "accounts"):
+        raise Http404
     person = (
         Person.objects.select_related("user")
         .filter(pk=pk, partnership_id=administrator.partnership_id)
@@ -266,6 +273,12 @@ def _uuid(text: str) -> str | None:
 ENTRY_FIELDS = {"agency_type": "agency", "": "email"}
 
 
+def _person_page(viewer: Person) -> str:
+    """A person's page for this viewer: their account for those the roles table gives
+    accounts; otherwise their details and roles."""
+    return "directory:person" if access.has_page(viewer, "accounts") else "directory:person-change"
+
+
 def _problem_words(problem: csv_io.Problem) -> str:
     message = (
         problem.message.split(": ", 1)[1]
@@ -308,7 +321,7 @@ def role_add(request: HttpRequest) -> HttpResponse:
             changes = "; ".join(c.text for c in report.changes) or "Nothing changed"
             messages.success(request, f"Saved. {changes}.")
             if saved is not None:
-                return redirect("directory:person", pk=saved.pk)
+                return redirect(_person_page(administrator), pk=saved.pk)
             return redirect("directory:list")
         for problem in report.problems:
             form.add_error(ENTRY_FIELDS.get(problem.column, problem.column) or None,
@@ -336,11 +349,15 @@ def role_end_view(request: HttpRequest, pk: int) -> HttpResponse:
             f"{person.name} no longer holds the role {vocabulary.role_label(assignment.role)}"
             f"{' in ' + assignment.agency.name if assignment.agency else ''}.",
         )
-        return redirect("directory:person", pk=person.pk)
+        return redirect(_person_page(administrator), pk=person.pk)
     return render(
         request,
         "parley/directory/role_end.html",
-        {"assignment": assignment, "role": _role_text(assignment, vocabulary)},
+        {
+            "assignment": assignment,
+            "role": _role_text(assignment, vocabulary),
+            "person_page": _person_page(administrator),
+        },
     )
 
 
@@ -361,8 +378,21 @@ def person_change_view(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(refused.field_name, refused.message)
         else:
             messages.success(request, f"{person.name}'s details are saved.")
-            return redirect("directory:person", pk=person.pk)
-    return render(request, "parley/directory/person_change.html", {"form": form, "person": person})
+            return redirect(_person_page(administrator), pk=person.pk)
+    vocabulary = services.vocabulary_of(person.partnership)
+    return render(
+        request,
+        "parley/directory/person_change.html",
+        {
+            "form": form,
+            "person": person,
+            "accounts": access.has_page(administrator, "accounts"),
+            "roles": [
+                (assignment, _role_text(assignment, vocabulary))
+                for assignment in person.roles.select_related("agency", "team_link__team")
+            ],
+        },
+    )
 
 
 @login_required

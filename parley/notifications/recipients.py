@@ -85,24 +85,35 @@ class Directory:
             if other_party is not None:
                 found[other_party.pk] = other_party
         else:
-            procedure_id = case.procedure.procedure_id
             for group in recipient.groups:
                 for role in group.roles:
                     if role == PARTY_ROLE and group.side is not Side.PARTNERSHIP:
                         # A side's practitioner is its party (parley.core.roles): the person
                         # who raised it, or the professional named in the other agency, and
                         # not every practitioner of that agency.
-                        for person in _parties(group.side, raiser, other_party):
+                        parties = _parties(group.side, raiser, other_party)
+                        for person in parties:
                             found.setdefault(person.pk, person)
+                        if not parties:
+                            # The party is not in Parley (named only in words): their
+                            # agency's next rung is told instead (parley.core.roles).
+                            self._add_holders(found, group.stand_in, group.side, case)
                         continue
-                    for agency_id in _agencies(group.side, case):
-                        for procedure_ids, person_pk in self._holders.get((role, agency_id), ()):
-                            if not procedure_ids or procedure_id in procedure_ids:
-                                found.setdefault(person_pk, self._people[person_pk])
+                    self._add_holders(found, (role,), group.side, case)
         resolved = Resolved()
         for person in found.values():
             (resolved.people if can_view(person, case) else resolved.withheld).append(person)
         return resolved
+
+    def _add_holders(
+        self, found: dict[int, Person], roles: Iterable[str], side: Side, case: Disagreement
+    ) -> None:
+        procedure_id = case.procedure.procedure_id
+        for role in roles:
+            for agency_id in _agencies(side, case):
+                for procedure_ids, person_pk in self._holders.get((role, agency_id), ()):
+                    if not procedure_ids or procedure_id in procedure_ids:
+                        found.setdefault(person_pk, self._people[person_pk])
 
 
 def _parties(side: Side, raiser: Person | None, other_party: Person | None) -> list[Person]:

@@ -17,6 +17,7 @@ def test_the_business_manager_opens_reports_and_the_administrator_the_trail() ->
     assert opens_page("business-manager", "reports")
     assert {p for p in PAGES if opens_page("administrator", p)} == {
         "directory",
+        "accounts",
         "audit",
         "notifications",
     }

@@ -133,3 +133,18 @@ def test_only_those_the_roles_table_gives_the_directory_may_change_it(
 ) -> None:
     assert signed_in("nia.nurse").get(address).status_code == 404
     assert signed_in("ben.business").get(address).status_code == 200
+
+
+def test_the_business_manager_ends_a_role_without_the_account_pages(
+    partnership: Any, signed_in: Any
+) -> None:
+    client = signed_in("ben.business")
+    sam = Person.objects.get(email__startswith="sam.social")
+    listing = client.get("/directory/").content.decode()
+    assert f"/directory/people/{sam.pk}/change/" in listing
+    page = text(client.get(f"/directory/people/{sam.pk}/change/"))
+    assert "Their roles" in page
+    assignment = RoleAssignment.objects.filter(person=sam).first()
+    assert assignment is not None
+    response = client.post(f"/directory/roles/{assignment.pk}/end/")
+    assert response["Location"] == f"/directory/people/{sam.pk}/change/"
