@@ -27,11 +27,8 @@ from django.views.decorators.http import require_safe
 from markupsafe import Markup, escape
 
 from parley.cases.access import person_of
-from parley.cases.services import calendar_of, procedure_of
-from parley.core import notify as rules
-from parley.core.calendar import WorkingCalendar
 from parley.notifications.models import Notification
-from parley.notifications.services import notification_settings_for
+from parley.notifications.selectors import notifications_waiting
 from parley.notifications.wording import finish
 
 SHOWN = 200
@@ -75,39 +72,25 @@ def with_links(body: str, served: str) -> Markup:
     return Markup("").join(out).replace("\n", Markup("<br>\n"))
 
 
-def _outbox(request: HttpRequest, partnership_id: int, served: str) -> list[Written]:
+def _outbox(partnership_id: int, served: str) -> list[Written]:
     rows = (
         Notification.objects.filter(partnership_id=partnership_id, sent_at__isnull=True)
         .exclude(status__in=[Notification.Status.SENT, Notification.Status.CANCELLED])
         .select_related("recipient", "disagreement__procedure", "partnership")
         .order_by("-created_at", "-pk")[:SHOWN]
     )
-    found = []
-    hours = None
-    calendars: dict[int, WorkingCalendar] = {}
-    for row in rows:
-        if hours is None:
-            prefs = notification_settings_for(row.partnership)
-            hours = rules.WorkingHours(prefs.working_hours_start, prefs.working_hours_end)
-        version = row.disagreement.procedure
-        calendar = calendars.get(version.pk)
-        if calendar is None:
-            calendar = calendars[version.pk] = calendar_of(row.partnership, procedure_of(version))
-        held = rules.held_words(
-            row.created_at, row.scheduled_for,
-            calendar=calendar, hours=hours, urgent=row.urgent,
-        )  # fmt: skip
-        found.append(
-            Written(
-                to=f"{row.recipient.name} <{row.recipient.email}>",
-                subject=row.subject,
-                body=with_links(finish(row.body, row.disagreement.reference), served),
-                written=row.created_at,
-                status=row.get_status_display(),
-                held=held,
-            )
+    return [
+        Written(
+            to=f"{row.recipient.name} <{row.recipient.email}>",
+            subject=row.subject,
+            body=with_links(finish(row.body, row.disagreement.reference), served),
+            written=row.created_at,
+            status=row.get_status_display(),
+            held=waiting.held,
         )
-    return found
+        for waiting in notifications_waiting(rows)
+        for row in (waiting.notification,)
+    ]
 
 
 def _files(served: str) -> list[Written]:
@@ -161,7 +144,7 @@ def development_mail(request: HttpRequest) -> HttpResponse:
         request,
         "parley/notifications/development_mail.html",
         {
-            "notices": _outbox(request, person.partnership_id, served),
+            "notices": _outbox(person.partnership_id, served),
             "others": _files(served),
             "folder": _shown_path(Path(getattr(settings, "EMAIL_FILE_PATH", ""))),
             "now": timezone.now(),

@@ -30,6 +30,7 @@ from parley.cases.access import person_of
 from parley.cases.models import Agency, Person, ProcedureVersion
 from parley.core.engine import Refused
 from parley.core.procedure import Procedure, SignpostKind, Stage, Track
+from parley.notifications.selectors import notifications_waiting_for_case
 from parley.web import forms
 from parley.web.views_cases import not_set_up, stage_words
 
@@ -591,6 +592,9 @@ def raise_confirmation(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "stage_label": stage_words(stage),
             "procedure": procedure,
+            # Who is told, and when: a newcomer raising at a weekend otherwise sees
+            # nothing happen until Monday and is not told why.
+            "told": notifications_waiting_for_case(case),
         },
     )
 

@@ -107,3 +107,17 @@ def test_every_page_tells_a_developer_where_the_emails_are(
     assert PAGE in client.get("/").content.decode()
     with override_settings(PRODUCTION=True):
         assert PAGE not in client.get("/").content.decode()
+
+
+def test_the_confirmation_says_when_the_people_told_will_hear(
+    partnership: Any, signed_in: Any
+) -> None:
+    from tests.web.test_raise import raise_through_pages, twsp_answers
+
+    client = signed_in("nia.nurse")
+    with time_machine.travel(at(2026, 12, 6, 10, 9), tick=False):
+        raise_through_pages(client, twsp_answers())
+        page = text(client.get("/raise/confirmation/"))
+    assert "Sam Okafor" in page
+    assert "Held until 8am on Monday 7 December 2026" in page
+    assert "Sunday 6 December 2026 is not a working day" in page
