@@ -151,6 +151,9 @@ MIDDLEWARE = [
     # Every page but sign-in needs a second factor; sessions end after 10 hours. Last, so
     # its redirects still pass through every header-setting middleware above.
     "parley.accounts.middleware.RequireSecondFactorMiddleware",
+    # A missing or hidden page is the house's 404 in development too, never Django's debug
+    # page listing every address.
+    "parley.web.middleware.HouseNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "parley.urls"
@@ -420,7 +423,8 @@ PARLEY_NOTIFY_URGENT_RETRY_MAX_SECONDS = int(
 # How many due notifications a sender claims at a time (with the rest of their
 # recipients' due notifications, which travel in the same message).
 PARLEY_NOTIFY_BATCH = int(os.environ.get("PARLEY_NOTIFY_BATCH", "20"))
-# Email: SMTP in production; files in var/mail/ in development (or any backend named
+# Email: SMTP in production; files in var/mail/ in development, read on the page
+# /notifications/development-mail/ (docs/notifications.md) (or any backend named
 # by PARLEY_EMAIL_BACKEND, e.g. django.core.mail.backends.console.EmailBackend).
 EMAIL_BACKEND = os.environ.get("PARLEY_EMAIL_BACKEND", "").strip() or (
     "django.core.mail.backends.smtp.EmailBackend"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("parley.accounts.urls")),
     path("audit/", include("parley.audit.urls")),
+    path("closure-days/", include("parley.web.urls_closures")),
     path("directory/", include("parley.directory.urls")),
     path("notifications/", include("parley.notifications.urls")),
     path("reports/", include("parley.reports.urls")),

@@ -8,6 +8,8 @@ PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 WORKER_CMD=${WORKER_CMD:-}
+# Links in e-mails (and on the development mail page) lead to the port being served.
+export PARLEY_BASE_URL=${PARLEY_BASE_URL:-http://$HOST:$PORT}
 
 pids=()
 

@@ -33,7 +33,7 @@ from django.http import HttpRequest
 from parley.cases.models import Disagreement, Person, ProcedureVersion, RoleAssignment
 from parley.cases.services import procedure_of
 from parley.core.procedure import Procedure
-from parley.core.roles import PAGES, role_anywhere, sight_rules
+from parley.core.roles import PAGES, opens_page, sight_rules
 from parley.dbprepared import Prepared
 
 
@@ -262,12 +262,10 @@ def disagreement_list_visible_to(*, person: Person | None) -> QuerySet[Disagreem
 def has_page(person: Person | None, page: str) -> bool:
     """May this person open one of the partnership's pages (a column of the roles table:
     ``reports``, ``register``, ``directory``, ``audit``, ``notifications``, ``settings``)?
-    Those pages are for roles held partnership-wide."""
+    Those pages are for roles held partnership-wide. The menu asks this too."""
     if person is None or page not in PAGES:
         return False
-    return any(
-        a.agency_id is None and getattr(role_anywhere(a.role), page) for a in roles_of(person)
-    )
+    return any(a.agency_id is None and opens_page(a.role, page) for a in roles_of(person))
 
 
 def is_reference_like(reference: str) -> bool:

@@ -48,6 +48,7 @@ from parley.core.loader import (
 )
 from parley.core.procedure import Procedure
 from parley.core.roles import Holding, actor_of, role_anywhere, stage_holders, stand_ins
+from parley.core.words import long_date
 from parley.dbbulk import rows_insert
 from parley.dbprepared import Prepared
 
@@ -765,6 +766,8 @@ def disagreement_raise(
         or raised_by.partnership_id != partnership.pk
     ):
         raise Refused("Both agencies must belong to the partnership")
+    if other_agency.kind == Agency.Kind.PARTNERSHIP:
+        raise Refused("A disagreement is with an agency, not with the partnership's business unit")
     core = procedure_of(procedure)
     actor = raiser_actor(
         person=raised_by,
@@ -1034,11 +1037,16 @@ def disagreements_import(
         last = Partnership.objects.values_list("last_case_number", flat=True).get(pk=partnership.pk)
         first = last - len(played) + 1
         cases, dues = [], []
+        # Numbered in the order they were raised, as live cases are.
+        rank = {
+            i: n
+            for n, i in enumerate(sorted(range(len(played)), key=lambda i: played[i].record[0].at))
+        }
         for offset, (item, state) in enumerate(zip(played, states, strict=True)):
             case = item.case
             case.partnership = partnership
             case.procedure = version
-            case.reference = f"{procedure.id.upper()}-{first + offset:06d}"
+            case.reference = f"{procedure.id.upper()}-{first + rank[offset]:06d}"
             dues.append(_state_onto(case, state, procedure, calendar, version=len(item.record)))
             cases.append(case)
         stored = _imported_rows(cases, [p.record for p in played], dues, copy)
@@ -1176,15 +1184,48 @@ def purge_permit() -> Iterator[None]:
 
 
 @transaction.atomic
-def closure_day_add(*, partnership: Partnership, day: date, name: str) -> int:
+def closure_day_add(
+    *, partnership: Partnership, day: date, name: str, in_background: bool = False
+) -> int:
     """Add a closure day and move the deadlines of open cases that have not yet passed.
 
-    Returns how many cases' deadlines moved; each such case's record says so.
+    Returns how many cases' deadlines moved; each such case's record says so. With
+    ``in_background`` the move is a background task enqueued when this commits (the page
+    does not wait for every open case), and 0 is returned.
     """
     ClosureDay.objects.update_or_create(partnership=partnership, day=day, defaults={"name": name})
-    return deadlines_recompute(
-        partnership=partnership, reason=f"{name} ({day:%-d %B %Y}) added as a closure day"
+    return _deadlines_follow_calendar(
+        partnership,
+        f"{name} ({long_date(day)}) added as a closure day",
+        in_background=in_background,
     )
+
+
+@transaction.atomic
+def closure_day_remove(*, partnership: Partnership, day: date, in_background: bool = False) -> int:
+    """Remove a closure day and move back the deadlines it had moved, as adding does."""
+    found = ClosureDay.objects.filter(partnership=partnership, day=day).first()
+    if found is None:
+        return 0
+    found.delete()
+    return _deadlines_follow_calendar(
+        partnership,
+        f"{found.name} ({long_date(day)}) is no longer a closure day",
+        in_background=in_background,
+    )
+
+
+def _deadlines_follow_calendar(
+    partnership: Partnership, reason: str, *, in_background: bool
+) -> int:
+    if not in_background:
+        return deadlines_recompute(partnership=partnership, reason=reason)
+    from parley.cases.tasks import deadlines_follow_calendar
+
+    transaction.on_commit(
+        lambda: deadlines_follow_calendar.enqueue(partnership_id=partnership.pk, reason=reason)
+    )
+    return 0
 
 
 def deadlines_recompute(

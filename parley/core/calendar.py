@@ -277,15 +277,25 @@ class WorkingCalendar:
     def explain_same_working_day(self, moment: datetime) -> Explanation:
         result = self.same_working_day(moment)
         local = self._local(moment)
-        late = self.is_working_day(local.date()) and not self._within_working_day(local)
+        working = self.is_working_day(local.date())
+        late = working and not self._within_working_day(local)
         ends = clock(self.end_of_day)
+        note = ""
+        if late:
+            note = f"that is after {ends}, so the deadline is the next working day"
+        elif not working:
+            # Without this a deadline on Monday reads as "same working day as ... Sunday".
+            note = (
+                f"{WEEKDAYS[local.weekday()]} is not a working day, so the deadline is the "
+                f"end of the next working day, {long_date(result, weekday=True)}"
+            )
         return Explanation(
             start=local,
             rule=f"same working day (ends {ends})",
             result=result,
             skipped=self._skipped(local.date(), result.date()),
             connective="as",
-            note=f"that is after {ends}, so the deadline is the next working day" if late else "",
+            note=note,
         )
 
     # --- bulk -------------------------------------------------------------------------------

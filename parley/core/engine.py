@@ -694,8 +694,9 @@ def _status_refusal(state: CaseState, spec: EventSpec) -> str:
     if state.status is Status.OPEN:
         if spec.statuses == {Status.RESOLVED}:
             return f"{spec.label}: the disagreement must be resolved first"
-        return f"{spec.label} is not possible while the disagreement is open"
-    return f"{spec.label} is not possible: the disagreement is {state.status.value}"
+        return "This can be done only once the disagreement has ended"
+    # Said of the case, not of the record's label ("Escalated is not possible" read badly).
+    return f"The disagreement is {state.status.value}, so this can no longer be done"
 
 
 def _check_escalation(

@@ -37,6 +37,7 @@ from parley.core.durations import Unit
 from parley.core.engine import CaseState, Event, EventKind, Route, apply
 from parley.core.procedure import NotifyWhen, Procedure, Side, Stage, Track
 from parley.core.roles import PARTY_ROLE, stage_side_roles, stand_in_roles
+from parley.core.words import clock, long_date, moment_words
 
 
 class NoticeKind(StrEnum):
@@ -499,6 +500,32 @@ def deliver_at(
         if local.time() < hours.start:
             return datetime.combine(day, hours.start, tzinfo=zone)
     return datetime.combine(calendar.next_working_day(day), hours.start, tzinfo=zone)
+
+
+def held_words(
+    written: datetime,
+    goes: datetime,
+    *,
+    calendar: WorkingCalendar,
+    hours: WorkingHours,
+    urgent: bool,
+) -> str:
+    """Why a notice written at ``written`` waits until ``goes``, in words ("" if it goes
+    at once): what :func:`deliver_at` decided, told to the person waiting for it."""
+    if urgent or goes <= written:
+        return ""
+    zone = ZoneInfo(calendar.timezone)
+    local, send = written.astimezone(zone), goes.astimezone(zone)
+    if not calendar.is_working_day(local.date()):
+        why = f"{long_date(local, weekday=True)} is not a working day"
+    elif local.time() < hours.start:
+        why = f"it was written at {clock(local)}, before working hours"
+    else:
+        why = f"it was written at {clock(local)}, after working hours"
+    return (
+        f"Held until {moment_words(send)}. Notices that are not urgent go only in working "
+        f"hours ({clock(hours.start)} to {clock(hours.end)} on working days), and {why}."
+    )
 
 
 def collapse(

@@ -105,6 +105,14 @@ def _fixed(calendar: WorkingCalendar, limit: Duration, anchor: datetime) -> dict
     return {"start_on": start_on, "working_days": working_days}
 
 
+def _stage_ends(stage: Stage) -> str:
+    """ "Stage 2 ends: Line or team managers": a stage's name is a title ("Discussion
+    between the people who disagree"), not a noun to follow "End of"."""
+    if stage.informal:
+        return f"Informal stage ends: {stage.name}"
+    return f"Stage {stage.number} ends: {stage.name}"
+
+
 def due_after(
     calendar: WorkingCalendar, limit: Duration, anchor: datetime
 ) -> tuple[datetime, Explanation] | None:
@@ -249,7 +257,7 @@ def stage_plan(
                 Deadline(
                     key=stage.id,
                     kind=DeadlineKind.STAGE,
-                    label=f"End of {stage.name}",
+                    label=_stage_ends(stage),
                     stage=stage.id,
                     due=due[0],
                     explanation=due[1],

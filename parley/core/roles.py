@@ -135,6 +135,19 @@ PAGES = (
 DEFAULT_OWN_SIGHT = Sight.REACHED
 
 
+def opens_page(role_id: str, page: str) -> bool:
+    """Whether a role, held partnership-wide, opens one of the partnership's pages: its
+    column of the table. A procedure's own role held partnership-wide (the TWSP
+    Executive) opens the register, where it sees the cases that reach its stages, and
+    nothing else."""
+    if page not in PAGES:
+        return False
+    standard = STANDARD_ROLES.get(role_id)
+    if standard is None:
+        return page == "register"
+    return bool(getattr(standard, page))
+
+
 def role_table(procedure: Procedure) -> dict[str, Role]:
     """Every role the procedure may name: the standard ones and its own."""
     return {**STANDARD_ROLES, **procedure.role_specs}

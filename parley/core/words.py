@@ -39,3 +39,12 @@ def long_date(day: date | None, *, weekday: bool = False) -> str:
 def moment_words(moment: datetime) -> str:
     """ "5pm on Tuesday 22 December 2026", in the moment's own time zone."""
     return f"{clock(moment)} on {long_date(moment, weekday=True)}"
+
+
+def in_sentence(text: str) -> str:
+    """A title or label put inside a sentence: its first letter small, every other left
+    as written, so names keep their capitals ("refer in writing on the TWSP Resolution
+    and Escalation Form"). A first word in capitals ("TWSP Executive") stays as it is."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]

@@ -9,6 +9,8 @@ is in docs/directory.md.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -771,3 +773,133 @@ def directory_export(
         detail={"partnership": partnership.slug, "rows": len(rows)},
     )
     return csv_io.write(rows)
+
+
+# --- one entry at a time, on pages -------------------------------------------------------
+#
+# A person and a role added or changed on a page go through the import itself, as a file
+# of one row: the same checks, the same words for each problem, the same audit entries.
+# Nothing a case names is ever deleted: people and agencies stay (the cases' keys protect
+# them); a role is ended, and the audit trail keeps what it was.
+
+
+def directory_entry_save(
+    *,
+    partnership: Partnership,
+    entry: dict[str, str],
+    by: Person | None,
+    request: HttpRequest | None = None,
+) -> ImportReport:
+    """Add or change one person and one role they hold (a row of the directory file:
+    ``entry`` has its columns), through :func:`directory_import`. Nothing is removed."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(csv_io.COLUMNS)
+    writer.writerow([entry.get(column, "") for column in csv_io.COLUMNS])
+    return directory_import(
+        partnership=partnership, text=out.getvalue(), dry_run=False, by=by, request=request
+    )
+
+
+def role_end(
+    *, assignment: RoleAssignment, by: Person | None, request: HttpRequest | None = None
+) -> None:
+    """End a role a person holds. The person stays (cases may name them); the audit
+    trail records what the role was, as the import does when it removes one."""
+    vocabulary = vocabulary_of(assignment.person.partnership)
+    where = assignment.agency.name if assignment.agency else ""
+    words = f"{vocabulary.role_label(assignment.role)}" + (
+        f" in {where}" if where else " for the whole partnership"
+    )
+    with transaction.atomic():
+        person = assignment.person
+        assignment.delete()
+        audit_record(
+            action="role.change",
+            request=request,
+            person=by,
+            detail={"person_id": person.pk, "email": person.email, "removed": [words]},
+        )
+
+
+class EntryRefused(ValueError):
+    """A change on a directory page that cannot be made, with the words to show."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        self.field_name = field_name
+        self.message = message
+        super().__init__(message)
+
+
+def agency_save(
+    *,
+    partnership: Partnership,
+    agency: Agency | None,
+    name: str,
+    kind: str,
+    by: Person | None,
+    request: HttpRequest | None = None,
+) -> Agency:
+    """Add an agency, or rename it or change its type. An agency is never deleted: the
+    cases that name it keep it."""
+    name = tidy(name)
+    if kind not in Agency.Kind.values:
+        raise EntryRefused("kind", "Select the type of agency")
+    clash = partnership.agencies.filter(name__iexact=name)
+    if agency is not None:
+        clash = clash.exclude(pk=agency.pk)
+    if clash.exists():
+        raise EntryRefused("name", f"There is already an agency called {name}")
+    with transaction.atomic():
+        before = {"name": agency.name, "kind": agency.kind} if agency is not None else {}
+        if agency is None:
+            agency = Agency.objects.create(partnership=partnership, name=name, kind=kind)
+        else:
+            agency.name, agency.kind = name, kind
+            agency.save(update_fields=["name", "kind"])
+        audit_record(
+            action="directory.change",
+            request=request,
+            person=by,
+            detail={
+                "agency_id": agency.pk,
+                "before": before,
+                "after": {"name": name, "kind": kind},
+            },
+        )
+    return agency
+
+
+def person_change(
+    *,
+    person: Person,
+    name: str,
+    job_title: str,
+    phone: str,
+    by: Person | None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Change a person's name, job title and phone (their e-mail address is who they are
+    to the directory file, so it is not changed here)."""
+    name = tidy(name)
+    if not name:
+        raise EntryRefused("name", "Enter the person's name")
+    with transaction.atomic():
+        before = {"name": person.name, "job_title": person.job_title, "phone": person.phone}
+        person.name, person.job_title, person.phone = name, tidy(job_title), tidy(phone)
+        person.save(update_fields=["name", "job_title", "phone"])
+        audit_record(
+            action="directory.change",
+            request=request,
+            person=by,
+            detail={
+                "person_id": person.pk,
+                "email": person.email,
+                "before": before,
+                "after": {
+                    "name": person.name,
+                    "job_title": person.job_title,
+                    "phone": person.phone,
+                },
+            },
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,9 +22,9 @@ from parley.accounts import lifecycle
 from parley.audit.services import audit_record
 from parley.cases import access
 from parley.cases.access import person_of
-from parley.cases.models import Person, RoleAssignment
+from parley.cases.models import Agency, Person, RoleAssignment
 from parley.directory import csv_io, selectors, services
-from parley.directory.forms import DirectoryUploadForm
+from parley.directory.forms import AgencyForm, DirectoryUploadForm, PersonChangeForm, RoleEntryForm
 from parley.directory.models import DirectoryUpload
 
 UPLOAD_LIFETIME = timedelta(days=1)
@@ -65,6 +66,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     sections = [
         {
             "title": section.agency.name if section.agency else "Roles for the whole partnership",
+            "agency": section.agency,
             "caption": services.AGENCY_TYPES.get(section.agency.kind, "") if section.agency else "",
             "rows": [
                 {"person": entry.person, "roles": [_role_text(r, vocabulary) for r in entry.roles]}
@@ -248,6 +250,10 @@ def person_account(request: HttpRequest, pk: int) -> HttpResponse:
             "link": link if link and link.expires_at > timezone.now() else None,
             "is_self": person.pk == administrator.pk,
             "invitation_days": settings.PARLEY_INVITATION_DAYS,
+            "roles": [
+                (assignment, _role_text(assignment, services.vocabulary_of(person.partnership)))
+                for assignment in person.roles.select_related("agency", "team_link__team")
+            ],
             "problem": problem,
         },
         status=400 if problem else 200,
@@ -259,3 +265,155 @@ def _uuid(text: str) -> str | None:
         return str(uuid.UUID(text))
     except ValueError:
         return None
+
+
+# --- one entry at a time ------------------------------------------------------------------
+
+# A column of the directory file and the field of the page that asks for it.
+ENTRY_FIELDS = {"agency_type": "agency", "": "email"}
+
+
+def _person_page(viewer: Person) -> str:
+    """A person's page for this viewer: their account for those the roles table gives
+    accounts; otherwise their details and roles."""
+    return "directory:person" if access.has_page(viewer, "accounts") else "directory:person-change"
+
+
+def _problem_words(problem: csv_io.Problem) -> str:
+    message = (
+        problem.message.split(": ", 1)[1]
+        if problem.message.startswith("Row ")
+        else (problem.message)
+    )
+    return message[:1].upper() + message[1:]
+
+
+def _entry_choices(person: Person) -> dict[str, Any]:
+    vocabulary = services.vocabulary_of(person.partnership)
+    return {
+        "agencies": [(str(a.pk), a.name) for a in person.partnership.agencies.order_by("name")],
+        "roles": sorted(
+            ((rid, label) for rid, label in vocabulary.roles.items()), key=lambda r: r[1]
+        ),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def role_add(request: HttpRequest) -> HttpResponse:
+    """Add a person and a role they hold, or a role to someone already in the directory."""
+    administrator = _administrator(request)
+    initial = {"email": request.GET.get("email", "")}
+    form = RoleEntryForm(request.POST or None, initial=initial, **_entry_choices(administrator))
+    if request.method == "POST" and form.is_valid():
+        entry = dict(form.cleaned_data)
+        names = dict(form.fields["agency"].choices)  # type: ignore[attr-defined]
+        entry["agency"] = names[entry["agency"]] if entry["agency"] else ""
+        report = services.directory_entry_save(
+            partnership=administrator.partnership, entry=entry, by=administrator, request=request
+        )
+        if report.written:
+            email = form.cleaned_data["email"].strip().casefold()
+            saved = next(
+                (p for p in administrator.partnership.people.all() if p.email.casefold() == email),
+                None,
+            )
+            changes = "; ".join(c.text for c in report.changes) or "Nothing changed"
+            messages.success(request, f"Saved. {changes}.")
+            if saved is not None:
+                return redirect(_person_page(administrator), pk=saved.pk)
+            return redirect("directory:list")
+        for problem in report.problems:
+            form.add_error(ENTRY_FIELDS.get(problem.column, problem.column) or None,
+                           _problem_words(problem))  # fmt: skip
+    return render(request, "parley/directory/role_add.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def role_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    administrator = _administrator(request)
+    assignment = (
+        RoleAssignment.objects.select_related("person", "agency")
+        .filter(pk=pk, person__partnership_id=administrator.partnership_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    vocabulary = services.vocabulary_of(administrator.partnership)
+    if request.method == "POST":
+        person = assignment.person
+        services.role_end(assignment=assignment, by=administrator, request=request)
+        messages.success(
+            request,
+            f"{person.name} no longer holds the role {vocabulary.role_label(assignment.role)}"
+            f"{' in ' + assignment.agency.name if assignment.agency else ''}.",
+        )
+        return redirect(_person_page(administrator), pk=person.pk)
+    return render(
+        request,
+        "parley/directory/role_end.html",
+        {
+            "assignment": assignment,
+            "role": _role_text(assignment, vocabulary),
+            "person_page": _person_page(administrator),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def person_change_view(request: HttpRequest, pk: int) -> HttpResponse:
+    administrator = _administrator(request)
+    person = Person.objects.filter(pk=pk, partnership_id=administrator.partnership_id).first()
+    if person is None:
+        raise Http404
+    initial = {"name": person.name, "job_title": person.job_title, "phone": person.phone}
+    form = PersonChangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_change(person=person, by=administrator, request=request,
+                                   **form.cleaned_data)  # fmt: skip
+        except services.EntryRefused as refused:
+            form.add_error(refused.field_name, refused.message)
+        else:
+            messages.success(request, f"{person.name}'s details are saved.")
+            return redirect(_person_page(administrator), pk=person.pk)
+    vocabulary = services.vocabulary_of(person.partnership)
+    return render(
+        request,
+        "parley/directory/person_change.html",
+        {
+            "form": form,
+            "person": person,
+            "accounts": access.has_page(administrator, "accounts"),
+            "roles": [
+                (assignment, _role_text(assignment, vocabulary))
+                for assignment in person.roles.select_related("agency", "team_link__team")
+            ],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def agency_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    administrator = _administrator(request)
+    agency = None
+    if pk is not None:
+        agency = administrator.partnership.agencies.filter(pk=pk).first()
+        if agency is None:
+            raise Http404
+    initial = {"name": agency.name, "kind": agency.kind} if agency else {}
+    form = AgencyForm(request.POST or None, initial=initial, kinds=list(Agency.Kind.choices))
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.agency_save(partnership=administrator.partnership, agency=agency,
+                                         by=administrator, request=request,
+                                         **form.cleaned_data)  # fmt: skip
+        except services.EntryRefused as refused:
+            form.add_error(refused.field_name, refused.message)
+        else:
+            messages.success(request, f"{saved.name} is saved.")
+            return redirect("directory:list")
+    return render(request, "parley/directory/agency_edit.html", {"form": form, "agency": agency})

@@ -9,12 +9,17 @@ list shows only the cases they may still see.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db.models import Count, Q, QuerySet
 
 from parley.cases import access
 from parley.cases.access import disagreement_list_visible_to, versions_of
-from parley.cases.models import Partnership, Person
-from parley.cases.services import procedure_of
+from parley.cases.models import Disagreement, Partnership, Person
+from parley.cases.services import calendar_of, procedure_of
+from parley.core import notify as rules
+from parley.core.calendar import WorkingCalendar
 from parley.notifications.models import Notification, SweepRun
 
 
@@ -81,3 +86,49 @@ def counts_by_status(
 
 def last_sweep() -> SweepRun | None:
     return SweepRun.objects.order_by("-started_at").first()
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A notice not yet sent, and why it waits (empty when it goes at once)."""
+
+    notification: Notification
+    held: str
+
+
+def notifications_waiting(rows: Iterable[Notification]) -> list[Waiting]:
+    """Each unsent notice with the reason it is held for working hours, in words
+    (:func:`parley.core.notify.held_words`), under its partnership's hours and calendar."""
+    from parley.notifications.services import notification_settings_for
+
+    found = []
+    hours: dict[int, rules.WorkingHours] = {}
+    calendars: dict[int, WorkingCalendar] = {}
+    for row in rows:
+        partnership = row.partnership
+        if partnership.pk not in hours:
+            prefs = notification_settings_for(partnership)
+            hours[partnership.pk] = rules.WorkingHours(
+                prefs.working_hours_start, prefs.working_hours_end
+            )
+        version = row.disagreement.procedure
+        calendar = calendars.get(version.pk)
+        if calendar is None:
+            calendar = calendars[version.pk] = calendar_of(partnership, procedure_of(version))
+        held = rules.held_words(
+            row.created_at, row.scheduled_for,
+            calendar=calendar, hours=hours[partnership.pk], urgent=row.urgent,
+        )  # fmt: skip
+        found.append(Waiting(row, held))
+    return found
+
+
+def notifications_waiting_for_case(case: Disagreement) -> list[Waiting]:
+    """The notices a case's latest change queued and that have not gone yet."""
+    rows = (
+        Notification.objects.filter(disagreement=case, sent_at__isnull=True)
+        .exclude(status__in=[Notification.Status.SENT, Notification.Status.CANCELLED])
+        .select_related("recipient", "partnership", "disagreement__procedure")
+        .order_by("recipient__name", "pk")
+    )
+    return notifications_waiting(rows)

@@ -152,6 +152,9 @@ class DateField(forms.Field):
         return self.what[0].upper() + self.what[1:]
 
 
+OLDEST = 120  # years: the earliest date of birth accepted is this many years back
+
+
 class PastDateField(DateField):
     def __init__(self, *, what: str, today: date, **kwargs: Any) -> None:
         self.today = today
@@ -162,9 +165,12 @@ class PastDateField(DateField):
         if result is not None and result > self.today:
             self.parts_in_error = ("day", "month", "year")
             raise forms.ValidationError(f"{self._what_cap()} must be today or in the past")
-        if result is not None and result.year < 1900:
+        # Parley's choice: nobody the procedures are about was born more than 120 years
+        # ago, so an earlier date is a slip ("1 1 1900" was accepted and said "after 1900").
+        earliest = date(self.today.year - OLDEST, 1, 1) if self.today.year > OLDEST else date.min
+        if result is not None and result < earliest:
             self.parts_in_error = ("year",)
-            raise forms.ValidationError(f"{self._what_cap()} must be after 1900")
+            raise forms.ValidationError(f"{self._what_cap()} must be in {earliest.year} or later")
         return result
 
 
@@ -563,8 +569,9 @@ class OtherProfessionalForm(JourneyForm):
     )
     # Not a conditional reveal: GOV.UK Frontend's script marks a revealing radio with
     # aria-expanded, which radios may not carry (axe-core: aria-allowed-attr).
+    # Needed only with "Someone else" (clean() asks for it then), so not marked optional.
     professional_name = short_text(
-        "their name", label="If someone else, their name and role (optional)"
+        "their name", label="If someone else, their name and role", required=False
     )
 
     def setup(self, journey: Any) -> None:
@@ -908,3 +915,36 @@ class MoveCasesForm(forms.Form):
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cases"].choices = choices
+
+
+# --- closure days -----------------------------------------------------------------------
+
+
+class ClosureDayForm(forms.Form):
+    day = DateField(
+        what="the closure day",
+        label="Which day is the partnership closed?",
+        help_text="For example, 24 12 2027",
+    )
+    name = short_text(
+        "a name for the closure",
+        required=True,
+        label="What is the closure called?",
+        help_text="For example, Office closure. People see it beside the deadlines it moves.",
+    )
+
+    def __init__(self, *args: Any, today: date, closed: frozenset[date], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.closed = closed
+
+    def clean_day(self) -> date:
+        day: date = self.cleaned_data["day"]
+        # Parley's choice: closure days are planned, so a day already gone is a slip.
+        if day < self.today:
+            self.fields["day"].parts_in_error = ("day", "month", "year")  # type: ignore[attr-defined]
+            raise forms.ValidationError("The closure day must be today or in the future")
+        if day in self.closed:
+            self.fields["day"].parts_in_error = ("day", "month", "year")  # type: ignore[attr-defined]
+            raise forms.ValidationError("That day is already a closure day")
+        return day

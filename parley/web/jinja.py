@@ -9,7 +9,8 @@
   ``govuk_field(form.summary, heading=True)``, ``govuk_error_summary(form, problems=...)``,
   ``service_navigation()``, ``report_cell(cell, threshold, cases_url)``,
   ``learning_overdue_panel()``;
-- filters for dates and times in GOV.UK style (``govuk_date``, ``govuk_datetime`` ...) and
+- filters for dates and times in GOV.UK style (``govuk_date``, ``govuk_datetime`` ...),
+  ``in_sentence`` (a title inside a sentence, its capitals kept: parley.core.words) and
   the few Django filters the templates use (``date``, ``pluralize``, ``capfirst``,
   ``linebreaks``, ``slugify``, ``urlencode``).
 
@@ -40,6 +41,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
 from parley.audit.templatetags import audit_format
+from parley.core.words import in_sentence
 from parley.reports.templatetags import parley_reports
 from parley.web.templatetags import govuk, parley_nav
 
@@ -189,6 +191,13 @@ def _with_context(render: Callable[..., Markup]) -> Callable[..., Markup]:
     return call
 
 
+def development_mail_url() -> str:
+    """The development mail page's address, or "" in production (where it does not exist)."""
+    from parley.notifications.development import development_mail_shown
+
+    return url("notifications:development_mail") if development_mail_shown() else ""
+
+
 def environment(*, strict: bool = False, **options: Any) -> jinja2.Environment:
     options.setdefault("autoescape", True)
     if strict:
@@ -198,6 +207,7 @@ def environment(*, strict: bool = False, **options: Any) -> jinja2.Environment:
         options["undefined"] = BlankUndefined
         env = jinja2.Environment(**options)
     env.globals.update(
+        development_mail_url=development_mail_url,
         url=url,
         url_or_blank=url_or_blank,
         static=static_url,
@@ -230,6 +240,7 @@ def environment(*, strict: bool = False, **options: Any) -> jinja2.Environment:
         date=date_filter,
         pluralize=defaultfilters.pluralize,
         capfirst=defaultfilters.capfirst,
+        in_sentence=in_sentence,
         slugify=defaultfilters.slugify,
         urlencode=defaultfilters.urlencode,
         linebreaks=linebreaks,

@@ -5,6 +5,9 @@
 - :class:`PrivateResponseMiddleware` keeps every signed-in response out of caches.
 - :class:`RefusalAuditMiddleware` records every refused request for a case, from one
   place, so that no page, download or API call can forget to.
+- :class:`HouseNotFoundMiddleware` answers a missing or hidden page with the house's
+  "Page not found" in development too, where Django would show its debug page listing
+  every address of the service.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
-from django.views.defaults import bad_request
+from django.views.defaults import bad_request, page_not_found
 
 from parley.api.http import error_response, invalid
 from parley.audit.services import audit_record
@@ -152,3 +157,28 @@ class RefusalAuditMiddleware:
             },
         )
         return response
+
+
+class HouseNotFoundMiddleware:
+    """With DEBUG on, Django answers a 404 with its debug page, which lists every address
+    of the service to whoever asks for one they may not see. Here a missing or hidden page
+    is the house's 404 whatever DEBUG says, so development shows what production shows.
+
+    Last of the middleware, so that the others (the slash added by CommonMiddleware, the
+    sign-in redirects, the refusals' audit) see the 404 as in production."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.DEBUG:
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as missing:
+                return page_not_found(request, missing)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None

@@ -261,7 +261,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         agency_cases = _case_rows(found, procedures, now)
     partnership = None
-    if has_register_sight(person, roles):
+    if has_register_sight(person):
         counted = _ONGOING(
             layout=sight, person_id=person.pk, partnership_id=person.partnership_id, now=now
         )

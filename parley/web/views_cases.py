@@ -30,6 +30,8 @@ from parley.core.procedure import CHOICE_WORDS, Procedure, Side, Stage, StepActi
 from parley.directory.selectors import holders as directory_holders
 from parley.web import forms
 from parley.web import services as web_services
+from parley.web.documents.forms import TEMPLATES
+from parley.web.documents.services import OUTCOME_TEMPLATE, forms_applying
 from parley.web.models import EvidenceFile
 
 
@@ -58,6 +60,7 @@ class ActionPage:
     form: type[forms.ActionForm]
     button: str
     label: str = ""  # the main text box's label
+    required: str = ""  # its error when left empty, in the words of the question
     hint: str = ""
     done: str = ""  # the message on the case page afterwards
     describe: str = ""  # a line under the link on the case page
@@ -72,7 +75,7 @@ ACTIONS: tuple[ActionPage, ...] = (
     ActionPage(
         EventKind.RESPONSE_RECORDED, "respond", "Send or record a response",
         forms.TextActionForm, "Save the response",
-        label="What is your agency's response?",
+        label="What is your agency's response?", required="Enter your agency's response",
         hint="What your agency will do, or why its decision stands, and why.",
         done="Response saved", describe="Reply to the disagreement in writing.",
         group="move",
@@ -80,7 +83,7 @@ ACTIONS: tuple[ActionPage, ...] = (
     ActionPage(
         EventKind.DISCUSSION_RECORDED, "record-discussion", "Record a discussion",
         forms.AgreementActionForm, "Save the discussion",
-        label="What was discussed?",
+        label="What was discussed?", required="Enter what was discussed",
         hint="Who took part, when, and what each agency will do.",
         done="Discussion saved", describe="A call, meeting or conversation about it.",
         group="move",
@@ -89,6 +92,7 @@ ACTIONS: tuple[ActionPage, ...] = (
         EventKind.RESPONSE_JUDGED_UNSATISFACTORY, "judge-unsatisfactory",
         "Say the response is unsatisfactory", forms.TextActionForm, "Save",
         label="Why does the response not resolve your concern?",
+        required="Enter why the response does not resolve your concern",
         done="Saved: you can now escalate it",
         describe="Needed before escalating because of the response.",
         group="move",
@@ -114,6 +118,7 @@ ACTIONS: tuple[ActionPage, ...] = (
     ActionPage(
         EventKind.REFERRED, "refer", "Record a written referral", forms.TextActionForm,
         "Save the referral", label="What did you refer, and to whom?",
+        required="Enter what you referred, and to whom",
         hint="For example, the referral form sent to the other agency's senior manager.",
         done="Referral saved", describe="A referral in writing to the next rung.",
         group="move", for_steps=frozenset({StepAction.REFER}),
@@ -121,12 +126,14 @@ ACTIONS: tuple[ActionPage, ...] = (
     ActionPage(
         EventKind.MEETING_HELD, "record-meeting", "Record a meeting",
         forms.MeetingActionForm, "Save the meeting", label="Who met, and what was decided?",
+        required="Enter who met, and what was decided",
         done="Meeting saved", describe="A professionals' or resolution meeting.",
         group="move", for_steps=frozenset({StepAction.MEET}),
     ),
     ActionPage(
         EventKind.DECISION_MADE, "record-decision", "Record the decision",
         forms.TextActionForm, "Save the decision", label="What was decided, and why?",
+        required="Enter what was decided, and why",
         done="Decision saved", describe="The decision of the chair, panel or executive.",
         group="move", for_steps=frozenset({StepAction.DECIDE}),
     ),
@@ -139,17 +146,20 @@ ACTIONS: tuple[ActionPage, ...] = (
     ActionPage(
         EventKind.FEEDBACK_GIVEN, "feedback", "Give feedback to the person who raised it",
         forms.TextActionForm, "Save the feedback", label="What action has been taken?",
+        required="Enter what action has been taken",
         hint="The person who raised it must be told what has been done at each stage.",
         done="Feedback saved",
     ),
     ActionPage(
         EventKind.DEBRIEF_RECORDED, "debrief", "Record a debrief", forms.TextActionForm,
         "Save the debrief", label="What came out of the debrief?", done="Debrief saved",
+        required="Enter what came out of the debrief",
         describe="A debrief to keep good working relationships.",
     ),
     ActionPage(
         EventKind.LEARNING_REFERRED, "refer-learning", "Refer a policy or learning issue",
         forms.TextActionForm, "Refer it", label="What is the policy or learning issue?",
+        required="Enter the policy or learning issue",
         done="Policy or learning issue referred",
     ),
     ActionPage(
@@ -393,17 +403,49 @@ def deadline_summary(cf: CaseFile) -> dict[str, Any]:
 
 
 def documents(cf: CaseFile) -> list[dict[str, Any]]:
-    """The procedure's forms for this case, for links to the generated documents."""
-    rows = []
+    """The procedure's forms for this case: a link to each that exists now (the same
+    answer the download asks, forms_applying), and for each that may still come, a line
+    saying when. A form the case can no longer need (the stage 2 proforma of a case
+    resolved at stage 3) is left out."""
+    applying = {a.template: a for a in forms_applying(cf.procedure, cf.state)}
+    rows: list[dict[str, Any]] = []
+    listed: set[str] = set()
     for form in cf.procedure.forms:
-        when = ""
-        if form.from_stage and cf.track.has_stage(form.from_stage):
-            stage = cf.track.stage(form.from_stage)
-            verb = "If resolved at" if form.when == "resolved-at" else "From"
-            when = f"{verb} stage {stage.number}"
-        elif form.when == "resolved-at":
-            when = "When it is resolved"
-        rows.append({"id": form.id, "name": form.name, "when": when})
+        if form.template in listed or form.template not in TEMPLATES:
+            continue
+        if form.from_stage and not cf.track.has_stage(form.from_stage):
+            continue
+        listed.add(form.template)
+        if form.template in applying:
+            rows.append({"id": form.template, "name": form.name, "ready": ""})
+            continue
+        if not cf.state.is_open:
+            continue
+        stage = cf.track.stage(form.from_stage).number if form.from_stage else None
+        if form.when == "resolved-at":
+            ready = (
+                f"Ready if the disagreement is resolved at stage {stage}"
+                if stage
+                else "Ready when the disagreement is resolved"
+            )
+        else:
+            ready = f"Ready when the disagreement reaches stage {stage}"
+        rows.append({"id": form.template, "name": form.name, "ready": ready})
+    outcome = applying.get(OUTCOME_TEMPLATE)
+    if outcome is not None and OUTCOME_TEMPLATE not in listed:
+        rows.append({"id": OUTCOME_TEMPLATE, "name": outcome.title, "ready": ""})
+    elif (
+        OUTCOME_TEMPLATE not in listed
+        and cf.state.is_open
+        and cf.procedure.outcome.written_confirmation
+    ):
+        rows.append(
+            {
+                "id": OUTCOME_TEMPLATE,
+                "name": TEMPLATES[OUTCOME_TEMPLATE].title,
+                "ready": "Ready when the disagreement is resolved",
+            }
+        )
     return rows
 
 
@@ -446,6 +488,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
     procedure, state, actor = cf.procedure, cf.state, cf.actor
     choices: dict[str, Any] = {"label": action.label, "hint": action.hint}
+    if action.required:
+        choices["required"] = action.required
     if action.kind is EventKind.ESCALATED:
         reasons = engine.escalation_reasons(procedure, state, actor, at=cf.now, overdue=cf.overdue)
         choices["reasons"] = [(r.value, REASON_WORDS[r.value]) for r in reasons]

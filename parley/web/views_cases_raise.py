@@ -30,6 +30,7 @@ from parley.cases.access import person_of
 from parley.cases.models import Agency, Person, ProcedureVersion
 from parley.core.engine import Refused
 from parley.core.procedure import Procedure, SignpostKind, Stage, Track
+from parley.notifications.selectors import notifications_waiting_for_case
 from parley.web import forms
 from parley.web.views_cases import not_set_up, stage_words
 
@@ -238,7 +239,13 @@ class Journey:
     @property
     def other_agency_choices(self) -> list[Agency]:
         mine = self.raising_agency
-        return [a for a in self.partnership_agencies if mine is None or a.pk != mine.pk]
+        # The partnership's business unit keeps the procedure; it is not a party to
+        # disagree with (the door refuses it too).
+        return [
+            a
+            for a in self.partnership_agencies
+            if (mine is None or a.pk != mine.pk) and a.kind != Agency.Kind.PARTNERSHIP
+        ]
 
     @property
     def other_agency(self) -> Agency | None:
@@ -487,7 +494,8 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "journey": journey,
             "title": step.title or (visible[0].label if visible else ""),
-            "as_heading": visible[0] if len(visible) == 1 and not step.title else None,
+            # With no title of its own, a page's first question is its heading, asked once.
+            "as_heading": visible[0] if visible and not step.title else None,
             "back_url": reverse("raise_check") if changing else _previous_url(journey, step),
             "visible_fields": visible,
             "hidden_fields": [f for f in form if f.is_hidden],
@@ -594,6 +602,9 @@ def raise_confirmation(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "stage_label": stage_words(stage),
             "procedure": procedure,
+            # Who is told, and when: a newcomer raising at a weekend otherwise sees
+            # nothing happen until Monday and is not told why.
+            "told": notifications_waiting_for_case(case),
         },
     )
 

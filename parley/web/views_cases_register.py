@@ -24,9 +24,8 @@ from django.views.decorators.http import require_safe
 from parley.audit.services import audit_record, filter_names
 from parley.cases import access, services
 from parley.cases.access import person_of
-from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion, RoleAssignment
+from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion
 from parley.core.procedure import Procedure
-from parley.core.roles import STANDARD_ROLES, role_anywhere
 from parley.dbprepared import Prepared
 from parley.web.templatetags.govuk import govuk_date, govuk_datetime
 from parley.web.views_cases import stage_words
@@ -94,17 +93,11 @@ REGISTER_FILTERS = ("procedure", "stage", "agency", "overdue", "sort", "order", 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def has_register_sight(person: Person | None, roles: list[RoleAssignment] | None = None) -> bool:
-    """A partnership-wide role the roles table gives the register (the business manager,
-    the chairs, the Channel chair and coordinator), or a procedure's own role held
-    partnership-wide (the TWSP Executive): each sees there the cases it may see."""
-    if person is None:
-        return False
-    return any(
-        assignment.agency_id is None
-        and (role_anywhere(assignment.role).register or assignment.role not in STANDARD_ROLES)
-        for assignment in (access.roles_of(person) if roles is None else roles)
-    )
+def has_register_sight(person: Person | None) -> bool:
+    """The roles table's register column (the business manager, the chairs, the Channel
+    chair and coordinator, and a procedure's own role held partnership-wide such as the
+    TWSP Executive): each sees there the cases it may see."""
+    return access.has_page(person, "register")
 
 
 @dataclass(frozen=True)

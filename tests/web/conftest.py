@@ -11,6 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+# Imported here, before any test replaces parley.audit.services.audit_record for a moment
+# (``audited``): the refusals' middleware binds audit_record when first imported, and the
+# test client imports it at its first request.
+import parley.web.middleware  # noqa: F401
 from parley.cases import demo, services
 from parley.cases.models import Agency, Disagreement, Partnership, ProcedureVersion
 from parley.core.engine import EventKind

@@ -141,7 +141,7 @@ def test_escalating_offers_only_the_reasons_the_procedure_allows_now(
     page = main_html(client.get(f"/cases/{case.reference}/escalate/"))
     # Which stage it is at, and where it moves from, in words.
     assert f"{case.reference}: Stage 1: Practitioners" in page
-    assert "It will move from stage 1: practitioners to the next stage" in page
+    assert "It will move from stage 1: Practitioners to the next stage" in page
     assert 'value="no-agreement"' in page
     assert 'value="response-unsatisfactory"' not in page  # nothing judged unsatisfactory
     assert 'value="deadline-passed"' not in page  # nothing overdue yet

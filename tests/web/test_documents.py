@@ -670,3 +670,44 @@ def test_the_wirral_stage_3_proforma_takes_the_chair_and_those_present_from_the_
     assert field(form, "WSCB Board representatives present") == (
         "Priya Raman (Demoshire NHS); Lee Harper (Demoshire Council)"
     )
+
+
+# --- the case page offers only documents that exist --------------------------------------
+
+DOCUMENT_LINK = re.compile(r'href="(/cases/[^"]+/documents/[^"]+)"')
+
+
+def links_all_download(client, case: Disagreement) -> tuple[list[str], str]:
+    html = client.get(f"/cases/{case.reference}/").content.decode()
+    links = DOCUMENT_LINK.findall(html)
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    return links, html[html.index('id="documents"') :] if 'id="documents"' in html else ""
+
+
+def test_an_open_case_links_to_no_outcome_yet_and_says_when_it_will_be_ready(
+    partnership, signed_in
+):
+    case = raise_case(partnership, "twsp", category="closing-involvement")
+    links, section = links_all_download(signed_in("nia.nurse"), case)
+    assert not [link for link in links if "outcome" in link]
+    assert "Written confirmation of the outcome" in section or "outcome" in section.lower()
+    assert "Ready when the disagreement is resolved" in section
+    assert "Ready when the disagreement reaches stage 3" in section
+
+
+def test_a_wirral_case_resolved_at_stage_3_offers_no_stage_2_proforma(partnership, signed_in):
+    case = raise_case(partnership, "wirral-children")
+    escalate(case, at(2026, 12, 22, 9))
+    escalate(case, at(2026, 12, 23, 9))
+    services.disagreement_act(
+        disagreement=case, person=person("priya.lead"), kind=EventKind.MEETING_HELD,
+        text="The Board representatives met to mediate.", at=at(2026, 12, 29, 10),
+    )  # fmt: skip
+    resolve(case, at(2026, 12, 29, 15))
+    case.refresh_from_db()
+    links, section = links_all_download(signed_in("nia.nurse"), case)
+    assert any("wirral-resolved-stage-3" in link for link in links)
+    assert any("outcome-confirmation" in link for link in links)
+    assert not any("resolved-stage-2" in link for link in links)
+    assert "Appendix 1" not in section
