@@ -51,7 +51,8 @@ MENU: tuple[Entry, ...] = (
     Entry("directory:list", "Directory", "directory", ("directory:person",)),
     Entry(
         "procedure_list", "Procedures", None,
-        ("procedure_detail", "procedure_dates"),
+        ("procedure_detail", "procedure_dates", "publishing_versions", "publishing_new",
+         "publishing_publish", "publishing_download", "publishing_move"),
     ),
     Entry("reports:settings", "Settings", "settings"),
     Entry("closure_list", "Closure days", "settings", ("closure_add", "closure_remove")),
