@@ -645,14 +645,6 @@ def hidden_words(reason: Hidden | None, threshold: int, *, short: bool = False) 
     return ""
 
 
-def change_words(current: int, previous: int, noun: str) -> str:
-    """ "3 more than the previous quarter", "the same as ...", "2 fewer than ..."."""
-    if current == previous:
-        return f"the same as the previous {noun}"
-    more = current > previous
-    return f"{abs(current - previous)} {'more' if more else 'fewer'} than the previous {noun}"
-
-
 # --- procedure change, tested on the past -----------------------------------------------
 
 

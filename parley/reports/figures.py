@@ -224,8 +224,9 @@ def _fetch(
     Each runs with PARLEY_REPORT_WORK_MEM of memory for its sorts and groups, so that a
     national report's grouping is done in memory rather than on disk. A wide report's
     queries read nearly every row of the tables they read, which only a sequential scan
-    does well (after one ANALYZE's sample PostgreSQL took the stage rows by an index,
-    1.5 s against 0.7 s); those named in ``indexed`` read a small index instead.
+    does well (after one ANALYZE's sample PostgreSQL took the stage rows by an index, at
+    twice the time: docs/performance.md); those named in ``indexed`` read a small index
+    instead.
     """
     threads = settings.PARLEY_REPORT_THREADS
     connection = connections[using]
