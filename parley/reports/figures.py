@@ -8,16 +8,8 @@ copy (agencies, category, local days raised, resolved and closed) and its stages
 day each was reached and left), the latter grouped by those days and counted in working
 days with numpy (:mod:`parley.core.report`). On PostgreSQL they run side by side.
 
-Which cases each figure counts (the same definitions are in docs/reports.md):
-
-- raised, by agency, pair and category: raised in the period;
-- resolved (with the stage at which), withdrawn, closed, highest stage reached: the
-  resolution, withdrawal or closure fell in the period;
-- time at each stage: stages left in the period (moved on, resolved or withdrawn);
-- time overall: cases resolved in the period, from the day they reached a formal stage;
-- immediate risk: cases put on the immediate-risk route in the period;
-- open and overdue at the end: open at the end of the period (or today, for a period not
-  yet over), and past their stage's limit by then.
+Which cases each figure counts: :mod:`parley.reports.definitions`, the one table the
+report, the lists of cases behind it and docs/reports.md read.
 """
 
 from __future__ import annotations
