@@ -20,7 +20,7 @@ from parley.api import schema
 from parley.api.http import NOT_FOUND, ApiError, api_view, invalid, json_body
 from parley.api.models import ApiToken
 from parley.audit.services import audit_record, filter_names
-from parley.cases import access, services
+from parley.cases import access, selectors, services
 from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion
 from parley.core import engine
 from parley.core.engine import EVENTS, EventKind, Refused
@@ -403,7 +403,7 @@ def disagreement_events(request: HttpRequest, token: ApiToken, reference: str) -
 @api_view({"GET": "read"})
 def disagreement_deadlines(request: HttpRequest, token: ApiToken, reference: str) -> HttpResponse:
     case = visible_case(token, reference)
-    deadlines = services.disagreement_deadlines(case)
+    deadlines = selectors.disagreement_deadlines(case)
     audit_record(action="case.view", request=request, person=token.person, disagreement=case)
     return JsonResponse(
         {
@@ -517,7 +517,7 @@ def procedure(request: HttpRequest, token: ApiToken, procedure_id: str) -> HttpR
     ).first()
     if version is None:
         raise ApiError("not_found", "There is no such procedure in your partnership")
-    core = services.procedure_of(version)
+    core = selectors.procedure_of(version)
     return JsonResponse(procedure_summary(version) | {"tracks": ladder(core)})
 
 

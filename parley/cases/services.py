@@ -22,6 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from parley.cases import hooks
+from parley.cases.access import role_applies, roles_of, rungs_for
 from parley.cases.models import (
     Agency,
     ClosureDay,
@@ -34,6 +35,13 @@ from parley.cases.models import (
     RoleAssignment,
     Submission,
 )
+from parley.cases.selectors import (
+    calendar_of,
+    core_event,
+    disagreement_deadlines,
+    disagreement_state,
+    procedure_of,
+)
 from parley.core import engine, planner
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused
@@ -41,7 +49,6 @@ from parley.core.loader import ProcedureError, check_text
 from parley.core.procedure import Procedure
 from parley.core.roles import Holding, actor_of, stage_holders, stand_ins
 from parley.dbbulk import rows_insert
-from parley.dbprepared import Prepared
 
 
 class Stale(Refused):
@@ -53,27 +60,6 @@ class Stale(Refused):
 
 
 # --- procedures -------------------------------------------------------------------------
-
-
-# Parsed procedures by (hash of the file, its name): a file is checked once per process.
-_PARSED: dict[tuple[str, str], Procedure] = {}
-_PARSED_LIMIT = 256
-
-
-def procedure_of(version: ProcedureVersion) -> Procedure:
-    """The parsed procedure of a loaded version. Its text is read from the database (a
-    deferred field) only the first time this process meets that file."""
-    key = (version.sha256, version.source_name)
-    found = _PARSED.get(key)
-    if found is None:
-        result = check_text(version.source_text, version.source_name)
-        if result.procedure is None:
-            raise ProcedureError(result.errors)
-        found = result.procedure
-        if len(_PARSED) >= _PARSED_LIMIT:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[key] = found
-    return found
 
 
 @transaction.atomic
@@ -123,51 +109,12 @@ def _problem(file: str, message: str) -> Any:
     return Problem(file, 0, message)
 
 
-# Calendars kept between requests: a calendar works out each year's working days once.
-_CALENDARS: dict[tuple[str, tuple[tuple[date, str], ...]], WorkingCalendar] = {}
-# A partnership's closure days, by (partnership, its calendar_stamp).
-_CLOSURES: dict[tuple[int, str], tuple[tuple[date, str], ...]] = {}
-
-
-def closures_of(partnership: Partnership) -> tuple[tuple[date, str], ...]:
-    """The partnership's own closure days, read again only when its calendar's stamp has
-    changed (a closure day saved or deleted) since this process last read them."""
-    key = (partnership.pk, partnership.calendar_stamp)
-    found = _CLOSURES.get(key)
-    if found is None:
-        found = tuple(
-            ClosureDay.objects.filter(partnership=partnership)
-            .order_by("day")
-            .values_list("day", "name")
-        )
-        if len(_CLOSURES) > 4096:
-            _CLOSURES.clear()
-        _CLOSURES[key] = found
-    return found
-
-
-def calendar_with(procedure: Procedure, closures: tuple[tuple[date, str], ...]) -> WorkingCalendar:
-    """The procedure's working-day calendar with these closure days, kept between calls."""
-    key = (procedure.key, closures)
-    found = _CALENDARS.get(key)
-    if found is None:
-        if len(_CALENDARS) > 256:
-            _CALENDARS.clear()
-        found = _CALENDARS[key] = planner.calendar_for(procedure, dict(closures))
-    return found
-
-
-def calendar_of(partnership: Partnership, procedure: Procedure) -> WorkingCalendar:
-    return calendar_with(procedure, closures_of(partnership))
-
-
 # --- who someone is on a case -----------------------------------------------------------
 
 
 def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
     """Who this person is on this case: their roles in its two agencies and for the
     partnership, and whether they are a party to it (parley.core.roles)."""
-    from parley.cases.access import role_applies, roles_of, rungs_for  # access reads this
 
     procedure_id = disagreement.procedure.procedure_id
     return actor_of(
@@ -204,52 +151,6 @@ def raiser_actor(
 
 
 # --- the record -------------------------------------------------------------------------
-
-
-def core_event(event: Event) -> engine.Event:
-    """A stored event as the pure core reads it."""
-    return engine.Event(
-        kind=EventKind(event.kind),
-        at=event.at,
-        actor=str(event.actor_id or ""),
-        stage=event.stage,
-        data=event.data,
-    )
-
-
-def disagreement_record(disagreement: Disagreement) -> list[Event]:
-    """The record, oldest first, with who did each thing."""
-    return _RECORD_OF(disagreement_id=disagreement.pk)
-
-
-# Read on every case page: compiled to SQL once per process (parley.dbprepared).
-_RECORD_OF = Prepared(
-    lambda disagreement_id: (
-        Event.objects.filter(disagreement_id=disagreement_id)
-        .select_related("actor")
-        # What the page shows of each event and who did it; not when it was stored.
-        .only("disagreement", "sequence", "kind", "at", "actor", "stage", "data", "actor__name")
-        .order_by("sequence")
-    )
-)
-
-
-def disagreement_state(
-    disagreement: Disagreement, events: Iterable[Event] | None = None
-) -> CaseState:
-    """The state, worked out afresh from the record (read here unless given, oldest first)."""
-    if events is None:
-        events = disagreement.events.order_by("sequence")
-    return engine.replay((core_event(e) for e in events), procedure_of(disagreement.procedure))
-
-
-def disagreement_deadlines(
-    disagreement: Disagreement, state: CaseState | None = None
-) -> list[planner.Deadline]:
-    procedure = procedure_of(disagreement.procedure)
-    state = state or disagreement_state(disagreement)
-    calendar = calendar_of(disagreement.partnership, procedure)
-    return planner.case_deadlines(procedure, calendar, state)
 
 
 @dataclass(frozen=True)

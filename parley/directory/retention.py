@@ -30,7 +30,8 @@ from django.utils import timezone
 from parley.audit.models import AuditEntry
 from parley.audit.services import audit_record
 from parley.cases.models import Deadline, Disagreement, Event, ProcedureVersion
-from parley.cases.services import procedure_of, purge_permit
+from parley.cases.selectors import procedure_of
+from parley.cases.services import purge_permit
 from parley.directory.models import RetentionPurge
 
 logger = logging.getLogger(__name__)

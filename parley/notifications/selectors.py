@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from parley.cases import access
 from parley.cases.access import disagreement_list_visible_to, versions_of
 from parley.cases.models import Partnership, Person
-from parley.cases.services import procedure_of
+from parley.cases.selectors import procedure_of
 from parley.notifications.models import Notification, SweepRun
 
 

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from parley.cases import access
 from parley.cases.models import Disagreement, Event, Person
-from parley.cases.services import core_event
+from parley.cases.selectors import core_event
 from parley.core import report as core
 from parley.core.report import Period
 from parley.ops.routers import report_database

@@ -38,7 +38,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from parley.cases.models import Agency, Disagreement, Event, Partnership, ProcedureVersion
-from parley.cases.services import calendar_of, procedure_of
+from parley.cases.selectors import calendar_of, procedure_of
 from parley.core import planner
 from parley.core import report as core
 from parley.core.calendar import WorkingCalendar

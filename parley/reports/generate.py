@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils.text import slugify
 
-from parley.cases import services
+from parley.cases import selectors, services
 from parley.cases.models import (
     Agency,
     Disagreement,
@@ -437,8 +437,8 @@ def cases_generate(
     PostgreSQL's COPY instead of ``bulk_create``: for the million-case benchmark.
     """
     partnership = version.partnership
-    procedure = services.procedure_of(version)
-    calendar = services.calendar_of(partnership, procedure)
+    procedure = selectors.procedure_of(version)
+    calendar = selectors.calendar_of(partnership, procedure)
     cast = cast or cast_of(partnership)
     rng = random.Random(seed)
     zone = ZoneInfo(calendar.timezone)
@@ -524,10 +524,10 @@ def generated_check(*, cases: Sequence[Disagreement]) -> list[str]:
     """Replay each case's record and compare with what is stored; the differences, if any."""
     problems = []
     for case in cases:
-        state = services.disagreement_state(case)
-        procedure = services.procedure_of(case.procedure)
+        state = selectors.disagreement_state(case)
+        procedure = selectors.procedure_of(case.procedure)
         fields, deadlines = services.stored_fields(
-            procedure, services.calendar_of(case.partnership, procedure), state
+            procedure, selectors.calendar_of(case.partnership, procedure), state
         )
         for name, expected in fields.items():
             if getattr(case, name) != expected:

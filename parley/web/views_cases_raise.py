@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from parley.cases import access, services
+from parley.cases import access, selectors, services
 from parley.cases.access import person_of
 from parley.cases.models import Agency, Person, ProcedureVersion
 from parley.core.engine import Refused
@@ -134,7 +134,7 @@ class Journey:
         )
 
     def procedure_hint(self, version: ProcedureVersion) -> str:
-        procedure = services.procedure_of(version)
+        procedure = selectors.procedure_of(version)
         return f"{procedure.partnership}. {procedure.summary}".strip()
 
     @cached_property
@@ -147,7 +147,7 @@ class Journey:
     @property
     def procedure(self) -> Procedure | None:
         version = self.procedure_version
-        return services.procedure_of(version) if version else None
+        return selectors.procedure_of(version) if version else None
 
     @property
     def track(self) -> Track | None:
@@ -572,9 +572,9 @@ def raise_confirmation(request: HttpRequest) -> HttpResponse:
     case = access.disagreement_get_visible(person=journey.person, reference=journey.raised)
     if case is None:
         return redirect("raise_start")
-    deadlines = services.disagreement_deadlines(case)
+    deadlines = selectors.disagreement_deadlines(case)
     upcoming = next((d for d in deadlines if not d.is_met and not d.advisory), None)
-    procedure = services.procedure_of(case.procedure)
+    procedure = selectors.procedure_of(case.procedure)
     stage = procedure.track(case.track).stage(case.stage)
     return render(
         request,
@@ -630,7 +630,7 @@ def raise_signpost(request: HttpRequest, kind: str) -> HttpResponse:
     heading, general = GENERAL_SIGNPOSTING[signpost_kind]
     advice = []
     for version in journey.versions:
-        procedure = services.procedure_of(version)
+        procedure = selectors.procedure_of(version)
         for signpost in procedure.signposting:
             if signpost.kind is signpost_kind:
                 advice.append(
