@@ -22,7 +22,8 @@ from parley.core import report as core
 from parley.core.report import Period
 from parley.ops.routers import report_database
 from parley.reports.definitions import BEHIND_WORDS
-from parley.reports.figures import CHANGES, Scope
+from parley.reports.figures import CHANGES
+from parley.reports.scope import Scope
 
 FIGURE_WORDS = BEHIND_WORDS  # parley/reports/definitions.py
 

@@ -16,17 +16,15 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
 
 from parley.core import report as core
 from parley.core.report import Period, Timing
+from parley.reports.scope import Scope, Spans
 from parley.reports.tables import Cell, Key, Row, Section, Table
-
-if TYPE_CHECKING:
-    from parley.reports.figures import Scope, Spans
 
 NOT_GIVEN = ""  # the category of a case raised without one
 SAFE_IN_QUERY = re.compile(r"[A-Za-z0-9_.-]*")

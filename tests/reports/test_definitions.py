@@ -20,7 +20,8 @@ def test_the_lists_of_cases_behind_read_the_table() -> None:
 
 def test_every_figure_the_report_links_to_is_defined(year) -> None:
     from parley.core.report import parse_period
-    from parley.reports.figures import report_build, report_scope
+    from parley.reports.figures import report_build
+    from parley.reports.scope import report_scope
     from tests.reports.conftest import TODAY
 
     scope = report_scope(partnership=year, procedure_id="twsp")

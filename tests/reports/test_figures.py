@@ -6,7 +6,8 @@ import pytest
 
 from parley.cases.models import Disagreement
 from parley.core.report import latest_complete, parse_period
-from parley.reports.figures import report_build, report_scope
+from parley.reports.figures import report_build
+from parley.reports.scope import report_scope
 from tests.reports.conftest import PROCEDURES, TODAY
 from tests.reports.reference import meaningful, slow_figures
 
