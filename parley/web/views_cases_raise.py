@@ -30,6 +30,7 @@ from parley.cases.access import person_of
 from parley.cases.models import Agency, Person, ProcedureVersion
 from parley.core.engine import Refused
 from parley.core.procedure import Procedure, SignpostKind, Stage, Track
+from parley.govuk_fields import DateField
 from parley.web import forms
 from parley.web.views_cases import not_set_up, stage_words
 
@@ -368,7 +369,7 @@ def _initial(form: forms.JourneyForm, stored: dict[str, str] | None) -> dict[str
     """A stored answer as a form's initial values, so a page shows it without errors."""
     initial: dict[str, Any] = {}
     for name, field in form.fields.items():
-        if isinstance(field, forms.DateField):
+        if isinstance(field, DateField):
             initial[name] = [
                 (stored or {}).get(f"{name}_{p}", "") for p in ("day", "month", "year")
             ]

@@ -42,6 +42,7 @@ from parley.core.procedure import (
     Track,
 )
 from parley.core.words import clock, long_date
+from parley.govuk_fields import DateField
 from parley.web import forms
 from parley.web.documents.forms import TEMPLATES
 from parley.web.documents.services import OUTCOME_TEMPLATE
@@ -461,7 +462,7 @@ def immediate_starts(risk: ImmediateRisk, track: Track) -> tuple[str, ...]:
     return (risk.start,) if track.has_stage(risk.start) else ()
 
 
-class RaisedDateField(forms.DateField):
+class RaisedDateField(DateField):
     def clean(self, value: Any) -> date | None:
         try:
             return super().clean(value)
