@@ -395,10 +395,15 @@ def learning_edit(request: HttpRequest, pk: int) -> HttpResponse:
             data = form.cleaned_data
             try:
                 services.learning_item_update(
-                    item=item, person=person, topic=data["topic"], summary=data["summary"],
-                    referred_to=data["referred_to"], decision=data["decision"],
-                    done_on=data["done_on"], follow_up_due=data["follow_up_due"],
-                )  # fmt: skip
+                    item=item,
+                    person=person,
+                    topic=data["topic"],
+                    summary=data["summary"],
+                    referred_to=data["referred_to"],
+                    decision=data["decision"],
+                    done_on=data["done_on"],
+                    follow_up_due=data["follow_up_due"],
+                )
             except services.ReportError as error:
                 form.add_error(None, str(error))
             else:
