@@ -61,7 +61,11 @@ def session_cookie() -> tuple[str, list[str], list[str]]:
     from parley.accounts.services import session_mark_signed_in
     from parley.cases.models import Disagreement, Person
 
-    manager = Person.objects.get(partnership__slug="bench-001", name="Business manager")
+    manager = Person.objects.filter(
+        partnership__slug="bench-001", roles__role="business-manager", roles__agency__isnull=True
+    ).first()
+    if manager is None:
+        raise SystemExit("no business manager in bench-001: generate with bench/report_scale.py")
     if manager.user is None:
         user = get_user_model().objects.create_user("bench.manager", password=None)
         manager.user = user

@@ -71,10 +71,24 @@ def procedures_command(argv: list[str]) -> int:
     check.add_argument("files", nargs="+")
     show = sub.add_parser("show", help="show a procedure's ladder in readable text")
     show.add_argument("name")
+    load = sub.add_parser(
+        "load", help="check a procedure file and publish it as a partnership's new version"
+    )
+    load.add_argument("file")
+    load.add_argument("--partnership", required=True, help="the partnership's short name")
+    load.add_argument("--dry-run", action="store_true", help="check it; publish nothing")
+    load.add_argument("--by", help="your username, for the audit trail")
     try:
         args = parser.parse_args(argv)
         if args.action == "list":
             return _list()
+        if args.action == "load":
+            # The one of these commands that needs the database, so Django.
+            from parley.cases.cli import load as load_file
+
+            return load_file(
+                file=args.file, partnership=args.partnership, dry_run=args.dry_run, by=args.by
+            )
         if args.action == "check":
             return _check(args.files)
         return _show(resolve(args.name))

@@ -470,6 +470,48 @@ def test_references_are_numbered_within_each_partnership(partnership: Partnershi
     assert theirs.reference == "TWSP-000001"
 
 
+def test_each_partnership_opens_its_own_case_by_the_same_reference(
+    partnership: Partnership, signed_in: Callable[[str], Client]
+) -> None:
+    """References repeat across partnerships, so a case is found by its reference within
+    the partnership of whoever asks: page, documents, API and the who-has-looked page."""
+    from django.contrib.auth import get_user_model
+
+    ours = raise_case()
+    other = Partnership.objects.create(name="Otherton", slug="otherton")
+    twsp = partnership.procedures.get(procedure_id="twsp", is_current=True)
+    version = services.procedure_load(
+        partnership=other,
+        text=type(twsp).objects.values_list("source_text", flat=True).get(pk=twsp.pk),
+        source_name="twsp.yaml",
+    )
+    police = Agency.objects.create(partnership=other, name="Otherton Police")
+    school = Agency.objects.create(partnership=other, name="Otherton School")
+    user = get_user_model().objects.create_user("otto", password=None)
+    otto = Person.objects.create(partnership=other, name="Otto", email="otto@o.example", user=user)
+    RoleAssignment.objects.create(person=otto, agency=school, role="practitioner")
+    theirs = services.disagreement_raise(
+        procedure=version, raised_by=otto, raising_agency=school, other_agency=police,
+        summary="Otherton own summary.",
+    )  # fmt: skip
+    assert theirs.reference == ours.reference
+
+    for username, summary in (("otto", "Otherton own summary."), ("nia.nurse", ours.summary)):
+        page = signed_in(username).get(f"/cases/{ours.reference}/")
+        assert page.status_code == 200, username
+        assert summary in page.content.decode()
+    token = api_token_create(person=otto, name="t", scopes=["read"], days=1)
+    answer = Client().get(
+        f"/api/v1/disagreements/{ours.reference}",
+        HTTP_AUTHORIZATION=f"Bearer {token.secret}",
+    )
+    assert answer.status_code == 200
+    assert answer.json()["summary"] == "Otherton own summary."
+    # The demo's administrator looks at the demo's case, not Otherton's.
+    viewers = signed_in("ari.admin").get(f"/audit/cases/{ours.reference}/viewers/")
+    assert viewers.status_code == 200
+
+
 def test_no_email_register_or_report_carries_a_sides_note(
     with_private_note: Disagreement, signed_in: Callable[[str], Client]
 ) -> None:

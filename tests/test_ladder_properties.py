@@ -18,13 +18,13 @@ from parley.audit.models import AuditEntry
 from parley.cases import selectors, services
 from parley.cases.demo import DEMO_SLUG, demo_load, person
 from parley.cases.models import Agency, Partnership, Person
-from parley.core.engine import EventKind, Refused
+from parley.core.engine import EVENTS, EventKind, Refused
 from tests.core.test_action_matrix import expected
 from tests.test_action_matrix import fields_for, holdings
 
 LONDON = ZoneInfo("Europe/London")
 SHIPPED = ("twsp", "torbay-channel", "torbay-children", "bedfordshire-channel", "wirral-children")
-KINDS = [k for k in EventKind if k not in (EventKind.RAISED, EventKind.DEADLINES_MOVED)]
+KINDS = [k for k in EventKind if not EVENTS[k].system]
 START = datetime(2026, 11, 2, 10, tzinfo=LONDON)
 
 

@@ -293,9 +293,11 @@ def disagreement_raise(request: HttpRequest, token: ApiToken) -> HttpResponse:
 
 def raise_inputs(body: dict[str, Any], person: Person) -> dict[str, Any]:
     procedure_id = text(body, "procedure", 80, required=True)
-    version = ProcedureVersion.objects.filter(
-        partnership_id=person.partnership_id, procedure_id=procedure_id, is_current=True
-    ).first()
+    version = (
+        selectors.procedure_versions_to_raise_under(partnership_id=person.partnership_id)
+        .filter(procedure_id=procedure_id)
+        .first()
+    )
     if version is None:
         raise invalid("procedure", "There is no such procedure in your partnership")
     partnership_agencies = Agency.objects.filter(partnership_id=person.partnership_id)

@@ -36,7 +36,7 @@ from django.utils import timezone
 from parley.audit.chain import GENESIS, Link, clean_detail, clean_text, link_hash
 from parley.audit.models import AuditCheckpoint, AuditEntry
 from parley.cases.access import person_of_user
-from parley.cases.hooks import Change, Imported
+from parley.cases.hooks import Change, Imported, Published
 from parley.cases.models import Disagreement, Person
 from parley.dbprepared import statement_cursor
 
@@ -74,6 +74,8 @@ ACTIONS = {
     "audit.export": "Exported the audit trail",
     "retention.purge": "Removed data past its retention period",
     "subject-access.export": "Exported everything held about a person",
+    "procedure.publish": "Published a new version of a procedure",
+    "procedure.move": "Moved open disagreements onto a new version of a procedure",
 }
 
 
@@ -197,6 +199,27 @@ def cases_imported(imported: Imported) -> None:
             "count": len(cases),
             "references": [cases[0].reference, cases[-1].reference] if cases else [],
         },
+    )
+
+
+def procedure_published(published: Published) -> None:
+    """The audit entry of a published version, or of open cases moved onto one: a publish
+    hook, in the publishing's transaction."""
+    version = published.version
+    detail: dict[str, Any] = {
+        "via": published.via,
+        "procedure": published.procedure.key,
+        "sha256": version.sha256,
+        **published.detail,
+    }
+    if published.previous is not None:
+        detail["previous"] = f"{published.previous.procedure_id}@{published.previous.version}"
+    audit_record(
+        action=f"procedure.{published.action}",
+        request=published.request,
+        person=published.person,
+        partnership_id=version.partnership_id,
+        detail=detail,
     )
 
 

@@ -123,8 +123,10 @@ def entries_export(request: HttpRequest) -> HttpResponse:
 def case_viewers_page(request: HttpRequest, reference: str) -> HttpResponse:
     person = person_of(request)
     case = (
-        Disagreement.objects.filter(reference=reference).first()
-        if is_reference_like(reference)
+        Disagreement.objects.filter(
+            reference=reference, partnership_id=person.partnership_id
+        ).first()
+        if person is not None and is_reference_like(reference)
         else None
     )
     if case is None or not administers(person, case.partnership_id):

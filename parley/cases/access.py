@@ -63,8 +63,10 @@ _ROLES_OF_PERSON = Prepared(
 _VERSIONS_OF_PARTNERSHIP = Prepared(
     lambda partnership_id: ProcedureVersion.objects.filter(partnership_id=partnership_id)
 )
+# References count within each partnership, so a case is found by its reference within
+# the partnership of whoever asks.
 _CASE_BY_REFERENCE = Prepared(
-    lambda reference: (
+    lambda reference, partnership_id: (
         Disagreement.objects.select_related(
             "procedure",
             "partnership",
@@ -74,7 +76,7 @@ _CASE_BY_REFERENCE = Prepared(
             "other_professional",
         )
         .defer("procedure__source_text")
-        .filter(reference=reference)
+        .filter(reference=reference, partnership_id=partnership_id)
     )
 )
 
@@ -290,10 +292,10 @@ def person_of(request: HttpRequest) -> Person | None:
 
 def disagreement_get_visible(*, person: Person | None, reference: str) -> Disagreement | None:
     """The case if this person may see it; None whether it is hidden or does not exist."""
-    if not is_reference_like(reference):
+    if person is None or not is_reference_like(reference):
         # Nothing odd reaches the database (PostgreSQL refuses a NUL byte in text).
         return None
-    found = _CASE_BY_REFERENCE(reference=reference)
+    found = _CASE_BY_REFERENCE(reference=reference, partnership_id=person.partnership_id)
     case = found[0] if found else None
     if case is None or not can_view(person, case):
         return None

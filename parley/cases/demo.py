@@ -182,6 +182,7 @@ def demo_load(*, with_cases: bool = True) -> Partnership:
                 partnership=partnership,
                 text=path.read_text(encoding="utf-8"),
                 source_name=path.name,
+                via="demo",
             )
         except ProcedureError as refused:
             # A file edited without a new version: keep the loaded one and say why.

@@ -56,6 +56,20 @@ class Imported:
     via: str = "generator"
 
 
+@dataclass(frozen=True)
+class Published:
+    """A new version of a partnership's procedure, or open cases moved onto it."""
+
+    version: ProcedureVersion
+    procedure: Procedure
+    person: Person | None
+    action: str  # "publish", or "move" (open cases moved onto the version)
+    previous: ProcedureVersion | None = None  # the version that was in use
+    request: Any = None
+    via: str = "command"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
 Hook = Callable[[Change], None]
 ImportHook = Callable[[Imported], None]
 _IMPORT_HOOKS: list[tuple[int, str, ImportHook]] = []
@@ -76,6 +90,22 @@ def registered() -> list[str]:
 def run(change: Change) -> None:
     for _, _, hook in list(_HOOKS):
         hook(change)
+
+
+PublishHook = Callable[[Published], None]
+_PUBLISH_HOOKS: list[tuple[int, str, PublishHook]] = []
+
+
+def after_publish(name: str, hook: PublishHook, *, order: int = 50) -> None:
+    """Register ``hook`` to run after a version is published, as :func:`after_change` does."""
+    _PUBLISH_HOOKS[:] = [entry for entry in _PUBLISH_HOOKS if entry[1] != name]
+    _PUBLISH_HOOKS.append((order, name, hook))
+    _PUBLISH_HOOKS.sort(key=lambda entry: (entry[0], entry[1]))
+
+
+def run_published(published: Published) -> None:
+    for _, _, hook in list(_PUBLISH_HOOKS):
+        hook(published)
 
 
 def after_import(name: str, hook: ImportHook, *, order: int = 50) -> None:

@@ -191,6 +191,17 @@ class ProcedureVersion(models.Model):
     sha256 = models.CharField(max_length=64)
     is_current = models.BooleanField(default=True)
     loaded_at = models.DateTimeField(auto_now_add=True)
+    # Who published it, and through what ("web", "command", "demo", "generator"); empty
+    # for versions loaded before publishing was recorded.
+    published_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    published_via = models.CharField(max_length=20, blank=True)
+    # For a local procedure, the version of the regional one it extends: the two layers
+    # are kept, and the procedure is this file laid over that one.
+    base = models.ForeignKey(
+        "self", on_delete=models.PROTECT, related_name="local_versions", null=True, blank=True
+    )
 
     objects = ProcedureVersionManager()
 

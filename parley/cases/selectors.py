@@ -7,6 +7,7 @@ these.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -23,7 +24,7 @@ from parley.cases.models import (
 from parley.core import engine, planner
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import CaseState, EventKind
-from parley.core.loader import ProcedureError, check_text
+from parley.core.loader import ProcedureError, base_names, check_text
 from parley.core.procedure import Procedure
 from parley.dbprepared import Prepared
 
@@ -40,28 +41,60 @@ def overdue_deadlines(
     return deadlines.order_by("due_at")
 
 
+def procedure_versions_to_raise_under(*, partnership_id: int) -> QuerySet[ProcedureVersion]:
+    """The versions in use that a case may be raised under: every current version but a
+    regional one that a local procedure in use is laid over (the local one is what the
+    partnership runs; the regional file is a layer of it)."""
+    return ProcedureVersion.objects.filter(partnership_id=partnership_id, is_current=True).exclude(
+        local_versions__is_current=True
+    )
+
+
 # --- procedures and calendars ----------------------------------------------------------
 
 
 # Parsed procedures by (hash of the file, its name): a file is checked once per process.
-_PARSED: dict[tuple[str, str], Procedure] = {}
+_PARSED: dict[tuple[str, str, int | None], Procedure] = {}
 _PARSED_LIMIT = 256
 
 
 def procedure_of(version: ProcedureVersion) -> Procedure:
     """The parsed procedure of a loaded version. Its text is read from the database (a
     deferred field) only the first time this process meets that file."""
-    key = (version.sha256, version.source_name)
+    key = (version.sha256, version.source_name, version.base_id)
     found = _PARSED.get(key)
     if found is None:
-        result = check_text(version.source_text, version.source_name)
+        result = (
+            check_text(version.source_text, version.source_name, bases=layers_of(version))
+            if version.base_id
+            else check_text(version.source_text, version.source_name)
+        )
         if result.procedure is None:
             raise ProcedureError(result.errors)
         found = result.procedure
+        if found.version != version.version:
+            # Merged again over a new regional version: the row's version names both.
+            found = dataclasses.replace(found, version=version.version)
         if len(_PARSED) >= _PARSED_LIMIT:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[key] = found
     return found
+
+
+def layers_of(version: ProcedureVersion) -> dict[str, str]:
+    """The files a local version is laid over, by every name its ``extends`` may use: the
+    regional version it was published over, and that one's own, if it extends another."""
+    bases: dict[str, str] = {}
+    base_pk, depth = version.base_id, 0
+    while base_pk and depth < 5:
+        base = ProcedureVersion.objects.defer(None).get(pk=base_pk)
+        bases.update(layer_by_names(base, base.source_text))
+        base_pk, depth = base.base_id, depth + 1
+    return bases
+
+
+def layer_by_names(version: ProcedureVersion, text: str) -> dict[str, str]:
+    return {name: text for name in (*base_names(version.source_name), version.procedure_id)}
 
 
 # Calendars kept between requests: a calendar works out each year's working days once.

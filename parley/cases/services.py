@@ -40,14 +40,23 @@ from parley.cases.selectors import (
     core_event,
     disagreement_deadlines,
     disagreement_state,
+    layer_by_names,
+    layers_of,
     procedure_of,
 )
 from parley.core import engine, planner
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused
-from parley.core.loader import ProcedureError, check_text
+from parley.core.loader import (
+    CheckResult,
+    Problem,
+    ProcedureError,
+    base_names,
+    check_text,
+    extends_of,
+)
 from parley.core.procedure import Procedure
-from parley.core.roles import Holding, actor_of, stage_holders, stand_ins
+from parley.core.roles import Holding, actor_of, role_anywhere, stage_holders, stand_ins
 from parley.dbbulk import rows_insert
 
 
@@ -62,9 +71,24 @@ class Stale(Refused):
 # --- procedures -------------------------------------------------------------------------
 
 
+def _published_base(partnership: Partnership, target: str) -> ProcedureVersion | None:
+    """The version in use of the procedure a local file extends, found by its file's name
+    or its id."""
+    names = set(base_names(target))
+    for version in ProcedureVersion.objects.filter(partnership=partnership, is_current=True):
+        if version.source_name in names or version.procedure_id in names:
+            return version
+    return None
+
+
 @transaction.atomic
-def procedure_load(*, partnership: Partnership, text: str, source_name: str) -> ProcedureVersion:
-    """Load a procedure file into a partnership, checked; a changed file needs a new version."""
+def procedure_load(
+    *, partnership: Partnership, text: str, source_name: str, via: str = ""
+) -> ProcedureVersion:
+    """Load a procedure file into a partnership, checked; a changed file needs a new version.
+
+    For Parley's own loads (the demo, the generator, tests); a person publishes through
+    :func:`procedure_publish`, which the audit trail records."""
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     unchanged = ProcedureVersion.objects.filter(partnership=partnership, sha256=sha).first()
     if unchanged is not None:
@@ -100,13 +124,280 @@ def procedure_load(*, partnership: Partnership, text: str, source_name: str) -> 
         source_name=source_name,
         sha256=sha,
         is_current=True,
+        published_via=via,
     )
 
 
 def _problem(file: str, message: str) -> Any:
-    from parley.core.loader import Problem
-
     return Problem(file, 0, message)
+
+
+@dataclass(frozen=True)
+class ProcedureCheck:
+    """What publishing a file into a partnership would do, worked out and written nowhere."""
+
+    result: CheckResult
+    problems: list[Problem]  # the file's errors, and a clash with a version already loaded
+    current: ProcedureVersion | None  # the version of that procedure in use now
+    unchanged: ProcedureVersion | None  # this very file, published before
+    base: ProcedureVersion | None = None  # for a local file, the regional version under it
+    # The local procedures laid over this one, each checked over the new version: they are
+    # merged again when it is published (those that still pass).
+    locals: tuple[tuple[ProcedureVersion, CheckResult], ...] = ()
+
+    @property
+    def procedure(self) -> Procedure | None:
+        return self.result.procedure if not self.problems else None
+
+    @property
+    def ok(self) -> bool:
+        return self.procedure is not None
+
+
+def procedure_check(
+    *, partnership: Partnership, text: str, source_name: str, base_dir: Any = None
+) -> ProcedureCheck:
+    """Check a file as publishing it would: the loader's checks, then against the versions
+    of the partnership's procedures already published."""
+    target = extends_of(text)
+    base = _published_base(partnership, target) if target is not None else None
+    if target is not None:
+        # Laid over what the partnership has published, never over a file on a disk.
+        bases = {**layers_of(base), **layer_by_names(base, _text_of(base))} if base else {}
+        result = check_text(text, source_name, bases=bases)
+    elif base_dir is not None:
+        result = check_text(text, source_name, base_dir=base_dir)
+    else:
+        result = check_text(text, source_name)
+    problems = list(result.errors)
+    current = unchanged = None
+    procedure = result.procedure
+    if procedure is not None and not problems:
+        versions = ProcedureVersion.objects.filter(
+            partnership=partnership, procedure_id=procedure.id
+        ).select_related("published_by")
+        current = next((v for v in versions if v.is_current), None)
+        same = next((v for v in versions if v.version == procedure.version), None)
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if same is not None and same.sha256 == sha and same.is_current:
+            unchanged = same
+        elif same is not None:
+            when = timezone.localtime(same.loaded_at).strftime("%-d %B %Y")
+            problems.append(
+                Problem(
+                    source_name,
+                    _line_of(text, "version"),
+                    f'version "{procedure.version}" of "{procedure.id}" was published on {when}'
+                    + (
+                        " with different contents"
+                        if same.sha256 != sha
+                        else ", and a later version is in use now"
+                    )
+                    + ': give this file a new "version" to publish it',
+                )
+            )
+    locals_: list[tuple[ProcedureVersion, CheckResult]] = []
+    if procedure is not None and not problems and unchanged is None:
+        bases = {
+            **layers_of_text(partnership, text),
+            **_named_text(procedure.id, source_name, text),
+        }
+        for local in ProcedureVersion.objects.filter(
+            partnership=partnership, is_current=True, base__procedure_id=procedure.id
+        ).defer(None):
+            locals_.append((local, check_text(local.source_text, local.source_name, bases=bases)))
+    return ProcedureCheck(result, problems, current, unchanged, base, tuple(locals_))
+
+
+def _text_of(version: ProcedureVersion) -> str:
+    return ProcedureVersion.objects.defer(None).get(pk=version.pk).source_text
+
+
+def _named_text(procedure_id: str, source_name: str, text: str) -> dict[str, str]:
+    return {name: text for name in (*base_names(source_name), procedure_id)}
+
+
+def layers_of_text(partnership: Partnership, text: str) -> dict[str, str]:
+    """What a file not yet published would be laid over, if it extends one."""
+    target = extends_of(text)
+    base = _published_base(partnership, target) if target is not None else None
+    return {**layers_of(base), **layer_by_names(base, _text_of(base))} if base else {}
+
+
+def _line_of(text: str, key: str) -> int:
+    """The line a top-level setting is on, for a problem that is about it."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 0
+
+
+@transaction.atomic
+def procedure_publish(
+    *,
+    partnership: Partnership,
+    text: str,
+    source_name: str,
+    by: Person | None,
+    via: str,
+    request: Any = None,
+    base_dir: Any = None,
+) -> tuple[ProcedureVersion, bool]:
+    """Publish a new version of one of the partnership's procedures, checked: it becomes the
+    version new cases are raised under; open cases keep theirs. Returns the version and
+    whether it is new (the same file published again changes nothing)."""
+    checked = procedure_check(
+        partnership=partnership, text=text, source_name=source_name, base_dir=base_dir
+    )
+    procedure = checked.procedure
+    if procedure is None:
+        raise ProcedureError(checked.problems or checked.result.problems)
+    if checked.unchanged is not None:
+        return checked.unchanged, False
+    ProcedureVersion.objects.filter(
+        partnership=partnership, procedure_id=procedure.id, is_current=True
+    ).update(is_current=False)
+    version = ProcedureVersion.objects.create(
+        partnership=partnership,
+        procedure_id=procedure.id,
+        version=procedure.version,
+        name=procedure.name,
+        source_text=text,
+        source_name=source_name,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        is_current=True,
+        published_by=by,
+        published_via=via,
+        base=checked.base,
+    )
+    hooks.run_published(
+        hooks.Published(
+            version=version,
+            procedure=procedure,
+            person=by,
+            action="publish",
+            previous=checked.current,
+            request=request,
+            via=via,
+        )
+    )
+    for local, merged in checked.locals:
+        if merged.procedure is not None:
+            _remerge(local, merged.procedure, over=version, by=by, via=via, request=request)
+    return version, True
+
+
+def _remerge(
+    local: ProcedureVersion,
+    procedure: Procedure,
+    *,
+    over: ProcedureVersion,
+    by: Person | None,
+    via: str,
+    request: Any,
+) -> ProcedureVersion | None:
+    """A local procedure laid again over a new version of the regional one it extends: a
+    new local version, named for both ("2026-1+2027-1"), its file unchanged. Parley's
+    choice: the local file's own version stays as its author wrote it."""
+    label = f"{procedure.version}+{over.version}"[:40]
+    if ProcedureVersion.objects.filter(
+        partnership_id=local.partnership_id, procedure_id=local.procedure_id, version=label
+    ).exists():
+        return None
+    ProcedureVersion.objects.filter(pk=local.pk).update(is_current=False)
+    version = ProcedureVersion.objects.create(
+        partnership_id=local.partnership_id,
+        procedure_id=local.procedure_id,
+        version=label,
+        name=procedure.name,
+        source_text=local.source_text,
+        source_name=local.source_name,
+        sha256=local.sha256,
+        is_current=True,
+        published_by=by,
+        published_via=via,
+        base=over,
+    )
+    hooks.run_published(
+        hooks.Published(
+            version=version, procedure=procedure, person=by, action="publish", previous=local,
+            request=request, via=via, detail={"merged_over": f"{over.procedure_id}@{over.version}"},
+        )
+    )  # fmt: skip
+    return version
+
+
+def may_publish(person: Person | None, partnership: Partnership) -> bool:
+    """Whether the roles table gives this person the partnership's procedure pages (the
+    ``procedures`` column: publishing, versions, moving open cases)."""
+    if person is None or person.partnership_id != partnership.pk:
+        return False
+    roles = RoleAssignment.objects.filter(person=person, agency__isnull=True)
+    return any(role_anywhere(role).procedures for role in roles.values_list("role", flat=True))
+
+
+def disagreement_version_change(
+    *,
+    disagreement: Disagreement,
+    version: ProcedureVersion,
+    person: Person,
+    at: datetime | None = None,
+    request: Any = None,
+    via: str = "web",
+) -> Disagreement:
+    """Move an open case onto another version of its procedure, through the one door: the
+    case is locked, its whole record must read the same under the new version
+    (:func:`parley.core.engine.version_change_refusal`), the move is written on its record
+    with who did it, its deadlines are worked out again, and its hooks run."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Disagreement.objects.select_for_update()
+            .select_related("procedure", "partnership")
+            .get(pk=disagreement.pk)
+        )
+        if not may_publish(person, locked.partnership):
+            raise Refused("Only the partnership's business manager can move cases between versions")
+        if locked.status != Disagreement.Status.OPEN:
+            raise Refused(f"{locked.reference} is no longer open: it keeps its version")
+        if (
+            version.partnership_id != locked.partnership_id
+            or version.procedure_id != locked.procedure.procedure_id
+        ):
+            raise Refused(f"{version} is not a version of {locked.reference}'s procedure")
+        if version.pk == locked.procedure_id:
+            raise Refused(f"{locked.reference} is on version {version.version} already")
+        old, new = procedure_of(locked.procedure), procedure_of(version)
+        past = list(locked.events.order_by("sequence"))
+        record = [core_event(e) for e in past]
+        reason = engine.version_change_refusal(record, new)
+        if reason is not None:
+            raise Refused(f"{locked.reference} cannot move to version {new.version}: {reason}")
+        # The record as the new version reads it (the same stages, as checked above), so
+        # that the hooks see the move as one event on it.
+        before = engine.replay(record, new)
+        moved = engine.Event(
+            EventKind.VERSION_CHANGED,
+            at,
+            str(person.pk),
+            before.stage,
+            {"from_version": old.version, "to_version": new.version},
+        )
+        after = engine.apply(before, moved, new)
+        locked.procedure = version
+        rows = _append(locked, [moved], start=len(past) + 1)
+        _store_state(
+            locked, after, new, calendar_of(locked.partnership, new), version=rows[-1].sequence
+        )
+        hooks.run(
+            hooks.Change(
+                disagreement=locked, procedure=new, person=person,
+                action=EventKind.VERSION_CHANGED.value, before=before, after=after,
+                record=[*record, moved], new=rows, request=request, via=via,
+                detail={"from_version": old.version, "to_version": new.version},
+            )
+        )  # fmt: skip
+    return locked
 
 
 # --- who someone is on a case -----------------------------------------------------------

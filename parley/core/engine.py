@@ -9,7 +9,7 @@ can read. The web, API, CLI and tests all go through here.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -62,6 +62,7 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
     DEADLINES_MOVED = "deadlines-moved"
+    VERSION_CHANGED = "version-changed"
 
 
 class Who(StrEnum):
@@ -171,6 +172,11 @@ EVENTS: Mapping[EventKind, EventSpec] = {
     EventKind.DEADLINES_MOVED: EventSpec(
         "Deadlines moved by a calendar change", frozenset(), _NOT_ENDED, who=Who.NOBODY,
         moves=False,
+    ),
+    # Taken by the business manager from the procedure's pages, never from a case's:
+    # recorded through the one door (services.disagreement_version_change).
+    EventKind.VERSION_CHANGED: EventSpec(
+        "Moved onto a new version of the procedure", frozenset(), _NOT_ENDED, who=Who.NOBODY,
     ),
 }  # fmt: skip
 
@@ -873,6 +879,27 @@ def immediate_targets(procedure: Procedure, state: CaseState) -> list[str]:
         options = risk.allowed_starts or ladder
         return [s for s in ladder if s in options]
     return [risk.start] if risk.start in ladder else []
+
+
+def version_change_refusal(record: Sequence[Event], new: Procedure) -> str | None:
+    """Why a case with this record cannot run on ``new`` from now on, or None if it can:
+    its route and every stage it has been at must be in ``new``, so that its whole record
+    reads the same under it."""
+    if not record:
+        return "it has no record"
+    track_id = str(record[0].data.get("track") or "")
+    if track_id and not any(track.id == track_id for track in new.tracks):
+        return f'its route "{track_id}" is not in version {new.version}'
+    track = new.track(track_id or None)
+    for event in record:
+        for stage_id in (event.stage, event.data.get("to_stage"), event.data.get("from_stage")):
+            if stage_id and not track.has_stage(str(stage_id)):
+                return f'it has been at "{stage_id}", which is not a stage of version {new.version}'
+    try:
+        replay(record, new)
+    except (KeyError, ValueError) as error:
+        return f"its record does not read under version {new.version} ({error})"
+    return None
 
 
 def event_label(kind: EventKind) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -53,6 +53,8 @@ from parley.core.procedure import (
 from parley.core.roles import DEFAULT_OWN_SIGHT, Held, Role, Sight, role_table, stage_side_roles
 
 FORMAT_VERSION = 1
+# A procedure file is a few tens of kilobytes; anything much larger is not one.
+MAX_FILE_BYTES = 512 * 1024
 REGIONS = ("england-and-wales", "scotland", "northern-ireland")
 # Document templates Parley can fill in; a procedure names one per form.
 FORM_TEMPLATES = (
@@ -179,6 +181,11 @@ def _unbuildable(node: yaml.Node) -> str:
     return f'"{text}" is marked "{short}" but is not {what}'
 
 
+class _Alias(Exception):
+    def __init__(self, name: str, line: int) -> None:
+        self.name, self.line = name, line
+
+
 class _Loader(yaml.SafeLoader):
     """Safe YAML that builds :class:`LMap` and :class:`LList` and notes values it cannot build."""
 
@@ -186,6 +193,15 @@ class _Loader(yaml.SafeLoader):
         super().__init__(text)
         self.file = file
         self.problems: list[Problem] = []
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # An alias (*name) repeats an anchored part of the file. Nine aliases to a list of
+        # nine aliases, eight deep, is a few hundred bytes that expand to 43 million values:
+        # refused as it is met, before anything is built from it.
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise _Alias(event.anchor, event.start_mark.line + 1)
+        return super().compose_node(parent, index)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # A value such as 2026-02-30 or "!!int abc" matches YAML's pattern for a date or a
@@ -234,6 +250,13 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
+    too_long = _past_the_limit(text)
+    if too_long:
+        message = (
+            f"the file is longer than {MAX_FILE_BYTES // 1024} KB (it passes that at this "
+            "line): a procedure file is a few tens of kilobytes, so this is not one"
+        )
+        return None, [Problem(file, too_long, message)]
     try:
         # Reading starts here: a character YAML does not allow (a NUL, a control
         # character) is refused as the loader is made, before any line is parsed.
@@ -252,6 +275,12 @@ def _read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     except _Duplicate as duplicate:
         message = f'"{duplicate.key}" is given twice; keep one'
         return None, [Problem(file, duplicate.line, message)]
+    except _Alias as alias:
+        message = (
+            f'this line repeats another part of the file with a YAML alias ("*{alias.name}"): '
+            "write the value out in full; Parley does not read aliases"
+        )
+        return None, [Problem(file, alias.line, message)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
@@ -268,10 +297,21 @@ def _read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     return data, []
 
 
+def _past_the_limit(text: str) -> int:
+    """The line at which ``text`` passes :data:`MAX_FILE_BYTES`, or 0 if it does not."""
+    if len(text) * 4 <= MAX_FILE_BYTES:
+        return 0  # short enough in any encoding: no need to encode it
+    encoded = text.encode("utf-8", "replace")
+    if len(encoded) <= MAX_FILE_BYTES:
+        return 0
+    kept = encoded[:MAX_FILE_BYTES].decode("utf-8", "ignore")
+    return kept.count("\n") + 1
+
+
 # --- merging a local procedure over the regional one it extends -------------------------
 
 
-def _merge(base: Any, override: Any, base_file: str, problems: list[Problem]) -> Any:
+def _merge(base: Any, override: Any, base_file: str, problems: list[Problem], key: str = "") -> Any:
     """Lay ``override`` over ``base``: mappings key by key, lists of items with ids by id.
 
     Each key and item keeps the file and line it was written at, so a problem is reported
@@ -284,22 +324,45 @@ def _merge(base: Any, override: Any, base_file: str, problems: list[Problem]) ->
         merged.key_lines, merged.key_files = dict(base.key_lines), dict(base.key_files)
         for key, value in override.items():
             if key in base:
-                merged[key] = _merge(base[key], value, base_file, problems)
+                merged[key] = _merge(base[key], value, base_file, problems, key)
             else:
                 merged[key] = _without_removals(value, problems, _not_in(base_file))
             merged.key_lines[key] = override.key_lines.get(key, 0)
             merged.key_files[key] = override.file_of(key)
         return merged
     if isinstance(base, LList) and isinstance(override, LList) and _all_have_ids(override):
-        by_id = {item["id"]: index for index, item in enumerate(base) if _has_id(item)}
         items = list(base)
         lines, files = list(base.item_lines), list(base.item_files)
+
+        def index_of(item_id: str) -> int | None:
+            # Looked up each time: an inserted item moves the ones after it along.
+            return next(
+                (i for i, it in enumerate(items) if _has_id(it) and it["id"] == item_id), None
+            )
+
+        given: dict[str, int] = {}
         for item, line, file in zip(
             override, override.item_lines, override.item_files, strict=True
         ):
-            if item["id"] in by_id:
-                index = by_id[item["id"]]
-                if item.get("remove") is True:
+            if item["id"] in given:
+                # Removed and then given again, or changed twice: which was meant is
+                # anybody's guess, so the file says it once.
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f'"{item["id"]}" is given twice under "{key}" (lines '
+                        f"{given[item['id']]} and {line}): give each id once, either to change "
+                        "it or to remove it",
+                    )
+                )
+                continue
+            given[item["id"]] = line
+            index = index_of(item["id"])
+            if index is not None:
+                if _placing(item):
+                    problems.append(Problem(file, line, _already_there(item["id"], base_file)))
+                elif item.get("remove") is True:
                     items[index] = None
                 else:
                     items[index] = _merge(items[index], item, base_file, problems)
@@ -307,9 +370,11 @@ def _merge(base: Any, override: Any, base_file: str, problems: list[Problem]) ->
             elif item.get("remove") is True:
                 problems.append(Problem(file, line, _not_in(base_file)(item["id"])))
             else:
-                items.append(_without_removals(item, problems, _not_in(base_file)))
-                lines.append(line)
-                files.append(file)
+                at = _insert_at(item, file, line, index_of, len(items), base_file, problems)
+                added = _without_removals(item, problems, _not_in(base_file))
+                items.insert(at, added)
+                lines.insert(at, line)
+                files.insert(at, file)
         keep = [i for i, item in enumerate(items) if item is not None]
         result = LList(items[i] for i in keep)
         result.line, result.file = override.line, override.file
@@ -319,12 +384,66 @@ def _merge(base: Any, override: Any, base_file: str, problems: list[Problem]) ->
     return _without_removals(override, problems, _not_in(base_file))
 
 
+# A new item in a local file goes at the end of its list, or before or after an item of
+# the regional file's (an informal stage before the first, say).
+PLACING = ("insert_before", "insert_after")
+
+
+def _placing(item: LMap) -> bool:
+    return any(key in item for key in PLACING)
+
+
+def _already_there(item_id: str, base_file: str) -> str:
+    return (
+        f'"{item_id}" is in {base_file} already, so it keeps its place there: '
+        '"insert_before" and "insert_after" are for an item the local file adds'
+    )
+
+
+def _insert_at(
+    item: LMap,
+    file: str,
+    line: int,
+    index_of: Callable[[str], int | None],
+    end: int,
+    base_file: str,
+    problems: list[Problem],
+) -> int:
+    """Where a new item goes, its placing taken out of it; the end if it has none."""
+    keys = [key for key in PLACING if key in item]
+    if not keys:
+        return end
+    targets = {key: item.pop(key) for key in keys}
+    if len(keys) > 1:
+        problems.append(Problem(file, line, 'give "insert_before" or "insert_after", not both'))
+        return end
+    target = str(targets[keys[0]])
+    found = index_of(target)
+    if found is None:
+        problems.append(
+            Problem(
+                file,
+                line,
+                f'"{item["id"]}" is to go {keys[0].replace("insert_", "")} "{target}", which '
+                f"{base_file} does not have",
+            )
+        )
+        return end
+    return found if keys[0] == "insert_before" else found + 1
+
+
 def _not_in(base_file: str) -> Callable[[str], str]:
     return lambda item_id: f'removes "{item_id}", which {base_file} does not have'
 
 
 _NOTHING_TO_REMOVE_FROM = (
     '"remove: true" only works in a file that extends another; delete the item instead'
+)
+
+
+_NOTHING_TO_PLACE_AGAINST = (
+    '"insert_before" and "insert_after" only work in a file that extends another: write '
+    "the item where it goes instead"
 )
 
 
@@ -345,6 +464,9 @@ def _without_removals(node: Any, problems: list[Problem], message: Callable[[str
         ):
             if isinstance(item, LMap) and item.get("remove") is True:
                 problems.append(Problem(file, line, message(str(item.get("id", "")))))
+            elif isinstance(item, LMap) and _placing(item):
+                problems.append(Problem(file, line, _NOTHING_TO_PLACE_AGAINST))
+                keep.append(index)
             else:
                 keep.append(index)
         result = LList(_without_removals(node[i], problems, message) for i in keep)
@@ -373,6 +495,8 @@ class _Reader:
         self.problems: list[Problem] = []
         self.known_roles: dict[str, str] = dict(STANDARD_ROLES)
         self._role_refs: list[tuple[str, str, int]] = []  # role, file, line
+        # Stages (by file and line) whose file says when they escalate, not the default.
+        self.explicit_triggers: set[tuple[str, int]] = set()
 
     # problem reporting -------------------------------------------------------------------
     def problem(self, where: LMap | LList, key: str | None, message: str) -> None:
@@ -642,6 +766,7 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
                     f'"{value}" is not a reason to escalate Parley knows.{hint} '
                     f"Use: {', '.join(options)}",
                 )
+        r.explicit_triggers.add((node.file, node.line))
     else:
         triggers = set(EscalationTrigger)
     return Stage(
@@ -748,12 +873,23 @@ def _read_calendar(r: _Reader, node: LMap | None) -> CalendarSpec:
         else:
             r.problem(node, "end_of_day", f'"{raw_end}" is not a time of day such as "17:00"')
     closures: list[tuple[date, str]] = []
+    seen: dict[date, int] = {}
     for closure in r.items(node, "closures", "the calendar"):
         r.keys(closure, ("date", "name"), "a closure day")
         day = closure.get("date")
         if not isinstance(day, date):
             r.problem(closure, "date", "a closure day needs a date written as YYYY-MM-DD")
             continue
+        line = closure.key_lines.get("date", closure.line)
+        if day in seen:
+            r.problem(
+                closure,
+                "date",
+                f"the closure day {day.isoformat()} is given twice (lines {seen[day]} and "
+                f"{line}): give each day once",
+            )
+            continue
+        seen[day] = line
         closures.append((day, r.text(closure, "name", "a closure day") or "Closure day"))
     return CalendarSpec(
         region=region,
@@ -832,6 +968,14 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             guidance=r.text(immediate_node, "guidance", "the immediate-risk route"),
             source=r.source(immediate_node),
         )
+        if immediate_node.get("allowed_starts") == []:
+            # Read as "every stage" it would be the opposite of what is written.
+            r.problem(
+                immediate_node,
+                "allowed_starts",
+                '"allowed_starts" is empty, so no stage could be chosen: list the stages the '
+                "person raising it may choose from, or leave it out to allow every stage",
+            )
 
     bypass = Bypass()
     bypass_node = r.mapping(raw, "bypass", "the procedure")
@@ -1138,6 +1282,7 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
                             'under "forms"' + _suggest(form_id, form_ids),
                         )
                     )
+    _check_ways_up(r, procedure, raw)
     if procedure.overall.is_limited:
         for track in procedure.tracks:
             total = sum(_stage_days(stage) for stage in track.formal_stages())
@@ -1149,6 +1294,108 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
                     f"{total} working days the stages of {track.name} allow between them; "
                     "cases that use every stage in full will run over it",
                 )
+
+
+def _check_ways_up(r: _Reader, procedure: Procedure, raw: LMap) -> None:
+    """Every way up the ladder the file gives can be taken, and every stage below the top
+    has one: the escalation triggers, the bypass and the immediate-risk route."""
+    risk = procedure.immediate_risk
+    for track in procedure.tracks:
+        for stage in track.stages:
+            where = (stage.source.file, stage.source.line)
+            if stage.next is not None and not stage.escalate_when:
+                r.problems.append(
+                    Problem(
+                        *where,
+                        f'stage "{stage.id}" goes next to "{stage.next}", but "escalate_when" '
+                        "is empty, so no case could ever leave it: give at least one of "
+                        + ", ".join(t.value for t in EscalationTrigger)
+                        + ", or leave it out to allow them all",
+                    )
+                )
+            if (
+                EscalationTrigger.DEADLINE_PASSED in stage.escalate_when
+                and where in r.explicit_triggers
+                and not _can_be_overdue(procedure, track, stage)
+            ):
+                r.problems.append(
+                    Problem(
+                        *where,
+                        f'stage "{stage.id}" escalates when "deadline-passed", but nothing at '
+                        "that stage has a binding time limit, so no deadline can ever pass: "
+                        'give the stage or one of its steps a "within", or take '
+                        "deadline-passed out",
+                    )
+                )
+    rule, bypass_node = procedure.bypass, raw.get("bypass")
+    if rule.allowed and isinstance(bypass_node, LMap):
+        for target in rule.to_stages:
+            _check_bypass_target(r, procedure, bypass_node, target)
+    risk_node = raw.get("immediate_risk")
+    if risk is not None and isinstance(risk_node, LMap) and len(procedure.tracks) > 1:
+        first = procedure.tracks[0]
+        starts = [("start", risk.start)] if not risk.raiser_chooses else []
+        starts += [("allowed_starts", s) for s in risk.allowed_starts]
+        for key, start in starts:
+            other = next((t for t in procedure.tracks[1:] if t.has_stage(start)), None)
+            if first.has_stage(start) or other is None:
+                continue  # on the first track, or not a stage at all (refused elsewhere)
+            r.problem(
+                risk_node,
+                key,
+                f"the immediate-risk route {'starts' if key == 'start' else 'may start'} at "
+                f'"{start}", which is a stage of "{other.id}", not of the first track, '
+                f'"{first.id}": a case at immediate risk is raised on the first track, so '
+                "the route must start on it",
+            )
+
+
+def _can_be_overdue(procedure: Procedure, track: Track, stage: Stage) -> bool:
+    """Whether a binding deadline can ever fall due while a case is at ``stage``."""
+    binding = not (stage.advisory or procedure.advisory)
+    if binding and stage.within.is_limited:
+        return True
+    if any(s.within.is_limited and not s.advisory for s in stage.steps) and binding:
+        return True
+    if procedure.overall.is_limited and not procedure.advisory and not stage.informal:
+        return True
+    if any(stage.id in cap.stages and not cap.advisory for cap in track.caps):
+        return True
+    risk = procedure.immediate_risk
+    # The immediate-risk route gives the stage it starts at a limit of its own.
+    return risk is not None and (risk.raiser_chooses or risk.start == stage.id) and binding
+
+
+def _ladder_ids(track: Track, stage: Stage) -> list[str]:
+    """The stages up from ``stage``, stopping at a loop or a missing stage (both refused
+    elsewhere) rather than going round for ever."""
+    ids: list[str] = []
+    current: str | None = stage.id
+    while current is not None and current not in ids and track.has_stage(current):
+        ids.append(current)
+        current = track.stage(current).next
+    return ids
+
+
+def _check_bypass_target(r: _Reader, procedure: Procedure, node: LMap, target: str) -> None:
+    """A bypass must go past the next stage from at least one stage it may start from."""
+    rule = procedure.bypass
+    for track in procedure.tracks:
+        if not track.has_stage(target):
+            continue
+        starts = [s for s in track.stages if not rule.from_stages or s.id in rule.from_stages]
+        if any(target in _ladder_ids(track, start)[2:] for start in starts):
+            return
+        just_next = [s.id for s in starts if s.next == target]
+        why = f' ("{target}" is the very next stage after "{just_next[0]}")' if just_next else ""
+        r.problem(
+            node,
+            "to_stages",
+            f'bypass goes to "{target}", but no stage it may start from is two or more stages '
+            f"below it{why}: bypassing means going past the next stage; people reach the "
+            "next stage by escalating",
+        )
+        return
 
 
 def _suggest(value: str, options: Iterable[str]) -> str:
@@ -1408,8 +1655,16 @@ def _check_ladder(r: _Reader, track: Track) -> list[str]:
 
 
 def check_text(
-    text: str, file: str = "<procedure>", *, base_dir: Path | None = None, _depth: int = 0
+    text: str,
+    file: str = "<procedure>",
+    *,
+    base_dir: Path | None = None,
+    bases: Mapping[str, str] | None = None,
+    _depth: int = 0,
 ) -> CheckResult:
+    """Check a procedure file. A file that ``extends`` another finds it beside it in
+    ``base_dir``, or, given ``bases`` (names to texts: the versions a partnership has
+    published), there and nowhere else."""
     raw, problems = _read_yaml(text, file)
     if problems:
         return _result(None, problems)
@@ -1418,7 +1673,7 @@ def check_text(
             None, [Problem(file, 1, "a procedure file should be a set of named settings")]
         )
     if "extends" in raw:
-        raw, problems = _extend(raw, file, base_dir, _depth)
+        raw, problems = _extend(raw, file, base_dir, _depth, bases)
     else:
         raw = _without_removals(raw, problems, lambda _id: _NOTHING_TO_REMOVE_FROM)
     if problems:
@@ -1441,7 +1696,26 @@ def _result(procedure: Procedure | None, problems: list[Problem]) -> CheckResult
     return result
 
 
-def _extend(raw: LMap, file: str, base_dir: Path | None, depth: int) -> tuple[LMap, list[Problem]]:
+def extends_of(text: str) -> str | None:
+    """The name of the file a procedure file extends, if it is readable and says one."""
+    raw, problems = _read_yaml(text, "")
+    target = raw.get("extends") if isinstance(raw, LMap) and not problems else None
+    return target.strip() if isinstance(target, str) and target.strip() else None
+
+
+def base_names(name: str) -> tuple[str, ...]:
+    """The names an ``extends`` may give a file by: as written, and without ``.yaml``."""
+    stem = name[: -len(".yaml")] if name.endswith(".yaml") else name
+    return (name, stem, f"{stem}.yaml")
+
+
+def _extend(
+    raw: LMap,
+    file: str,
+    base_dir: Path | None,
+    depth: int,
+    bases: Mapping[str, str] | None = None,
+) -> tuple[LMap, list[Problem]]:
     """``raw`` laid over the file it extends, or the problems that stop that."""
     line = raw.key_lines.get("extends", 0)
     target = raw["extends"]
@@ -1453,6 +1727,15 @@ def _extend(raw: LMap, file: str, base_dir: Path | None, depth: int) -> tuple[LM
         return raw, [Problem(file, line, message)]
     if depth > 3:
         return raw, [Problem(file, line, "procedures extend too deeply")]
+    if bases is not None:
+        name = next((n for n in base_names(target.strip()) if n in bases), None)
+        if name is None:
+            message = (
+                f'it extends "{target}", which this partnership has not published: publish '
+                "that file first"
+            )
+            return raw, [Problem(file, line, message)]
+        return _laid_over(raw, bases[name], name, None, depth, bases)
     try:
         folder = Path(base_dir or ".").resolve()
         candidates = [(folder / target).resolve(), (folder / f"{target}.yaml").resolve()]
@@ -1478,13 +1761,24 @@ def _extend(raw: LMap, file: str, base_dir: Path | None, depth: int) -> tuple[LM
     except OSError as error:
         message = f'it extends "{target}", but {name} cannot be read ({error.strerror or error})'
         return raw, [Problem(file, line, message)]
+    return _laid_over(raw, base_text, name, path.parent, depth, None)
+
+
+def _laid_over(
+    raw: LMap,
+    base_text: str,
+    name: str,
+    folder: Path | None,
+    depth: int,
+    bases: Mapping[str, str] | None,
+) -> tuple[LMap, list[Problem]]:
     base_raw, problems = _read_yaml(base_text, name)
     if problems:
         return raw, problems
     if not isinstance(base_raw, LMap):
         return raw, [Problem(name, 1, "a procedure file should be a set of named settings")]
     if "extends" in base_raw:
-        base_raw, problems = _extend(base_raw, name, path.parent, depth + 1)
+        base_raw, problems = _extend(base_raw, name, folder, depth + 1, bases)
         if problems:
             return raw, problems
     else:

@@ -61,6 +61,7 @@ class Role:
     audit: bool = False  # the audit trail and "who has looked at this case"
     notifications: bool = False  # the operators' notification pages
     settings: bool = False  # the partnership's settings (the reports' small-number threshold)
+    procedures: bool = False  # publishing the partnership's procedures, and their versions
     source: str = ""  # for a procedure's own role: where the document names it
 
 
@@ -85,6 +86,7 @@ STANDARD_ROLES: Mapping[str, Role] = {
         Role(
             "business-manager", "Partnership or board business manager", Sight.PARTNERSHIP,
             Held.PARTNERSHIP, reports=True, register=True, directory=True, settings=True,
+            procedures=True,
         ),
         Role(
             "board-chair", "Board or partnership chair", Sight.PARTNERSHIP, Held.PARTNERSHIP,
@@ -126,6 +128,7 @@ PAGES = (
     "audit",
     "notifications",
     "settings",
+    "procedures",
 )
 
 # The sight a procedure's own role has when its file does not say.
@@ -301,6 +304,17 @@ def involved_sides(procedure: Procedure, track: Track, reached: Iterable[str], a
     for stage_id in reached:
         sides |= acting_sides(procedure, track.stage(stage_id), actor)
     return frozenset(sides)
+
+
+def partnership_side_roles(procedure: Procedure) -> frozenset[str]:
+    """The roles a procedure names, at some stage, to act for the partnership."""
+    return frozenset(
+        role
+        for track in procedure.tracks
+        for stage in track.stages
+        for role in stage.partnership_side
+        if _may_act(procedure, role)
+    )
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,10 @@ def partnership_generate(*, name: str, slug: str, agencies: int = 8) -> Partners
     partnership, _ = Partnership.objects.get_or_create(slug=slug, defaults={"name": name})
     for path in sorted(LIBRARY.glob("*.yaml")):
         services.procedure_load(
-            partnership=partnership, text=path.read_text(encoding="utf-8"), source_name=path.name
+            partnership=partnership,
+            text=path.read_text(encoding="utf-8"),
+            source_name=path.name,
+            via="generator",
         )
     people: list[tuple[str, str, Agency | None]] = []
     for index, (words, kind, _) in enumerate(AGENCY_KINDS[:agencies]):

@@ -711,3 +711,82 @@ class CloseForm(ActionForm):
 
 class WithdrawForm(ActionForm):
     reason = long_text("why you are withdrawing it", label="Why are you withdrawing it?")
+
+
+# A procedure file is a few tens of kilobytes: the loader's own limit (MAX_FILE_BYTES).
+PROCEDURE_UPLOAD_LIMIT = 512 * 1024
+
+
+PASTED = "pasted procedure"
+
+
+class ProcedureFileForm(forms.Form):
+    """A procedure file to publish: uploaded, or its text pasted in."""
+
+    file = forms.FileField(
+        label="Upload the procedure file",
+        help_text="A .yaml file written as the guide to the procedure format describes.",
+        required=False,
+    )
+    text = forms.CharField(
+        label="Or paste the procedure file",
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        required=False,
+        strip=False,
+        max_length=PROCEDURE_UPLOAD_LIMIT,
+        error_messages={"max_length": "The pasted file must be smaller than 512KB"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("file")
+        text = str(data.get("text") or "")
+        if upload is not None:
+            if upload.size > PROCEDURE_UPLOAD_LIMIT:
+                self.add_error("file", "The file must be smaller than 512KB")
+                return data
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                self.add_error("file", "The file must be a text file saved as UTF-8")
+                return data
+        elif "text" in self.errors:
+            return data
+        if not text.strip():
+            self.add_error("file", "Upload the procedure file or paste it in")
+            return data
+        data["source"] = text.replace("\r\n", "\n")
+        # Only the name is kept, never a folder: it is shown and offered as a download name.
+        data["source_name"] = (
+            re.sub(r"[^A-Za-z0-9._-]+", "-", upload.name.rsplit("/", 1)[-1])[:120]
+            if upload is not None
+            else PASTED
+        )
+        data["field"] = "file" if upload is not None else "text"
+        return data
+
+
+class PublishForm(forms.Form):
+    """The checked file, carried from the check page to be published."""
+
+    text = forms.CharField(widget=forms.HiddenInput, max_length=PROCEDURE_UPLOAD_LIMIT, strip=False)
+    source_name = forms.CharField(widget=forms.HiddenInput, max_length=120)
+    sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_text(self) -> str:
+        # A browser sends a form's line breaks as CR LF: the file as checked had LF.
+        return str(self.cleaned_data["text"]).replace("\r\n", "\n")
+
+
+class MoveCasesForm(forms.Form):
+    """Which open cases to move onto the version in use."""
+
+    cases = forms.MultipleChoiceField(
+        label="Which open disagreements should move to the new version?",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select the disagreements to move"},
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].choices = choices

@@ -2,10 +2,23 @@
 
 from django.urls import URLPattern, path
 
-from parley.web import views_procedures
+from parley.web import views_procedures, views_publishing
 from parley.web.documents import views as document_views
 
 urlpatterns: list[URLPattern] = [
+    path("publishing/", views_publishing.versions, name="publishing_versions"),
+    path("publishing/new/", views_publishing.publish_start, name="publishing_new"),
+    path("publishing/publish/", views_publishing.publish, name="publishing_publish"),
+    path(
+        "publishing/versions/<int:pk>.yaml",
+        views_publishing.version_download,
+        name="publishing_download",
+    ),
+    path(
+        "publishing/<slug:procedure_id>/move/",
+        views_publishing.move_cases,
+        name="publishing_move",
+    ),
     path("procedures/", views_procedures.procedure_list, name="procedure_list"),
     path(
         "procedures/<slug:procedure_id>/",

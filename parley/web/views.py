@@ -17,7 +17,13 @@ from parley.cases import access
 from parley.cases.access import person_of
 from parley.cases.models import Deadline, Disagreement, Person, RoleAssignment
 from parley.core.procedure import Procedure, Side
-from parley.core.roles import Sight, actor_of, role_anywhere
+from parley.core.roles import (
+    Sight,
+    actor_of,
+    partnership_side_roles,
+    role_anywhere,
+    stand_ins,
+)
 from parley.core.roles import holds_step as roles_holds_step
 from parley.dbprepared import Prepared
 from parley.web.views_cases import STATUS_TAGS, not_set_up, stage_words
@@ -163,7 +169,7 @@ def holds_step(
         other_agency=str(case.other_agency_id),
         raised_by=str(case.raised_by_id),
         other_professional=str(case.other_professional_id or ""),
-        stand_in_for_other=access.rungs_for(case.procedure).unnamed_other,
+        stand_in_for_other=stand_ins(procedure) if case.other_professional_id is None else (),
     )
     return roles_holds_step(procedure, stage, Side(deadline.side), actor)
 
@@ -199,7 +205,10 @@ def home(request: HttpRequest) -> HttpResponse:
     procedures = procedures_by_version(person)
     sight = access.sight_of(person)
     agencies = sorted({r.agency_id for r in roles if r.agency_id})
-    partnership_side = any(r.agency_id is None and role_anywhere(r.role).may_act for r in roles)
+    # Steps for the partnership are looked for only if a procedure names one of this
+    # person's partnership-wide roles to act for it (not a business manager who looks).
+    for_partnership = frozenset().union(*map(partnership_side_roles, procedures.values()))
+    partnership_side = any(r.agency_id is None and r.role in for_partnership for r in roles)
     deadlines = []
     for deadline in _WAITING_ON(
         layout=(sight, partnership_side),

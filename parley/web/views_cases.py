@@ -276,6 +276,10 @@ def timeline(cf: CaseFile) -> list[dict[str, Any]]:
             details.append(("Who can read it", _side_words(cf, str(data["visibility"]))))
         if kind is EventKind.DEADLINES_MOVED and data.get("reason"):
             details.append(("Why", str(data["reason"])))
+        if kind is EventKind.VERSION_CHANGED:
+            details.append(
+                ("Version", f"From {data.get('from_version')} to {data.get('to_version')}")
+            )
         items.append(
             {
                 "label": engine.event_label(kind),

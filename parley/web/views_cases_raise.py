@@ -129,8 +129,8 @@ class Journey:
     @cached_property
     def versions(self) -> list[ProcedureVersion]:
         return list(
-            ProcedureVersion.objects.filter(
-                partnership_id=self.person.partnership_id, is_current=True
+            selectors.procedure_versions_to_raise_under(
+                partnership_id=self.person.partnership_id
             ).order_by("name")
         )
 

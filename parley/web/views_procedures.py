@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from parley.cases import selectors
-from parley.cases.access import person_of
+from parley.cases.access import has_page, person_of
 from parley.cases.models import Partnership, ProcedureVersion
 from parley.core import planner
 from parley.core.calendar import FIRST_YEAR, LAST_YEAR
@@ -149,7 +149,13 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
             )
         )
     rows.sort(key=lambda row: row.name.lower())
-    return render(request, "parley/web/procedures/list.html", {"procedures": rows})
+    # The roles table's "procedures" column: who publishes the partnership's procedures.
+    can_publish = has_page(person_of(request), "procedures")
+    return render(
+        request,
+        "parley/web/procedures/list.html",
+        {"procedures": rows, "can_publish": can_publish},
+    )
 
 
 # --- one procedure, readable ---------------------------------------------------------------

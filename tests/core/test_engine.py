@@ -36,6 +36,7 @@ from parley.core.engine import (
     raise_case,
     replay,
     take,
+    version_change_refusal,
 )
 from parley.core.loader import load_file, load_text
 from parley.core.planner import calendar_for, case_deadlines, is_overdue
@@ -257,8 +258,9 @@ WHO_MAY: dict[EventKind, tuple[frozenset[Side], frozenset[Status]]] = {
     EventKind.CLOSED: (frozenset({Side.RAISING, Side.PARTNERSHIP}), frozenset({Status.RESOLVED})),
     EventKind.WITHDRAWN: (frozenset({Side.RAISING}), OPEN),
     EventKind.DEADLINES_MOVED: (frozenset(), NOT_ENDED),
+    EventKind.VERSION_CHANGED: (frozenset(), NOT_ENDED),
 }
-RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED}
+RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED, EventKind.VERSION_CHANGED}
 
 # Fields that satisfy every kind's own checks on a TWSP case at stage 1 with a response in.
 FIELDS: dict[EventKind, dict[str, Any]] = {
@@ -281,6 +283,7 @@ FIELDS: dict[EventKind, dict[str, Any]] = {
     EventKind.WITHDRAWN: {"reason": "Resolved outside the process"},
     EventKind.RAISED: {},
     EventKind.DEADLINES_MOVED: {},
+    EventKind.VERSION_CHANGED: {},
 }
 
 # Colleagues on each side who did not raise it, each holding every role of their place.
@@ -308,6 +311,7 @@ def test_the_events_table_says_what_the_specification_says() -> None:
     assert {kind for kind, spec in EVENTS.items() if spec.system} == {
         EventKind.RAISED,
         EventKind.DEADLINES_MOVED,
+        EventKind.VERSION_CHANGED,
     }
 
 
@@ -937,3 +941,21 @@ def test_a_closed_or_withdrawn_case_accepts_nothing_from_anyone() -> None:
             )
             for kind in EventKind:
                 assert not accepted(case.procedure, case.state, kind, actor, case.now, True)
+
+
+def test_a_case_moves_to_a_version_only_if_its_whole_record_reads_under_it() -> None:
+    import dataclasses
+
+    case = twsp_case()
+    old = case.procedure
+    same = dataclasses.replace(old, version="2027-1")
+    assert version_change_refusal(case.events, same) is None
+    track = old.track()
+    fewer = dataclasses.replace(
+        old,
+        version="2027-2",
+        tracks=(dataclasses.replace(track, stages=track.stages[1:]),),
+    )
+    assert version_change_refusal(case.events, fewer) == (
+        f'it has been at "{track.stages[0].id}", which is not a stage of version 2027-2'
+    )

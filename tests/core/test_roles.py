@@ -17,6 +17,7 @@ from parley.core.roles import (
     Sight,
     holding,
     holds_step,
+    partnership_side_roles,
     role_of,
     sees,
     sight_rules,
@@ -81,6 +82,7 @@ def test_the_guide_shows_the_table_as_parley_has_it() -> None:
                 ("directory", role.directory), ("accounts", role.accounts),
                 ("audit", role.audit),
                 ("notifications", role.notifications), ("settings", role.settings),
+                ("procedures", role.procedures),
             )
             if on
         ]  # fmt: skip
@@ -190,3 +192,10 @@ def test_every_role_of_the_table_is_accounted_for_in_each_procedure(name: str) -
     assert rows["administrator"].only_looks
     assert not rows["practitioner"].only_looks or name == "bedfordshire-channel"
     assert all(re.fullmatch("[a-z0-9-]+", role) for role in rows)
+
+
+def test_who_acts_for_the_partnership_is_who_a_stage_names_for_it() -> None:
+    named = {path.stem: partnership_side_roles(load_file(path)) for path in LIBRARY.glob("*.yaml")}
+    assert named["twsp"] == {"twsp-executive"}
+    assert named["wirral-children"] == {"board-chair"}
+    assert all("business-manager" not in roles for roles in named.values())

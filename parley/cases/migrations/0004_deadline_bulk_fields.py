@@ -14,8 +14,15 @@ def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
     # Only the columns that existed at this point: later migrations add others.
     cases = (
         Disagreement.objects.filter(status="open")
-        .only("id", "partnership_id", "procedure")
         .select_related("procedure")
+        .only(
+            "id",
+            "partnership_id",
+            "procedure__id",
+            "procedure__sha256",
+            "procedure__source_name",
+            "procedure__procedure_id",
+        )
     )
     for case in cases.iterator(chunk_size=2000):
         procedure = procedure_of(case.procedure)
