@@ -41,7 +41,7 @@ NOW = datetime(2027, 1, 12, 8, 5, tzinfo=LONDON)
 def populate(cases: int) -> None:
     from parley.cases.demo import demo_load, person
     from parley.cases.models import Deadline, Disagreement
-    from parley.cases.services import calendar_with, procedure_of
+    from parley.cases.selectors import calendar_with, procedure_of
 
     partnership = demo_load(with_cases=False)
     twsp = partnership.procedures.get(procedure_id="twsp", is_current=True)

@@ -92,7 +92,8 @@ def main() -> int:
     # 2. Recompute after a calendar change. First the arithmetic: every open deadline in
     # the database, moved over the new calendar in one numpy pass, beside numpy's own
     # busday_offset over the same days with the same holidays.
-    from parley.cases.services import calendar_of, due_days, procedure_of
+    from parley.cases.selectors import calendar_of, procedure_of
+    from parley.cases.services import due_days
     from parley.core.calendar import WorkingCalendar
 
     version = partnership.procedures.get(procedure_id="twsp", is_current=True)

@@ -74,7 +74,8 @@ def measure(label: str) -> dict[str, object]:
 
     from parley.cases.models import Disagreement, Event, Partnership
     from parley.core.report import parse_period
-    from parley.reports.figures import report_build, report_scope
+    from parley.reports.figures import report_build
+    from parley.reports.scope import report_scope
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

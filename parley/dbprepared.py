@@ -2,12 +2,11 @@
 
 Django turns a queryset into SQL each time it is read. For the reads every signed-in
 page makes (the person signed in, the case, its record, the roles, the lists the person
-can see) that compiling costs several times the query itself: a case with its procedure,
-agencies and people took 1.25 ms to compile and 0.13 ms to run (measured in-process on
-SQLite). A :class:`Prepared` query compiles its queryset once, with placeholder values,
-and then runs that SQL with the values of each call, building the model instances as
-Django does (``select_related`` included), or rows of values for a ``values_list`` or a
-count::
+can see) that compiling costs several times the query itself (docs/performance.md,
+"Measurements behind choices in the code"). A :class:`Prepared` query compiles its
+queryset once, with placeholder values, and then runs that SQL with the values of each
+call, building the model instances as Django does (``select_related`` included), or rows
+of values for a ``values_list`` or a count::
 
     CASE_BY_REFERENCE = Prepared(
         lambda reference: Disagreement.objects.select_related("procedure")
@@ -31,8 +30,8 @@ cache key, so each distinct layout is compiled once (the 500 most recently used 
 
 On PostgreSQL the statements are run through a cursor that sends the values apart from
 the SQL (:func:`statement_cursor`), so that after a few runs on a connection the server
-keeps each statement planned as well: planning the case query took 1.7 ms against
-0.13 ms to run it.
+keeps each statement planned as well: planning costs more than running (the same
+section of docs/performance.md).
 
 ``tests/test_dbprepared.py`` checks each prepared query of the project against the plain
 queryset.

@@ -54,12 +54,12 @@ def database_from_url(url: str) -> dict[str, Any]:
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # Parley's queries are short and indexed: compiling them with JIT costs
-                # more than it saves (0.4 s of a 1.9 s notification sweep, docs/performance.md).
+                # more than it saves (docs/performance.md).
                 # The statements every page runs are kept prepared on the server once run
                 # five times on a connection (parley.dbprepared.statement_cursor; Django's
                 # other queries never are), and planned once rather than on each run:
-                # planning the home page's deadline query took 3.9 of its 4.6 ms, and the
-                # plan made once is as quick to run. ``?options=...`` replaces both.
+                # planning cost most of the home page's deadline query, and the plan made
+                # once is as quick to run (docs/performance.md). ``?options=...`` replaces both.
                 "options": "-c jit=off -c plan_cache_mode=force_generic_plan",
                 # ``?prepare_threshold=off`` prepares nothing, e.g. behind a connection
                 # pooler in transaction mode that cannot keep prepared statements.

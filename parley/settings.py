@@ -292,7 +292,7 @@ PARLEY_SESSION_TOUCH_SECONDS = 60
 # Board reports on PostgreSQL: run their queries side by side on this many connections,
 # each with this much memory for its sorts and groups (docs/performance.md). Six is one
 # for each of a report's queries: with fewer, the longest ones ran one after another and
-# a national report took 3.3 s rather than 2.5 s on two cores.
+# a national report was slower, even on two cores.
 PARLEY_REPORT_THREADS = int(os.environ.get("PARLEY_REPORT_THREADS", "6"))
 PARLEY_REPORT_WORK_MEM = os.environ.get("PARLEY_REPORT_WORK_MEM", "64MB")
 PARLEY_SESSION_MAX_AGE = 10 * 60 * 60

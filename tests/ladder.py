@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from parley.cases import services
+from parley.cases import selectors, services
 from parley.cases.models import Disagreement, Event, Person
 from parley.core.engine import EventKind, Refused, acting_for
 from parley.core.procedure import Side
@@ -21,8 +21,8 @@ def who_acts(
     first, then the people of the raising agency, the other agency and the partnership,
     by name. The engine's own gate decides; this only searches the directory."""
     case.refresh_from_db()
-    procedure = services.procedure_of(case.procedure)
-    state = services.disagreement_state(case)
+    procedure = selectors.procedure_of(case.procedure)
+    state = selectors.disagreement_state(case)
     parties = [p for p in (case.raised_by, case.other_professional) if p is not None]
     agencies = [case.raising_agency_id, case.other_agency_id, None]
     others = sorted(
@@ -81,7 +81,7 @@ def climb(case: Disagreement, to_stage: str, *, at: datetime) -> datetime:
         case.refresh_from_db()
         if case.stage == to_stage:
             return at
-        procedure = services.procedure_of(case.procedure)
+        procedure = selectors.procedure_of(case.procedure)
         stage = procedure.track(case.track).stage(case.stage)
         triggers = stage.escalate_when
         at = at + timedelta(hours=1)

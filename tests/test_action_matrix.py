@@ -21,7 +21,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from parley.cases import services
+from parley.cases import selectors, services
 from parley.cases.demo import DEMO_SLUG, demo_load, person
 from parley.cases.models import Agency, Disagreement, Partnership, Person, RoleAssignment
 from parley.core import engine
@@ -68,7 +68,7 @@ def _cases(partnership: Partnership) -> Iterator[tuple[str, Disagreement]]:
     RoleAssignment.objects.create(person=oz, role="business-manager")
     for procedure_id in SHIPPED:
         version = partnership.procedures.get(procedure_id=procedure_id, is_current=True)
-        procedure = services.procedure_of(version)
+        procedure = selectors.procedure_of(version)
         track = procedure.track()
         for stage in track.stages:
             case = services.disagreement_raise(
@@ -94,7 +94,7 @@ def holdings(someone: Person, case: Disagreement) -> list[Holding]:
         found.append(Holding(someone.name, RAISER))
     if someone.pk == case.other_professional_id:
         found.append(Holding(someone.name, OTHER_PARTY))
-    limits = services.procedure_of(case.procedure).id
+    limits = selectors.procedure_of(case.procedure).id
     for a in RoleAssignment.objects.filter(person=someone):
         if a.procedure_ids and limits not in a.procedure_ids:
             continue
@@ -108,8 +108,8 @@ def holdings(someone: Person, case: Disagreement) -> list[Holding]:
 
 
 def fields_for(kind: EventKind, case: Disagreement) -> dict[str, Any]:
-    procedure = services.procedure_of(case.procedure)
-    state = services.disagreement_state(case)
+    procedure = selectors.procedure_of(case.procedure)
+    state = selectors.disagreement_state(case)
     fields: dict[str, Any] = {
         "text": "Recorded for the matrix.", "reason": "no-agreement", "outcome": "Agreed.",
         "outstanding": "None", "filename": "letter.pdf",
@@ -154,8 +154,8 @@ def test_the_door_takes_exactly_what_the_procedure_gives_each_person_at_each_sta
     people = everyone()
     for where, case in cases.items():
         case.refresh_from_db()
-        procedure = services.procedure_of(case.procedure)
-        state = services.disagreement_state(case)
+        procedure = selectors.procedure_of(case.procedure)
+        state = selectors.disagreement_state(case)
         for someone in people:
             held = holdings(someone, case)
             for kind in EventKind:

@@ -9,7 +9,7 @@ from parley.accounts.backends import _USER_WITH_PERSON
 from parley.cases import access
 from parley.cases.demo import demo_load
 from parley.cases.models import Disagreement, Event, Person, RoleAssignment
-from parley.cases.services import _RECORD_OF
+from parley.cases.selectors import _RECORD_OF
 from parley.dbprepared import NotPreparable, Prepared
 from parley.directory.selectors import _HOLDERS
 

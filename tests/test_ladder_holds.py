@@ -20,7 +20,7 @@ from django.test import Client
 
 from parley.api.tokens import api_token_create
 from parley.audit.models import AuditEntry
-from parley.cases import hooks, services
+from parley.cases import hooks, selectors, services
 from parley.cases.demo import DEMO_SLUG, demo_load, person
 from parley.cases.models import (
     Agency,
@@ -413,7 +413,7 @@ def test_the_generator_brings_history_in_through_the_door_which_checks_each_acti
     version = partnership.procedures.get(procedure_id="twsp", is_current=True)
     nia = person("nia.nurse")
     record = engine.raise_case(
-        services.procedure_of(version),
+        selectors.procedure_of(version),
         actor=services.raiser_actor(
             person=nia, procedure_id="twsp", raising_agency=agency(HEALTH),
             other_agency=agency(SOCIAL_CARE),

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parley.audit.models import AuditEntry
-from parley.cases import services
+from parley.cases import selectors, services
 from parley.cases.demo import DEMO_SLUG, demo_load, person
 from parley.cases.models import Agency, Partnership, Person
 from parley.core.engine import EVENTS, EventKind, Refused
@@ -66,7 +66,7 @@ def test_random_actions_never_break_the_ladder(
 def _play(procedure_id: str, steps: list[tuple[int, EventKind, int]]) -> None:
     partnership = Partnership.objects.get(slug=DEMO_SLUG)
     version = partnership.procedures.get(procedure_id=procedure_id, is_current=True)
-    procedure = services.procedure_of(version)
+    procedure = selectors.procedure_of(version)
     track = procedure.track()
     ladder = [stage.id for stage in track.stages]
     people = list(Person.objects.filter(partnership=partnership).order_by("name"))
@@ -80,14 +80,14 @@ def _play(procedure_id: str, steps: list[tuple[int, EventKind, int]]) -> None:
     for who, kind, hours in steps:
         someone = people[who % len(people)]
         at = at + timedelta(hours=hours)
-        before = services.disagreement_state(case)
+        before = selectors.disagreement_state(case)
         try:
             services.disagreement_act(
                 disagreement=case, person=someone, kind=kind, at=at, **fields_for(kind, case)
             )
         except Refused:
             continue
-        after = services.disagreement_state(case)
+        after = selectors.disagreement_state(case)
         # Whoever acted acts at that stage, as the procedure file says.
         assert any(expected(procedure, before, h, kind) for h in holdings(someone, case)), (
             someone.name, kind, before.stage,
@@ -98,9 +98,9 @@ def _play(procedure_id: str, steps: list[tuple[int, EventKind, int]]) -> None:
             assert kind in (EventKind.BYPASSED, EventKind.IMMEDIATE_RISK_DECLARED)
             assert ladder.index(after.stage) > ladder.index(before.stage)
     case.refresh_from_db()
-    state = services.disagreement_state(case)
+    state = selectors.disagreement_state(case)
     fields, deadlines = services.stored_fields(
-        procedure, services.calendar_of(partnership, procedure), state
+        procedure, selectors.calendar_of(partnership, procedure), state
     )
     assert {name: getattr(case, name) for name in fields} == fields
     assert {d.key: d.due_at for d in case.deadlines.all()} == {d.key: d.due for d in deadlines}

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from base64 import b32encode
 
-from django.conf import settings
-from django.core.management.base import CommandError
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from parley.accounts.services import AUTHENTICATOR_NAME, RECOVERY_CODES_NAME
+from parley.cases.demo import DEMO_SLUG, PEOPLE, demo_refuse_in_production
+from parley.cases.models import Person
 
 # DEMO ONLY. 20 bytes spelling what they are; base32: OBQXE3DFPEWWIZLNN4WW63TMPEWTEZTB.
 DEMO_TOTP_KEY = b"parley-demo-only-2fa"
@@ -25,18 +25,6 @@ DEMO_TOTP_SECRET = b32encode(DEMO_TOTP_KEY).decode("ascii")
 DEMO_RECOVERY_CODES = tuple(c * 10 for c in "23456789ab")
 
 
-class DemoRefused(CommandError):
-    """The demo is not for production. A CommandError, so ``manage.py`` prints it plainly."""
-
-
-def demo_refuse_in_production() -> None:
-    if settings.PRODUCTION:
-        raise DemoRefused(
-            "The demo partnership cannot be loaded when PARLEY_ENV=production: its people "
-            "have published passwords and codes. Load it on a development copy instead."
-        )
-
-
 @transaction.atomic
 def demo_second_factors() -> int:
     """Give every demo person the demo authenticator secret and recovery codes.
@@ -44,9 +32,6 @@ def demo_second_factors() -> int:
     Running it again puts back anything changed or used up. Returns how many people.
     A few queries in all, not a few per person: tests load the demo often.
     """
-    from parley.cases.demo import DEMO_SLUG, PEOPLE
-    from parley.cases.models import Person
-
     demo_refuse_in_production()
     users = [
         person.user

@@ -1,8 +1,8 @@
 """Sessions in the database, as Django keeps them, read with one plain query.
 
 Every signed-in request reads its session. Django's own store reads it through the ORM,
-whose compiling of the query costs several times the query (0.36 ms against 0.05 ms,
-measured in-process on SQLite). This store reads the same row with the same conditions
+whose compiling of the query costs several times the query (docs/performance.md,
+"Measurements behind choices in the code"). This store reads the same row with the same conditions
 (the key, not yet expired) in SQL written once; writing, creating and deleting are
 Django's own.
 """

@@ -407,7 +407,7 @@ def disagreement_events(request: HttpRequest, token: ApiToken, reference: str) -
 @api_view({"GET": "read"})
 def disagreement_deadlines(request: HttpRequest, token: ApiToken, reference: str) -> HttpResponse:
     case = visible_case(token, reference)
-    deadlines = services.disagreement_deadlines(case)
+    deadlines = selectors.disagreement_deadlines(case)
     audit_record(action="case.view", request=request, person=token.person, disagreement=case)
     return JsonResponse(
         {
@@ -530,7 +530,7 @@ def procedure(request: HttpRequest, token: ApiToken, procedure_id: str) -> HttpR
     ).first()
     if version is None:
         raise ApiError("not_found", "There is no such procedure in your partnership")
-    core = services.procedure_of(version)
+    core = selectors.procedure_of(version)
     return JsonResponse(procedure_summary(version) | {"tracks": ladder(core)})
 
 

@@ -31,7 +31,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from parley.cases.models import Disagreement, Person, ProcedureVersion, RoleAssignment
-from parley.cases.services import procedure_of
+from parley.cases.selectors import procedure_of
 from parley.core.procedure import Procedure
 from parley.core.roles import PAGES, opens_page, sight_rules
 from parley.dbprepared import Prepared

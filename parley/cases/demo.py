@@ -7,16 +7,18 @@ changes nothing. The people and their sign-in details are listed in docs/demo.md
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.management.base import CommandError
 from django.db import transaction
 
-from parley.accounts.demo import demo_refuse_in_production, demo_second_factors
 from parley.cases import services
 from parley.cases.models import Agency, Disagreement, Partnership, Person, RoleAssignment
 from parley.core.engine import EventKind
@@ -26,6 +28,26 @@ LIBRARY = Path(__file__).resolve().parent.parent / "procedures"
 logger = logging.getLogger(__name__)
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo-password-1"  # documented in docs/demo.md; demo only
+
+# What the rooms above add once the demo is loaded, registered by name when Django starts
+# (their AppConfig.ready): the accounts' demo authenticator and recovery codes.
+_AFTER_LOAD: dict[str, Callable[[], object]] = {}
+
+
+def demo_after_load(name: str, step: Callable[[], object]) -> None:
+    _AFTER_LOAD[name] = step
+
+
+class DemoRefused(CommandError):
+    """The demo is not for production. A CommandError, so ``manage.py`` prints it plainly."""
+
+
+def demo_refuse_in_production() -> None:
+    if settings.PRODUCTION:
+        raise DemoRefused(
+            "The demo partnership cannot be loaded when PARLEY_ENV=production: its people "
+            "have published passwords and codes. Load it on a development copy instead."
+        )
 
 
 @dataclass(frozen=True)
@@ -194,7 +216,8 @@ def demo_load(*, with_cases: bool = True) -> Partnership:
             )
     if with_cases and not Disagreement.objects.filter(partnership=partnership).exists():
         _demo_cases(partnership, agencies)
-    demo_second_factors()
+    for step in _AFTER_LOAD.values():
+        step()
     return partnership
 
 

@@ -3,7 +3,7 @@
 The record (``Event``) is append-only: no update or delete path in Django, and database
 triggers refuse both (migration ``0002_event_append_only_triggers``). The current state
 of a disagreement is kept in plain fields for listing, and is derivable from its events
-(``services.disagreement_state``); a test replays every case and compares.
+(``selectors.disagreement_state``); a test replays every case and compares.
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ class RoleAssignment(models.Model):
 class ProcedureVersionManager(models.Manager["ProcedureVersion"]):
     """Leaves the file's text in the database until it is asked for.
 
-    A version is parsed once per process (``services.procedure_of``, cached by its
+    A version is parsed once per process (``selectors.procedure_of``, cached by its
     hash); every later read needs only the hash, so pages do not carry the whole file
     out of the database on each request.
     """

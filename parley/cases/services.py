@@ -7,7 +7,6 @@ pure core (:mod:`parley.core.engine`).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from parley.cases import hooks
+from parley.cases.access import role_applies, roles_of, rungs_for
 from parley.cases.models import (
     Agency,
     ClosureDay,
@@ -34,6 +34,15 @@ from parley.cases.models import (
     ProcedureVersion,
     RoleAssignment,
     Submission,
+)
+from parley.cases.selectors import (
+    calendar_of,
+    core_event,
+    disagreement_deadlines,
+    disagreement_state,
+    layer_by_names,
+    layers_of,
+    procedure_of,
 )
 from parley.core import engine, planner
 from parley.core.calendar import WorkingCalendar
@@ -50,7 +59,6 @@ from parley.core.procedure import Procedure
 from parley.core.roles import Holding, actor_of, role_anywhere, stage_holders, stand_ins
 from parley.core.words import long_date
 from parley.dbbulk import rows_insert
-from parley.dbprepared import Prepared
 
 
 class Stale(Refused):
@@ -62,50 +70,6 @@ class Stale(Refused):
 
 
 # --- procedures -------------------------------------------------------------------------
-
-
-# Parsed procedures by (hash of the file, its name): a file is checked once per process.
-_PARSED: dict[tuple[str, str, int | None], Procedure] = {}
-_PARSED_LIMIT = 256
-
-
-def procedure_of(version: ProcedureVersion) -> Procedure:
-    """The parsed procedure of a loaded version. Its text is read from the database (a
-    deferred field) only the first time this process meets that file."""
-    key = (version.sha256, version.source_name, version.base_id)
-    found = _PARSED.get(key)
-    if found is None:
-        result = (
-            check_text(version.source_text, version.source_name, bases=layers_of(version))
-            if version.base_id
-            else check_text(version.source_text, version.source_name)
-        )
-        if result.procedure is None:
-            raise ProcedureError(result.errors)
-        found = result.procedure
-        if found.version != version.version:
-            # Merged again over a new regional version: the row's version names both.
-            found = dataclasses.replace(found, version=version.version)
-        if len(_PARSED) >= _PARSED_LIMIT:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[key] = found
-    return found
-
-
-def layers_of(version: ProcedureVersion) -> dict[str, str]:
-    """The files a local version is laid over, by every name its ``extends`` may use: the
-    regional version it was published over, and that one's own, if it extends another."""
-    bases: dict[str, str] = {}
-    base_pk, depth = version.base_id, 0
-    while base_pk and depth < 5:
-        base = ProcedureVersion.objects.defer(None).get(pk=base_pk)
-        bases.update(_named(base, base.source_text))
-        base_pk, depth = base.base_id, depth + 1
-    return bases
-
-
-def _named(version: ProcedureVersion, text: str) -> dict[str, str]:
-    return {name: text for name in (*base_names(version.source_name), version.procedure_id)}
 
 
 def _published_base(partnership: Partnership, target: str) -> ProcedureVersion | None:
@@ -200,7 +164,7 @@ def procedure_check(
     base = _published_base(partnership, target) if target is not None else None
     if target is not None:
         # Laid over what the partnership has published, never over a file on a disk.
-        bases = {**layers_of(base), **_named(base, _text_of(base))} if base else {}
+        bases = {**layers_of(base), **layer_by_names(base, _text_of(base))} if base else {}
         result = check_text(text, source_name, bases=bases)
     elif base_dir is not None:
         result = check_text(text, source_name, base_dir=base_dir)
@@ -258,7 +222,7 @@ def layers_of_text(partnership: Partnership, text: str) -> dict[str, str]:
     """What a file not yet published would be laid over, if it extends one."""
     target = extends_of(text)
     base = _published_base(partnership, target) if target is not None else None
-    return {**layers_of(base), **_named(base, _text_of(base))} if base else {}
+    return {**layers_of(base), **layer_by_names(base, _text_of(base))} if base else {}
 
 
 def _line_of(text: str, key: str) -> int:
@@ -437,51 +401,12 @@ def disagreement_version_change(
     return locked
 
 
-# Calendars kept between requests: a calendar works out each year's working days once.
-_CALENDARS: dict[tuple[str, tuple[tuple[date, str], ...]], WorkingCalendar] = {}
-# A partnership's closure days, by (partnership, its calendar_stamp).
-_CLOSURES: dict[tuple[int, str], tuple[tuple[date, str], ...]] = {}
-
-
-def closures_of(partnership: Partnership) -> tuple[tuple[date, str], ...]:
-    """The partnership's own closure days, read again only when its calendar's stamp has
-    changed (a closure day saved or deleted) since this process last read them."""
-    key = (partnership.pk, partnership.calendar_stamp)
-    found = _CLOSURES.get(key)
-    if found is None:
-        found = tuple(
-            ClosureDay.objects.filter(partnership=partnership)
-            .order_by("day")
-            .values_list("day", "name")
-        )
-        if len(_CLOSURES) > 4096:
-            _CLOSURES.clear()
-        _CLOSURES[key] = found
-    return found
-
-
-def calendar_with(procedure: Procedure, closures: tuple[tuple[date, str], ...]) -> WorkingCalendar:
-    """The procedure's working-day calendar with these closure days, kept between calls."""
-    key = (procedure.key, closures)
-    found = _CALENDARS.get(key)
-    if found is None:
-        if len(_CALENDARS) > 256:
-            _CALENDARS.clear()
-        found = _CALENDARS[key] = planner.calendar_for(procedure, dict(closures))
-    return found
-
-
-def calendar_of(partnership: Partnership, procedure: Procedure) -> WorkingCalendar:
-    return calendar_with(procedure, closures_of(partnership))
-
-
 # --- who someone is on a case -----------------------------------------------------------
 
 
 def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
     """Who this person is on this case: their roles in its two agencies and for the
     partnership, and whether they are a party to it (parley.core.roles)."""
-    from parley.cases.access import role_applies, roles_of, rungs_for  # access reads this
 
     procedure_id = disagreement.procedure.procedure_id
     return actor_of(
@@ -518,52 +443,6 @@ def raiser_actor(
 
 
 # --- the record -------------------------------------------------------------------------
-
-
-def core_event(event: Event) -> engine.Event:
-    """A stored event as the pure core reads it."""
-    return engine.Event(
-        kind=EventKind(event.kind),
-        at=event.at,
-        actor=str(event.actor_id or ""),
-        stage=event.stage,
-        data=event.data,
-    )
-
-
-def disagreement_record(disagreement: Disagreement) -> list[Event]:
-    """The record, oldest first, with who did each thing."""
-    return _RECORD_OF(disagreement_id=disagreement.pk)
-
-
-# Read on every case page: compiled to SQL once per process (parley.dbprepared).
-_RECORD_OF = Prepared(
-    lambda disagreement_id: (
-        Event.objects.filter(disagreement_id=disagreement_id)
-        .select_related("actor")
-        # What the page shows of each event and who did it; not when it was stored.
-        .only("disagreement", "sequence", "kind", "at", "actor", "stage", "data", "actor__name")
-        .order_by("sequence")
-    )
-)
-
-
-def disagreement_state(
-    disagreement: Disagreement, events: Iterable[Event] | None = None
-) -> CaseState:
-    """The state, worked out afresh from the record (read here unless given, oldest first)."""
-    if events is None:
-        events = disagreement.events.order_by("sequence")
-    return engine.replay((core_event(e) for e in events), procedure_of(disagreement.procedure))
-
-
-def disagreement_deadlines(
-    disagreement: Disagreement, state: CaseState | None = None
-) -> list[planner.Deadline]:
-    procedure = procedure_of(disagreement.procedure)
-    state = state or disagreement_state(disagreement)
-    calendar = calendar_of(disagreement.partnership, procedure)
-    return planner.case_deadlines(procedure, calendar, state)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from parley.core.durations import NO_LIMIT, Duration, DurationError, Unit, parse_duration
+from parley.core.durations import NO_LIMIT, Duration, DurationError, parse_duration
 from parley.core.procedure import (
     STANDARD_ROLES,
     Bypass,
@@ -1923,7 +1923,3 @@ def load_text(text: str, file: str = "<procedure>") -> Procedure:
     if result.procedure is None:
         raise ProcedureError(result.errors or result.problems)
     return result.procedure
-
-
-def unit_label(duration: Duration) -> str:
-    return "hours" if duration.unit is Unit.HOURS else "working days"

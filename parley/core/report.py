@@ -645,14 +645,6 @@ def hidden_words(reason: Hidden | None, threshold: int, *, short: bool = False) 
     return ""
 
 
-def change_words(current: int, previous: int, noun: str) -> str:
-    """ "3 more than the previous quarter", "the same as ...", "2 fewer than ..."."""
-    if current == previous:
-        return f"the same as the previous {noun}"
-    more = current > previous
-    return f"{abs(current - previous)} {'more' if more else 'fewer'} than the previous {noun}"
-
-
 # --- procedure change, tested on the past -----------------------------------------------
 
 
@@ -710,9 +702,10 @@ def _visits(events: Sequence[Event], procedure: Procedure) -> list[_Visit]:
     def note(case: engine.CaseState, left_at: datetime) -> None:
         immediate = case.route is Route.IMMEDIATE_RISK and case.immediate_stage == case.stage
         visits.append(
-            _Visit(case.stage, case.stage_entered_at, left_at, case.completed, case.agreed,
-                   immediate)
-        )  # fmt: skip
+            _Visit(
+                case.stage, case.stage_entered_at, left_at, case.completed, case.agreed, immediate
+            )
+        )
 
     for event in events:
         if state is not None and state.is_open and event.kind in leaving:
@@ -805,7 +798,7 @@ def what_if(
             reached[stage_id],
             before[stage_id],
             after[stage_id],
-        )  # fmt: skip
+        )
         for stage_id in sorted(names, key=lambda s: (names[s][0], s))
     )
     gone = tuple(

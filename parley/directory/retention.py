@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -30,7 +31,8 @@ from django.utils import timezone
 from parley.audit.models import AuditEntry
 from parley.audit.services import audit_record
 from parley.cases.models import Deadline, Disagreement, Event, ProcedureVersion
-from parley.cases.services import procedure_of, purge_permit
+from parley.cases.selectors import procedure_of
+from parley.cases.services import purge_permit
 from parley.directory.models import RetentionPurge
 
 logger = logging.getLogger(__name__)
@@ -110,8 +112,19 @@ def _linked(case: Disagreement) -> list[tuple[str, models.QuerySet[models.Model]
     return found
 
 
+# Files kept on disk by a room above this one, outside any FileField, by model label
+# ("parley_web.EvidenceFile"): how to find a row's file. Registered when Django starts
+# (the room's AppConfig.ready), so that this room never imports the rooms above it.
+_FILES_OF: dict[str, Callable[[Any], Path]] = {}
+
+
+def files_kept_by(model_label: str, path_of: Callable[[Any], Path]) -> None:
+    _FILES_OF[model_label] = path_of
+
+
 def _stored_files(rows: models.QuerySet[models.Model]) -> list[Path]:
-    """The files on disk behind these rows: any FileField, and the evidence store."""
+    """The files on disk behind these rows: any FileField, and the stores registered with
+    :func:`files_kept_by` (the evidence store)."""
     paths: list[Path] = []
     file_fields = [f for f in rows.model._meta.fields if isinstance(f, models.FileField)]
     for row in rows:
@@ -119,14 +132,9 @@ def _stored_files(rows: models.QuerySet[models.Model]) -> list[Path]:
             stored = getattr(row, file_field.name)
             if stored:
                 paths.append(Path(stored.path))
-    meta = rows.model._meta
-    if (meta.app_config.name if meta.app_config else "", meta.object_name) == (
-        "parley.web",
-        "EvidenceFile",
-    ):
-        from parley.web.services import evidence_path  # the web app keeps them
-
-        paths.extend(evidence_path(row) for row in rows)  # type: ignore[arg-type]
+    path_of = _FILES_OF.get(rows.model._meta.label)
+    if path_of is not None:
+        paths.extend(path_of(row) for row in rows)
     return paths
 
 

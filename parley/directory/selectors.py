@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from parley.cases.models import Agency, Disagreement, Partnership, Person, RoleAssignment
-from parley.cases.services import procedure_of
+from parley.cases.selectors import procedure_of
 from parley.core.procedure import Stage
 from parley.core.roles import PARTY_ROLE
 from parley.dbprepared import Prepared

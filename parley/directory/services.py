@@ -22,7 +22,7 @@ from django.http import HttpRequest
 
 from parley.audit.services import audit_record
 from parley.cases.models import Agency, Partnership, Person, ProcedureVersion, RoleAssignment
-from parley.cases.services import procedure_of
+from parley.cases.selectors import procedure_of
 from parley.core.procedure import STANDARD_ROLES
 from parley.core.roles import STANDARD_ROLES as ROLE_TABLE
 from parley.core.roles import Held

@@ -28,7 +28,7 @@ from parley.cases.models import (
     Person,
     RoleAssignment,
 )
-from parley.cases.services import procedure_of
+from parley.cases.selectors import procedure_of
 from parley.core.engine import EVENTS, EventKind
 from parley.directory.csv_io import tidy
 from parley.directory.models import DirectoryUpload, RetentionPurge

@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from parley.cases import access
 from parley.cases.access import disagreement_list_visible_to, versions_of
 from parley.cases.models import Disagreement, Partnership, Person
-from parley.cases.services import calendar_of, procedure_of
+from parley.cases.selectors import calendar_of, procedure_of
 from parley.core import notify as rules
 from parley.core.calendar import WorkingCalendar
 from parley.notifications.models import Notification, SweepRun

@@ -45,7 +45,7 @@ from parley.cases.models import (
     Person,
     ProcedureVersion,
 )
-from parley.cases.services import calendar_with, closures_of, core_event, procedure_of
+from parley.cases.selectors import calendar_with, closures_of, core_event, procedure_of
 from parley.core import notify as rules
 from parley.core.calendar import WorkingCalendar
 from parley.core.durations import Unit

@@ -8,8 +8,6 @@ stays on ``default``.
 Which reads go to the replica:
 
 - every read of a model of the reports app (``app_label == "reports"``);
-- every read made inside ``with report_reads():``, which a report uses around the
-  queries it makes of other apps' tables (cases, events, deadlines);
 - the board report's figures and the cases behind them, which name the database
   themselves (:func:`report_database`).
 
@@ -19,9 +17,6 @@ Never the replica: writes, migrations, and reads inside a transaction on ``defau
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -31,18 +26,6 @@ from django.db.models import Model
 REPLICA = "replica"
 DEFAULT = "default"
 REPORTS_APP_LABEL = "reports"
-
-_report_reads: ContextVar[bool] = ContextVar("parley_report_reads", default=False)
-
-
-@contextmanager
-def report_reads() -> Iterator[None]:
-    """Mark the reads made inside as report queries, which may go to the replica."""
-    token = _report_reads.set(True)
-    try:
-        yield
-    finally:
-        _report_reads.reset(token)
 
 
 def replica_configured() -> bool:
@@ -67,7 +50,7 @@ class ReplicaRouter:
     def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
         if not replica_configured():
             return None
-        if not (model._meta.app_label == REPORTS_APP_LABEL or _report_reads.get()):
+        if model._meta.app_label != REPORTS_APP_LABEL:
             return None
         if connections[DEFAULT].in_atomic_block:
             return DEFAULT

@@ -1,4 +1,5 @@
-"""The cases behind a figure: the same definitions as the figures, for one person's sight.
+"""The cases behind a figure, for one person's sight: the same definitions as the figures
+(:mod:`parley.reports.definitions`).
 
 Scoped by :func:`parley.cases.access.disagreement_list_visible_to`, so a list never shows
 a case its reader could not open. For someone with sight of every case of the procedure
@@ -16,23 +17,15 @@ from django.db.models import Q, QuerySet
 
 from parley.cases import access
 from parley.cases.models import Disagreement, Event, Person
-from parley.cases.services import core_event
+from parley.cases.selectors import core_event
 from parley.core import report as core
 from parley.core.report import Period
 from parley.ops.routers import report_database
-from parley.reports.figures import CHANGES, Scope
+from parley.reports.definitions import BEHIND_WORDS
+from parley.reports.figures import CHANGES
+from parley.reports.scope import Scope
 
-FIGURE_WORDS = {
-    "raised": "raised",
-    "resolved": "resolved",
-    "withdrawn": "withdrawn",
-    "closed": "closed",
-    "ended": "resolved or withdrawn",
-    "immediate": "put on the immediate-risk route",
-    "open": "open at the end of the period",
-    "overdue": "past their stage's timescale at the end of the period",
-    "left": "that finished a stage",
-}
+FIGURE_WORDS = BEHIND_WORDS  # parley/reports/definitions.py
 
 
 class UnknownFigure(ValueError):

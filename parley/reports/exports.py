@@ -87,11 +87,19 @@ def report_csv(report: Report) -> str:
         )
         for item in report.learning:
             writer.writerow(
-                [safe_text(x) for x in (
-                    "Learning", item.summary or "Summary not yet written", item.topic,
-                    item.referred_to, item.decision, item.done_on or "", item.follow_up_due or "",
-                )]
-            )  # fmt: skip
+                [
+                    safe_text(x)
+                    for x in (
+                        "Learning",
+                        item.summary or "Summary not yet written",
+                        item.topic,
+                        item.referred_to,
+                        item.decision,
+                        item.done_on or "",
+                        item.follow_up_due or "",
+                    )
+                ]
+            )
     return out.getvalue()
 
 
@@ -230,11 +238,17 @@ def report_xlsx(report: Report) -> bytes:
             cell.font = _font(bold=True)
         for item in report.learning:
             sheet.append(
-                [safe_text(x) for x in (
-                    item.summary or "Summary not yet written", item.topic, item.referred_to,
-                    item.decision,
-                )] + [item.done_on, item.follow_up_due]
-            )  # fmt: skip
+                [
+                    safe_text(x)
+                    for x in (
+                        item.summary or "Summary not yet written",
+                        item.topic,
+                        item.referred_to,
+                        item.decision,
+                    )
+                ]
+                + [item.done_on, item.follow_up_due]
+            )
         for row in sheet.iter_rows():
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")

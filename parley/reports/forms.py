@@ -12,9 +12,9 @@ from typing import Any
 from django import forms
 
 from parley.core.report import Period, PeriodError, custom_period, parse_period
+from parley.govuk_fields import DateField
 from parley.reports.models import LearningItem
 from parley.reports.services import THRESHOLD_RANGE
-from parley.web.forms import DateField
 
 CUSTOM = "custom"
 MAX_UPLOAD = 512 * 1024  # a procedure file is a few tens of kilobytes

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils.text import slugify
 
-from parley.cases import services
+from parley.cases import selectors, services
 from parley.cases.models import (
     Agency,
     Disagreement,
@@ -76,15 +76,26 @@ AGENCY_KINDS = (
 # of the shipped procedures has someone in each agency who acts at it: the rungs of the
 # standard table, the Channel panel member, and the procedures' own agency roles.
 AGENCY_ROLES = (
-    "line-manager", "safeguarding-lead", "senior-manager", "service-director",
-    "corporate-director", "director", "board-representative", "channel-panel-member",
-    "operations-manager", "service-manager",
-)  # fmt: skip
+    "line-manager",
+    "safeguarding-lead",
+    "senior-manager",
+    "service-director",
+    "corporate-director",
+    "director",
+    "board-representative",
+    "channel-panel-member",
+    "operations-manager",
+    "service-manager",
+)
 # And the roles held for the whole partnership, where the procedures name them.
 PARTNERSHIP_ROLES = (
-    "business-manager", "board-chair", "channel-chair", "channel-coordinator",
-    "twsp-executive", "csp-board-chair",
-)  # fmt: skip
+    "business-manager",
+    "board-chair",
+    "channel-chair",
+    "channel-coordinator",
+    "twsp-executive",
+    "csp-board-chair",
+)
 
 
 @dataclass(frozen=True)
@@ -137,9 +148,10 @@ def partnership_generate(*, name: str, slug: str, agencies: int = 8) -> Partners
 def cast_of(partnership: Partnership) -> Cast:
     """Everyone a generated case can involve, from the partnership's own directory."""
     agencies = tuple(
-        a for a in Agency.objects.filter(partnership=partnership).order_by("pk")
+        a
+        for a in Agency.objects.filter(partnership=partnership).order_by("pk")
         if a.kind != Agency.Kind.PARTNERSHIP
-    )  # fmt: skip
+    )
     if len(agencies) < 2:
         raise ValueError("generating cases needs a partnership with at least two agencies")
     weights = {kind: weight for _, kind, weight in AGENCY_KINDS}
@@ -147,9 +159,11 @@ def cast_of(partnership: Partnership) -> Cast:
     holders[None] = []
     practitioners: dict[int, list[Person]] = {a.pk: [] for a in agencies}
     roles: dict[int, list[tuple[str, str | None]]] = {}
-    assignments = RoleAssignment.objects.filter(
-        person__partnership=partnership
-    ).select_related("person").order_by("person__name", "pk")  # fmt: skip
+    assignments = (
+        RoleAssignment.objects.filter(person__partnership=partnership)
+        .select_related("person")
+        .order_by("person__name", "pk")
+    )
     for a in assignments:
         roles.setdefault(a.person_id, []).append(
             (a.role, str(a.agency_id) if a.agency_id else None)
@@ -227,9 +241,14 @@ class _Play:
             actor = self.people[index]
             try:
                 taken = engine.take(
-                    self.procedure, self.state, kind, actor=actor, at=at, overdue=overdue,
+                    self.procedure,
+                    self.state,
+                    kind,
+                    actor=actor,
+                    at=at,
+                    overdue=overdue,
                     **fields,
-                )  # fmt: skip
+                )
             except Refused:
                 continue  # not for this person (only the Chair moves it up, say): the next
             for event in taken:
@@ -263,8 +282,12 @@ def _either(play: _Play) -> Side:
 
 def _talk(play: _Play) -> None:
     """What people record while a stage runs: the conversation, and a few notes."""
-    play.take(EventKind.DISCUSSION_RECORDED, play.later(0), _either(play),
-              text="Talked it through; views recorded.")  # fmt: skip
+    play.take(
+        EventKind.DISCUSSION_RECORDED,
+        play.later(0),
+        _either(play),
+        text="Talked it through; views recorded.",
+    )
     for _ in range(play.rng.choice(NOTES)):
         play.take(EventKind.NOTE_ADDED, play.later(0), _either(play), text="A note for the record.")
 
@@ -278,17 +301,25 @@ def _resolve(play: _Play, at: datetime) -> bool:
     ):
         return False
     if play.rng.random() < FEEDBACK:
-        play.take(EventKind.FEEDBACK_GIVEN, play.later(play.rng.randint(0, 2)), Side.OTHER,
-                  text="Told them what was agreed and why.")  # fmt: skip
+        play.take(
+            EventKind.FEEDBACK_GIVEN,
+            play.later(play.rng.randint(0, 2)),
+            Side.OTHER,
+            text="Told them what was agreed and why.",
+        )
     if play.rng.random() < DEBRIEF:
-        play.take(EventKind.DEBRIEF_RECORDED, play.later(play.rng.randint(1, 5)),
-                  text="What went well and what to change.")  # fmt: skip
+        play.take(
+            EventKind.DEBRIEF_RECORDED,
+            play.later(play.rng.randint(1, 5)),
+            text="What went well and what to change.",
+        )
     if play.rng.random() < LEARNING:
         play.take(
-            EventKind.LEARNING_REFERRED, play.later(1),
+            EventKind.LEARNING_REFERRED,
+            play.later(1),
             text="The procedure could say more clearly who does what.",
             topic=play.rng.choice(("policy", "procedure", "training")),
-        )  # fmt: skip
+        )
     if play.rng.random() < CLOSE:
         play.take(EventKind.CLOSED, play.later(play.rng.randint(0, 3)), Side.RAISING)
     return True
@@ -335,9 +366,13 @@ def play_case(
     informal = not immediate and track.stages[0].informal and rng.random() < INFORMAL
     raiser = people[0]
     events = engine.raise_case(
-        procedure, actor=raiser, at=raised_at, immediate_risk=immediate,
-        start_stage=start_stage, informal=informal,
-    )  # fmt: skip
+        procedure,
+        actor=raiser,
+        at=raised_at,
+        immediate_risk=immediate,
+        start_stage=start_stage,
+        informal=informal,
+    )
     play = _Play(procedure, calendar, rng, until, people, list(events))
     if memo is not None:
         play.memo = memo
@@ -354,8 +389,12 @@ def play_case(
         if at > until:
             break
         if rng.random() < 0.6:
-            play.take(EventKind.RESPONSE_RECORDED, play.later(max(0, spent // 2)), Side.OTHER,
-                      text="Our response.")  # fmt: skip
+            play.take(
+                EventKind.RESPONSE_RECORDED,
+                play.later(max(0, spent // 2)),
+                Side.OTHER,
+                text="Our response.",
+            )
             at = max(at, play.later(0))
         chance = RESOLVE_AT[min(rung, len(RESOLVE_AT) - 1)]
         roll = rng.random()
@@ -368,8 +407,13 @@ def play_case(
             continue
         targets = engine.bypass_targets(procedure, play.state)
         if procedure.bypass.allowed and targets and roll < chance + WITHDRAW + BYPASS:
-            moved = play.take(EventKind.BYPASSED, at, Side.RAISING, to_stage=targets[0],
-                              reason="Needs senior attention now.")  # fmt: skip
+            moved = play.take(
+                EventKind.BYPASSED,
+                at,
+                Side.RAISING,
+                to_stage=targets[0],
+                reason="Needs senior attention now.",
+            )
         else:
             moved = _escalate(play, stage, at)
         if not moved and not _resolve(play, play.later(1)):
@@ -440,8 +484,8 @@ def cases_generate(
     PostgreSQL's COPY instead of ``bulk_create``: for the million-case benchmark.
     """
     partnership = version.partnership
-    procedure = services.procedure_of(version)
-    calendar = services.calendar_of(partnership, procedure)
+    procedure = selectors.procedure_of(version)
+    calendar = selectors.calendar_of(partnership, procedure)
     cast = cast or cast_of(partnership)
     rng = random.Random(seed)
     zone = ZoneInfo(calendar.timezone)
@@ -460,9 +504,14 @@ def cases_generate(
                 pairs[pair] = (case_people(cast, raising, other, procedure.id), {})
             people, memo = pairs[pair]
             events = play_case(
-                procedure, calendar, rng, raised_at=next(moments), until=until, people=people,
+                procedure,
+                calendar,
+                rng,
+                raised_at=next(moments),
+                until=until,
+                people=people,
                 memo=memo,
-            )  # fmt: skip
+            )
             state = engine.replay(events, procedure)
             case = Disagreement(
                 raised_by_id=int(people[0].id),
@@ -527,10 +576,10 @@ def generated_check(*, cases: Sequence[Disagreement]) -> list[str]:
     """Replay each case's record and compare with what is stored; the differences, if any."""
     problems = []
     for case in cases:
-        state = services.disagreement_state(case)
-        procedure = services.procedure_of(case.procedure)
+        state = selectors.disagreement_state(case)
+        procedure = selectors.procedure_of(case.procedure)
         fields, deadlines = services.stored_fields(
-            procedure, services.calendar_of(case.partnership, procedure), state
+            procedure, selectors.calendar_of(case.partnership, procedure), state
         )
         for name, expected in fields.items():
             if getattr(case, name) != expected:

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from parley.cases import access
 from parley.cases.models import Event, Person, ProcedureVersion
-from parley.cases.services import procedure_of
+from parley.cases.selectors import procedure_of
 from parley.core.engine import EventKind
 from parley.core.procedure import Procedure
 from parley.core.roles import role_table

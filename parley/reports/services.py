@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
 from parley.cases.models import Disagreement, Event, Partnership, Person, ProcedureVersion
-from parley.cases.services import calendar_of, procedure_of
+from parley.cases.selectors import calendar_of, procedure_of
 from parley.core import engine
 from parley.core import report as core
 from parley.core.engine import EventKind

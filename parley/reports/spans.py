@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from parley.cases.hooks import Change, Imported
-from parley.cases.services import core_event
+from parley.cases.selectors import core_event
 from parley.core import engine
 from parley.core import report as core
 from parley.core.procedure import Procedure

@@ -29,8 +29,9 @@ from parley.core.report import Period, PeriodError, parse_period
 from parley.reports import exports, forms, services
 from parley.reports.behind import FIGURE_WORDS, Behind, UnknownFigure, cases_behind
 from parley.reports.charts import chart_for
-from parley.reports.figures import Scope, learning_row, report_build, report_scope
+from parley.reports.figures import learning_row, report_build
 from parley.reports.models import LearningItem
+from parley.reports.scope import Scope, report_scope
 from parley.reports.selectors import (
     can_report,
     learning_items_for,
@@ -394,10 +395,15 @@ def learning_edit(request: HttpRequest, pk: int) -> HttpResponse:
             data = form.cleaned_data
             try:
                 services.learning_item_update(
-                    item=item, person=person, topic=data["topic"], summary=data["summary"],
-                    referred_to=data["referred_to"], decision=data["decision"],
-                    done_on=data["done_on"], follow_up_due=data["follow_up_due"],
-                )  # fmt: skip
+                    item=item,
+                    person=person,
+                    topic=data["topic"],
+                    summary=data["summary"],
+                    referred_to=data["referred_to"],
+                    decision=data["decision"],
+                    done_on=data["done_on"],
+                    follow_up_due=data["follow_up_due"],
+                )
             except services.ReportError as error:
                 form.add_error(None, str(error))
             else:

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from django.db.models import Q
 
 from parley.cases.models import Disagreement, Event
-from parley.cases.services import calendar_of, core_event
+from parley.cases.selectors import calendar_of, core_event
 from parley.core import report as core
 from parley.core.procedure import Procedure, Stage
 from parley.core.report import Period
-from parley.reports.figures import Scope
+from parley.reports.scope import Scope
 
 
 def what_if_run(*, scope: Scope, proposed: Procedure, today: date, days: int) -> core.WhatIf:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from parley.audit.services import audit_record
-from parley.cases import access, services
+from parley.cases import access, selectors, services
 from parley.cases.access import person_of
 from parley.cases.models import Disagreement, Event, Person
 from parley.core import engine, planner
@@ -233,7 +233,7 @@ def case_file(request: HttpRequest, reference: str) -> CaseFile:
     if case is None or person is None:
         raise Http404("Page not found")
     now = timezone.now()
-    events = services.disagreement_record(case)
+    events = selectors.disagreement_record(case)
     found = services.disagreement_now(case, person, at=now, events=events)
     track = found.procedure.track(found.state.track)
     return CaseFile(
@@ -596,7 +596,7 @@ def _not_now(
     version = int(posted) if posted.isdigit() else None
     stale = version is not None and version != cf.case.version
     if stale and version is not None and version < len(cf.events):
-        since = [services.core_event(e) for e in cf.events[version:]]
+        since = [selectors.core_event(e) for e in cf.events[version:]]
         stale = engine.moved_on(since)
     if stale:
         context["refusal"] = engine.moved_on_words(cf.procedure, cf.state)

@@ -30,6 +30,7 @@ from parley.cases.access import person_of
 from parley.cases.models import Agency, Person, ProcedureVersion
 from parley.core.engine import Refused
 from parley.core.procedure import Procedure, SignpostKind, Stage, Track
+from parley.govuk_fields import DateField
 from parley.notifications.selectors import notifications_waiting_for_case
 from parley.web import forms
 from parley.web.views_cases import not_set_up, stage_words
@@ -138,7 +139,7 @@ class Journey:
         )
 
     def procedure_hint(self, version: ProcedureVersion) -> str:
-        procedure = services.procedure_of(version)
+        procedure = selectors.procedure_of(version)
         return f"{procedure.partnership}. {procedure.summary}".strip()
 
     @cached_property
@@ -151,7 +152,7 @@ class Journey:
     @property
     def procedure(self) -> Procedure | None:
         version = self.procedure_version
-        return services.procedure_of(version) if version else None
+        return selectors.procedure_of(version) if version else None
 
     @property
     def track(self) -> Track | None:
@@ -384,7 +385,7 @@ def _initial(form: forms.JourneyForm, stored: dict[str, str] | None) -> dict[str
     """A stored answer as a form's initial values, so a page shows it without errors."""
     initial: dict[str, Any] = {}
     for name, field in form.fields.items():
-        if isinstance(field, forms.DateField):
+        if isinstance(field, DateField):
             initial[name] = [
                 (stored or {}).get(f"{name}_{p}", "") for p in ("day", "month", "year")
             ]
@@ -590,9 +591,9 @@ def raise_confirmation(request: HttpRequest) -> HttpResponse:
     case = access.disagreement_get_visible(person=journey.person, reference=journey.raised)
     if case is None:
         return redirect("raise_start")
-    deadlines = services.disagreement_deadlines(case)
+    deadlines = selectors.disagreement_deadlines(case)
     upcoming = next((d for d in deadlines if not d.is_met and not d.advisory), None)
-    procedure = services.procedure_of(case.procedure)
+    procedure = selectors.procedure_of(case.procedure)
     stage = procedure.track(case.track).stage(case.stage)
     return render(
         request,
@@ -651,7 +652,7 @@ def raise_signpost(request: HttpRequest, kind: str) -> HttpResponse:
     heading, general = GENERAL_SIGNPOSTING[signpost_kind]
     advice = []
     for version in journey.versions:
-        procedure = services.procedure_of(version)
+        procedure = selectors.procedure_of(version)
         for signpost in procedure.signposting:
             if signpost.kind is signpost_kind:
                 advice.append(

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from parley.audit.services import audit_record, filter_names
-from parley.cases import access, services
+from parley.cases import access, selectors
 from parley.cases.access import person_of
 from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion
 from parley.core.procedure import Procedure
@@ -238,7 +238,7 @@ class _Ongoing:
 
 def procedures_by_version(person: Person) -> dict[int, Procedure]:
     """Every version of the partnership's procedures, parsed once: rows need no join."""
-    return {version.pk: services.procedure_of(version) for version in access.versions_of(person)}
+    return {version.pk: selectors.procedure_of(version) for version in access.versions_of(person)}
 
 
 def _stage_name(procedure: Procedure, track: str, stage_id: str) -> str:
@@ -270,7 +270,7 @@ def _stage_choices(versions: list[ProcedureVersion], chosen: str) -> list[tuple[
     for version in versions:
         if chosen and version.procedure_id != chosen:
             continue
-        procedure = services.procedure_of(version)
+        procedure = selectors.procedure_of(version)
         for track in procedure.tracks:
             for stage in track.stages:
                 words = stage_words(stage) if chosen else stage.id.replace("-", " ").capitalize()

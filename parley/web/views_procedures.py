@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from parley.cases import services
+from parley.cases import selectors
 from parley.cases.access import has_page, person_of
 from parley.cases.models import Partnership, ProcedureVersion
 from parley.core import planner
@@ -45,6 +45,7 @@ from parley.core.procedure import (
     choices_of,
 )
 from parley.core.words import clock, long_date
+from parley.govuk_fields import DateField
 from parley.web import forms
 from parley.web.documents.forms import TEMPLATES
 from parley.web.documents.services import OUTCOME_TEMPLATE
@@ -120,7 +121,7 @@ def _procedure_or_404(request: HttpRequest, procedure_id: str) -> tuple[Partners
     )
     if partnership is None or version is None:
         raise Http404("Page not found")
-    return partnership, services.procedure_of(version)
+    return partnership, selectors.procedure_of(version)
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -140,7 +141,7 @@ class ProcedureRow:
 def procedure_list(request: HttpRequest) -> HttpResponse:
     rows = []
     for version in procedures_current(partnership=_partnership(request)):
-        procedure = services.procedure_of(version)
+        procedure = selectors.procedure_of(version)
         rows.append(
             ProcedureRow(
                 id=procedure.id,
@@ -494,7 +495,7 @@ def immediate_starts(risk: ImmediateRisk, track: Track) -> tuple[str, ...]:
     return (risk.start,) if track.has_stage(risk.start) else ()
 
 
-class RaisedDateField(forms.DateField):
+class RaisedDateField(DateField):
     def clean(self, value: Any) -> date | None:
         try:
             return super().clean(value)
@@ -675,7 +676,7 @@ def procedure_dates(request: HttpRequest, procedure_id: str) -> HttpResponse:
         raised_at = datetime.combine(data["raised"], RAISED_AT, tzinfo=zone)
         the_plan = planner.plan(
             procedure,
-            services.calendar_of(partnership, procedure),
+            selectors.calendar_of(partnership, procedure),
             raised_at,
             track=track.id,
             immediate_risk=bool(data.get("immediate_risk")),

@@ -24,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from parley.cases import access, services
+from parley.cases import access, selectors, services
 from parley.cases.models import Disagreement, Partnership, Person, ProcedureVersion
 from parley.core import engine, planner
 from parley.core.engine import Refused
@@ -176,7 +176,7 @@ def _check_page(
     today = timezone.localdate(timezone=zone)
     the_plan = planner.plan(
         procedure,
-        services.calendar_of(partnership, procedure),
+        selectors.calendar_of(partnership, procedure),
         datetime.combine(today, RAISED_AT, tzinfo=zone),
     )
     context: dict[str, Any] = {
@@ -239,20 +239,20 @@ def _changes(
         .filter(procedure=current, status=Disagreement.Status.OPEN)
         .order_by("reference")
     )
-    old = services.procedure_of(current)
+    old = selectors.procedure_of(current)
     zone = ZoneInfo(old.calendar.timezone)
     rows = []
     for case in cases:
-        record = [services.core_event(e) for e in case.events.order_by("sequence")]
+        record = [selectors.core_event(e) for e in case.events.order_by("sequence")]
         state = engine.replay(record, old)
         now = planner.next_deadline(
-            planner.case_deadlines(old, services.calendar_of(partnership, old), state)
+            planner.case_deadlines(old, selectors.calendar_of(partnership, old), state)
         )
         reason = engine.version_change_refusal(record, proposed)
         after = ""
         if reason is None:
             moved = engine.replay(record, proposed)
-            calendar = services.calendar_of(partnership, proposed)
+            calendar = selectors.calendar_of(partnership, proposed)
             then = planner.next_deadline(planner.case_deadlines(proposed, calendar, moved))
             after = _due_words(then, zone)
         stage = old.track(state.track).stage(state.stage)
@@ -324,7 +324,7 @@ def move_cases(request: HttpRequest, procedure_id: str) -> HttpResponse:
     ).first()
     if current is None:
         raise Http404("Page not found")
-    new = services.procedure_of(current)
+    new = selectors.procedure_of(current)
     cases = list(
         access.disagreement_list_visible_to(person=person)
         .filter(
@@ -337,7 +337,7 @@ def move_cases(request: HttpRequest, procedure_id: str) -> HttpResponse:
     )
     movable, refused = [], []
     for case in cases:
-        record = [services.core_event(e) for e in case.events.order_by("sequence")]
+        record = [selectors.core_event(e) for e in case.events.order_by("sequence")]
         reason = engine.version_change_refusal(record, new)
         label = f"{case.reference}, on version {case.procedure.version}"
         if reason is None:

@@ -14,11 +14,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from parley.accounts.demo import (
     DEMO_RECOVERY_CODES,
     DEMO_TOTP_SECRET,
-    DemoRefused,
     demo_code_now,
     demo_second_factors,
 )
-from parley.cases.demo import DEMO_PASSWORD, PEOPLE, demo_load
+from parley.cases.demo import DEMO_PASSWORD, PEOPLE, DemoRefused, demo_load
 from parley.cli import main
 from tests.accounts.pages import password_step, sign_in_fully
 

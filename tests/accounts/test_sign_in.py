@@ -60,7 +60,7 @@ def test_password_alone_opens_no_page(demo: Any, clock: Any) -> None:
         assert response["Location"].startswith("/sign-in/code/"), path
 
 
-def test_signing_in_needs_the_code_from_the_authenticator_app(demo: Any, clock: Any) -> None:
+def test_password_then_the_code_from_the_authenticator_app_signs_in(demo: Any, clock: Any) -> None:
     client = Client()
     response = sign_in_fully(client, "nia.nurse")
     assert response.status_code == 302

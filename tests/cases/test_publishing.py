@@ -180,7 +180,7 @@ def test_a_local_file_needs_its_regional_file_published_first(partnership, tmp_p
 def test_both_layers_are_kept_and_the_local_one_is_merged_again_over_a_new_regional(
     partnership, tmp_path, capsys
 ):
-    from parley.cases import services
+    from parley.cases import selectors
 
     regional, local = pennine(tmp_path)
     assert run(capsys, str(regional), "--partnership", "demo")[0] == 0
@@ -188,7 +188,7 @@ def test_both_layers_are_kept_and_the_local_one_is_merged_again_over_a_new_regio
     eastdale = ProcedureVersion.objects.get(procedure_id="pennine-eastdale", is_current=True)
     assert eastdale.base is not None and eastdale.base.procedure_id == "pennine-regional"
     assert eastdale.source_text == local.read_text()  # its own layer, as written
-    merged = services.procedure_of(eastdale)
+    merged = selectors.procedure_of(eastdale)
     assert [s.id for s in merged.track().stages] == ["stage-1", "stage-2", "stage-4"]
     assert merged.track().stage("stage-2").within.describe() == "3 working days"
     # Which rules came from which file.
@@ -203,7 +203,7 @@ def test_both_layers_are_kept_and_the_local_one_is_merged_again_over_a_new_regio
     assert remerged.version == "2026-1+2027-1"
     assert remerged.base is not None and remerged.base.version == "2027-1"
     assert remerged.published_by is not None
-    assert services.procedure_of(remerged).version == "2026-1+2027-1"
+    assert selectors.procedure_of(remerged).version == "2026-1+2027-1"
     assert not ProcedureVersion.objects.get(pk=eastdale.pk).is_current
     entry = AuditEntry.objects.order_by("-sequence").first()
     assert entry is not None and entry.detail["merged_over"] == "pennine-regional@2027-1"

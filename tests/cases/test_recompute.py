@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 
-from parley.cases import services
+from parley.cases import selectors, services
 from parley.cases.demo import demo_load
 from parley.cases.models import ClosureDay, Deadline, Disagreement, Event
 from parley.reports.generate import cases_generate
@@ -71,12 +71,12 @@ def test_bulk_fields_are_kept_for_the_generated_cases():
 
 def test_a_kept_calendar_is_read_again_when_a_closure_day_is_added_or_removed():
     partnership = demo_load(with_cases=False)
-    procedure = services.procedure_of(version_of(partnership, "twsp"))
+    procedure = selectors.procedure_of(version_of(partnership, "twsp"))
     day = date(2026, 6, 3)  # a Wednesday
-    assert services.calendar_of(partnership, procedure).is_working_day(day)
+    assert selectors.calendar_of(partnership, procedure).is_working_day(day)
     closure = ClosureDay.objects.create(partnership=partnership, day=day, name="Training")
     partnership.refresh_from_db()
-    assert not services.calendar_of(partnership, procedure).is_working_day(day)
+    assert not selectors.calendar_of(partnership, procedure).is_working_day(day)
     closure.delete()
     partnership.refresh_from_db()
-    assert services.calendar_of(partnership, procedure).is_working_day(day)
+    assert selectors.calendar_of(partnership, procedure).is_working_day(day)

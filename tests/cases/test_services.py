@@ -81,7 +81,7 @@ def test_state_replayed_from_the_record_matches_the_stored_state(partnership, tw
         at=at(2026, 12, 22, 13),
     )  # fmt: skip
     case.refresh_from_db()
-    state = services.disagreement_state(case)
+    state = selectors.disagreement_state(case)
     assert (case.stage, case.status, case.route) == (state.stage, state.status, state.route)
     assert case.stage == "stage-2"
     assert case.highest_stage_number == 2
@@ -91,7 +91,7 @@ def test_state_replayed_from_the_record_matches_the_stored_state(partnership, tw
 def test_every_demo_case_replays_to_its_stored_state(partnership):
     demo_load(with_cases=True)
     for case in Disagreement.objects.all():
-        state = services.disagreement_state(case)
+        state = selectors.disagreement_state(case)
         assert (case.stage, case.status) == (state.stage, state.status.value)
 
 

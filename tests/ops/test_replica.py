@@ -29,7 +29,8 @@ from parley.cases.models import Partnership
 from parley.core.report import parse_period
 from parley.dburl import database_from_url
 from parley.ops.backup import database_backup, database_restore
-from parley.reports.figures import report_build, report_scope
+from parley.reports.figures import report_build
+from parley.reports.scope import report_scope
 from tests.ops.test_backup import _wrapper
 
 pytestmark = pytest.mark.postgres_only
@@ -51,7 +52,8 @@ from django.test.utils import CaptureQueriesContext
 from parley.cases.models import Partnership
 from parley.core.report import parse_period
 from parley.reports.behind import Behind, cases_behind
-from parley.reports.figures import report_build, report_scope
+from parley.reports.figures import report_build
+from parley.reports.scope import report_scope
 from parley.cases.demo import person
 
 scope = report_scope(partnership=Partnership.objects.get(slug="demo"), procedure_id="twsp")

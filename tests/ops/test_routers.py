@@ -7,7 +7,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 
 from parley.cases.models import Disagreement, Event
-from parley.ops.routers import ReplicaRouter, report_reads
+from parley.ops.routers import ReplicaRouter
 from parley.reports.models import LearningItem
 
 router = ReplicaRouter()
@@ -23,8 +23,7 @@ def with_replica(monkeypatch):
 def test_without_a_replica_every_read_goes_to_the_default_database():
     assert "replica" not in django_settings.DATABASES
     assert router.db_for_read(LearningItem) is None
-    with report_reads():
-        assert router.db_for_read(Event) is None
+    assert router.db_for_read(Event) is None
 
 
 def test_reads_of_the_reports_app_go_to_the_replica(with_replica):
@@ -36,17 +35,9 @@ def test_reads_of_case_work_stay_on_the_default_database(with_replica):
     assert router.db_for_read(Event) is None
 
 
-def test_reads_marked_as_report_queries_go_to_the_replica(with_replica):
-    with report_reads():
-        assert router.db_for_read(Disagreement) == "replica"
-        assert router.db_for_read(Event) == "replica"
-    assert router.db_for_read(Event) is None
-
-
 def test_writes_always_go_to_the_default_database(with_replica):
     assert router.db_for_write(LearningItem) == "default"
-    with report_reads():
-        assert router.db_for_write(Event) == "default"
+    assert router.db_for_write(Event) == "default"
 
 
 def test_reads_inside_a_transaction_on_default_see_its_writes(db, with_replica):

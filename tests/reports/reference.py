@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from parley.cases import services
+from parley.cases import selectors
 from parley.cases.models import Disagreement
 from parley.core import engine
 from parley.core import report as core
@@ -44,9 +44,9 @@ def slow_figures(
         return moment.astimezone(zone).date()
 
     for case in cases:
-        procedure = services.procedure_of(case.procedure)
+        procedure = selectors.procedure_of(case.procedure)
         track = procedure.track(case.track)
-        record = [services.core_event(e) for e in case.events.order_by("sequence")]
+        record = [selectors.core_event(e) for e in case.events.order_by("sequence")]
         state = engine.replay(record, procedure)
         # The case's stages, walked by hand.
         visits: list[tuple[str, date, date | None, bool]] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from parley.cases import services
+from parley.cases import selectors
 from parley.cases.models import Deadline, Disagreement, Event
 from parley.core import report as core
 from parley.reports.generate import generated_check
@@ -44,10 +44,10 @@ def test_the_generated_year_has_immediate_risk_withdrawn_open_and_late_cases(yea
 
 def test_some_generated_stages_run_across_a_bank_holiday(year):
     case = Disagreement.objects.filter(partnership=year).select_related("procedure").first()
-    calendar = services.calendar_of(year, services.procedure_of(case.procedure))
+    calendar = selectors.calendar_of(year, selectors.procedure_of(case.procedure))
     crossing = 0
     for case in Disagreement.objects.filter(partnership=year, procedure__procedure_id="twsp"):
-        record = [services.core_event(e) for e in case.events.order_by("sequence")]
+        record = [selectors.core_event(e) for e in case.events.order_by("sequence")]
         for span in core.stage_spans(record):
             if span.left_at is None:
                 continue

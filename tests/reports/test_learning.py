@@ -16,8 +16,9 @@ from parley.cases.demo import demo_load, person
 from parley.cases.models import Agency, Disagreement, Event
 from parley.core.engine import EventKind
 from parley.core.report import parse_period
-from parley.reports.figures import report_build, report_scope
+from parley.reports.figures import report_build
 from parley.reports.models import LearningItem
+from parley.reports.scope import report_scope
 from parley.reports.services import ReportError, learning_item_record
 
 LONDON = ZoneInfo("Europe/London")

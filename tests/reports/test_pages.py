@@ -14,7 +14,8 @@ from parley.audit.models import AuditEntry
 from parley.cases.demo import demo_load, person
 from parley.core.report import parse_period
 from parley.reports.behind import Behind, cases_behind
-from parley.reports.figures import report_build, report_scope
+from parley.reports.figures import report_build
+from parley.reports.scope import report_scope
 from tests.reports.conftest import TODAY
 
 

@@ -10,7 +10,8 @@ from django.test.utils import override_settings
 from parley.cases.demo import demo_load
 from parley.core.report import parse_period
 from parley.reports import figures
-from parley.reports.figures import report_build, report_scope
+from parley.reports.figures import report_build
+from parley.reports.scope import report_scope
 from tests.reports.conftest import TODAY, generate_year
 
 pytestmark = pytest.mark.django_db(transaction=True)

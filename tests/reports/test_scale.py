@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from parley.cases.models import Partnership
 from parley.core.report import parse_period
-from parley.reports.figures import report_build, report_scope
+from parley.reports.figures import report_build
+from parley.reports.scope import report_scope
 from tests.reports.conftest import TODAY, generate_year
 
 

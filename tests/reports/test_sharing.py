@@ -16,7 +16,8 @@ from pypdf import PdfReader
 from parley.cases.models import Disagreement, Person
 from parley.core.report import parse_period
 from parley.reports import exports
-from parley.reports.figures import report_build, report_scope
+from parley.reports.figures import report_build
+from parley.reports.scope import report_scope
 from parley.reports.services import report_settings_set
 from tests.reports.conftest import TODAY
 

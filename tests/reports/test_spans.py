@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parley.cases import services
+from parley.cases import selectors, services
 from parley.cases.demo import demo_load, person
 from parley.cases.models import Disagreement, ProcedureVersion
 from parley.core.engine import EventKind
@@ -24,8 +24,10 @@ def kept(case: Disagreement) -> list[tuple[object, ...]]:
 
 
 def from_record(case: Disagreement) -> tuple[list[tuple[object, ...]], ReportCase]:
-    record = [services.core_event(e) for e in case.events.order_by("sequence")]
-    rows, copy = spans_of(case=case, procedure=services.procedure_of(case.procedure), events=record)
+    record = [selectors.core_event(e) for e in case.events.order_by("sequence")]
+    rows, copy = spans_of(
+        case=case, procedure=selectors.procedure_of(case.procedure), events=record
+    )
     return [tuple(getattr(r, f) for f in COMPARED) for r in rows], copy
 
 

@@ -60,7 +60,7 @@ MALFORMED_DATES = [
     ("12", "", "2019", "Date of birth must include a month"),
     ("1", "1", "19", "Year must include 4 numbers"),
     ("1", "1", "2999", "Date of birth must be today or in the past"),
-    # More than 120 years back (parley.web.forms.OLDEST), counted from this year.
+    # More than 120 years back (parley.core.engine.OLDEST_AGE_YEARS), counted from this year.
     ("1", "1", "1850", f"Date of birth must be in {date.today().year - 120} or later"),
     ("１", "１", "２０２０", "Date of birth must be a real date, in numbers"),
 ]

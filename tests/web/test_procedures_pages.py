@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from parley.cases import services
+from parley.cases import selectors, services
 from parley.cases.demo import demo_load
 from parley.cases.models import Partnership
 from parley.web.flowchart import flowchart_of, flowchart_sentences, flowchart_svg
@@ -119,7 +119,7 @@ def test_each_procedure_page_shows_every_stage_and_an_accessible_flowchart(
     client, partnership, procedure_id
 ):
     version = partnership.procedures.get(procedure_id=procedure_id, is_current=True)
-    procedure = services.procedure_of(version)
+    procedure = selectors.procedure_of(version)
     html = page(client, f"/procedures/{procedure_id}/")
     words = text_of(html)
     assert procedure.name in words
@@ -172,7 +172,7 @@ def test_a_procedure_with_two_tracks_draws_them_side_by_side(partnership):
         text=NORTHSHIRE.read_text(encoding="utf-8"),
         source_name="northshire.yaml",
     )
-    procedure = services.procedure_of(result)
+    procedure = selectors.procedure_of(result)
     svg = ET.fromstring(flowchart_svg(flowchart_of(procedure)))
     headings = [t.text for t in svg.iter(f"{SVG}text") if t.get("font-size") == "16"]
     assert headings == [track.name for track in procedure.tracks]
@@ -275,7 +275,7 @@ def test_a_track_the_immediate_risk_route_does_not_reach_is_refused(partnership,
         text=NORTHSHIRE.read_text(encoding="utf-8"),
         source_name="northshire.yaml",
     )
-    track = services.procedure_of(
+    track = selectors.procedure_of(
         partnership.procedures.get(procedure_id="northshire", is_current=True)
     ).tracks[1]
     html = client.get(

@@ -8,7 +8,7 @@ def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
     # Today's models, but not Partnership's: later migrations add columns to it that do
     # not exist yet here. The closure days are read directly instead.
     from parley.cases.models import ClosureDay, Deadline, Disagreement
-    from parley.cases.services import disagreement_state, procedure_of
+    from parley.cases.selectors import disagreement_state, procedure_of
     from parley.core import planner
 
     # Only the columns that existed at this point: later migrations add others.

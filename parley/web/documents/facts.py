@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from parley.cases import services
+from parley.cases import selectors, services
 from parley.cases.models import Disagreement, Person
 from parley.core import engine
 from parley.core.engine import CaseState, EventKind, Status, event_label
@@ -149,8 +149,8 @@ def case_facts(
 ) -> CaseFacts:
     """Read the case, its record and its state: a few queries, whatever the record's length."""
     case = disagreement
-    procedure = services.procedure_of(case.procedure)
-    state = state or services.disagreement_state(case)
+    procedure = selectors.procedure_of(case.procedure)
+    state = state or selectors.disagreement_state(case)
     track = procedure.track(state.track)
     zone = procedure.calendar.timezone
     # The one sight rule for the record: a note kept to one side is printed only for a

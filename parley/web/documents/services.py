@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 from django.utils import timezone
 
-from parley.cases import services
+from parley.cases import selectors
 from parley.cases.models import Disagreement, Person
 from parley.core.engine import CaseState
 from parley.core.procedure import Form, Procedure
@@ -110,8 +110,8 @@ def documents_for(
     *, disagreement: Disagreement, state: CaseState | None = None
 ) -> list[DocumentLink]:
     """The documents the case page offers for this case now. Pass ``state`` if you have it."""
-    procedure = services.procedure_of(disagreement.procedure)
-    state = state or services.disagreement_state(disagreement)
+    procedure = selectors.procedure_of(disagreement.procedure)
+    state = state or selectors.disagreement_state(disagreement)
     return [
         DocumentLink(
             form_id=applicable.template,
@@ -131,8 +131,8 @@ def document_build(
     now: datetime | None = None,
 ) -> FormDocument:
     """The form filled in from the case, or DocumentNotAvailable if it does not apply."""
-    procedure = services.procedure_of(disagreement.procedure)
-    state = services.disagreement_state(disagreement)
+    procedure = selectors.procedure_of(disagreement.procedure)
+    state = selectors.disagreement_state(disagreement)
     applicable = _chosen(forms_applying(procedure, state), form_id)
     if applicable is None:
         raise DocumentNotAvailable(form_id)

@@ -17,7 +17,7 @@ from django import forms
 from django.utils import timezone
 
 from parley.core.words import clock, long_date, moment_words
-from parley.web.forms import DateField, DateWidget
+from parley.govuk_fields import DateField, DateWidget
 
 
 def _kind(field: forms.BoundField) -> str:
