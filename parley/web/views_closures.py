@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from parley.audit.services import audit_record
-from parley.cases import access, services
+from parley.cases import access, selectors, services
 from parley.cases.models import ClosureDay, Person
 from parley.cases.selectors import closure_change_moves
 from parley.web import forms
@@ -39,7 +39,7 @@ def _today(person: Person) -> date:
 
 
 def _closures(person: Person) -> tuple[tuple[date, str], ...]:
-    return services.closures_of(person.partnership)
+    return selectors.closures_of(person.partnership)
 
 
 def _check(
