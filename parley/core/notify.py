@@ -312,12 +312,17 @@ def _holders(stage: Stage, side: Side, audience: Audience = Audience.HOLDER) -> 
     """Who holds a stage for ``side``, as the roles table says who acts there
     (:func:`parley.core.roles.stage_side_roles`): its raising-side roles in the raising
     agency, its other-side roles in the other agency; for the partnership, the roles that
-    act for it at the stage (or, with none, those it keeps informed)."""
+    act for it at the stage (or, with none, those it keeps informed). Everyone the stage
+    names to act (BOTH) includes those who act for the partnership: a case escalated to
+    Torbay Channel's stage 4 is the Community Safety Partnership Board Chair's to resolve
+    (paras 10 and 11), and the Chair is told so, not only kept informed."""
     groups: list[RoleGroup] = []
     for one in (Side.RAISING, Side.OTHER):
         roles = stage_side_roles(stage, one)
         if side in (one, Side.BOTH) and roles:
             groups.append(RoleGroup(one, roles))
+    if side is Side.BOTH and (chairs := stage_side_roles(stage, Side.PARTNERSHIP)):
+        groups.append(RoleGroup(Side.PARTNERSHIP, chairs))
     if side is Side.PARTNERSHIP:
         roles = stage_side_roles(stage, Side.PARTNERSHIP) or stage.kept_informed
         if roles:

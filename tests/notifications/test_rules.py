@@ -134,7 +134,11 @@ def test_escalating_tells_the_new_stage_the_raiser_and_those_kept_informed():
                         reason="no-agreement")  # fmt: skip
     notices = change_notices(twsp, state, after, moved, case="1", first_sequence=5)
     assert told(notices) == {
-        ("escalated-to-you", "holder(raising:director, other:director)"),
+        # The Executive decides at stage 5 (Appendix 1): it is told the case is its own.
+        (
+            "escalated-to-you",
+            "holder(raising:director, other:director, partnership:twsp-executive)",
+        ),
         ("feedback", "raiser"),
         # Appendix 1, stage 5: the referral goes via the Partnership Manager.
         ("named-alert", "role(both:business-manager)"),

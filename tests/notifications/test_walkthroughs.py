@@ -372,7 +372,7 @@ def test_wirral_children_immediate_risk_is_told_at_night_and_the_chair_at_stage_
         Thu 24 Dec 2026 17:30 GMT cas.chief escalated-to-you
         Thu 24 Dec 2026 17:30 GMT tess.teacher feedback
         Tue 29 Dec 2026 10:00 GMT ben.business named-alert
-        Tue 29 Dec 2026 10:00 GMT chris.chair kept-informed
+        Tue 29 Dec 2026 10:00 GMT chris.chair escalated-to-you
         Tue 29 Dec 2026 10:00 GMT tess.teacher feedback
         Wed 30 Dec 2026 12:00 GMT ben.business kept-informed
         Wed 30 Dec 2026 12:00 GMT tess.teacher feedback

@@ -1,0 +1,85 @@
+"""Each rule of the shipped procedures as written, through the real door: who sees a case
+at a stage, who is told, which limit binds, who may act (the seed documents' own words are
+cited beside each test)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from parley.cases import access, services
+from parley.cases.demo import demo_load, person
+from parley.cases.models import Agency, Disagreement, Partnership
+from parley.notifications import services as notifications
+from parley.notifications.models import Notification
+from tests import ladder
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+
+
+def at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=LONDON)  # type: ignore[misc]
+
+
+@pytest.fixture
+def partnership() -> Partnership:
+    return demo_load(with_cases=False)
+
+
+def raise_case(
+    partnership: Partnership,
+    procedure_id: str,
+    when: datetime,
+    *,
+    raiser: str = "nia.nurse",
+    raising: str = "Demoshire NHS",
+    other: str = "Demoshire Council Children",
+    other_professional: str | None = "sam.social",
+    **extra: object,
+) -> Disagreement:
+    return services.disagreement_raise(
+        procedure=partnership.procedures.get(procedure_id=procedure_id, is_current=True),
+        raised_by=person(raiser),
+        raising_agency=Agency.objects.get(partnership=partnership, name__startswith=raising),
+        other_agency=Agency.objects.get(partnership=partnership, name__startswith=other),
+        other_professional=person(other_professional) if other_professional else None,
+        summary="A disagreement.",
+        at=when,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+# --- Torbay Channel, stage 4 -------------------------------------------------------------
+
+
+def test_the_csp_board_chair_sees_and_is_told_of_a_channel_case_at_stage_four(
+    partnership: Partnership, signed_in: Callable[[str], Client]
+) -> None:
+    """Paras 10 and 11: the Chair of the Community Safety Partnership Board resolves the
+    matter or convenes a Dispute Resolution Meeting. A role the procedure names at a stage
+    sees the case from that stage on, and is told."""
+    raised = at(2027, 3, 22, 10)
+    case = raise_case(
+        partnership, "torbay-channel", raised, raiser="pat.police", raising="Demoshire Police"
+    )
+    chair = person("tia.executive")
+    assert not access.can_view(chair, case)
+    moment = ladder.climb(case, "stage-4", at=at(2027, 3, 23, 10))
+    notifications.notifications_sweep(now=moment)
+    case.refresh_from_db()
+
+    assert case.stage == "stage-4"
+    assert access.can_view(chair, case)
+    assert signed_in("tia.executive").get(f"/cases/{case.reference}/").status_code == 200
+    # Told that it is now theirs to act on, not only "for your information".
+    told = set(
+        Notification.objects.filter(disagreement=case, recipient=chair).values_list(
+            "kind", flat=True
+        )
+    )
+    assert told == {"escalated-to-you"}
