@@ -217,7 +217,11 @@ def _event_notices(
         # Both sides' holders of the stage it starts at; the raiser is the actor and is
         # never told of their own action.
         notices.append(notice(NoticeKind.RAISED_WITH_YOU, _holders(stage, Side.BOTH)))
-        notices.append(notice(NoticeKind.RAISED_WITH_YOU, OTHER_PARTY))
+        if stage.other_side:
+            # The professional named in the other agency hears of it when a stage first
+            # gives their side something to do: not at Torbay children's Stage One, the
+            # worker's own consultation "before approaching the other agency".
+            notices.append(notice(NoticeKind.RAISED_WITH_YOU, OTHER_PARTY))
         notices.extend(_entry_alerts(procedure, stage, notice, raised=True))
         if urgent:
             notices.extend(_immediate_alerts(procedure, notice))

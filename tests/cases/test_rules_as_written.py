@@ -14,6 +14,7 @@ from django.test import Client
 from parley.cases import access, services
 from parley.cases.demo import demo_load, person
 from parley.cases.models import Agency, Disagreement, Partnership
+from parley.core.engine import EventKind, Refused
 from parley.notifications import services as notifications
 from parley.notifications.models import Notification
 from tests import ladder
@@ -83,3 +84,34 @@ def test_the_csp_board_chair_sees_and_is_told_of_a_channel_case_at_stage_four(
         )
     )
     assert told == {"escalated-to-you"}
+
+
+# --- Torbay children, Stage One ----------------------------------------------------------
+
+
+def test_torbay_children_stage_one_is_the_raisers_own_and_the_other_agency_is_not_told(
+    partnership: Partnership,
+) -> None:
+    """Stage One: "Before approaching the other agency", the worker consults their own
+    supervisor or manager. The other agency's worker is not told a disagreement needs
+    them, and can neither respond, escalate nor resolve it, until Stage Two."""
+    case = raise_case(partnership, "torbay-children", at(2027, 3, 22, 10))
+    other = person("sam.social")
+    told = Notification.objects.filter(disagreement=case, recipient=other)
+    assert not told.exists()
+    for kind, fields in (
+        (EventKind.RESPONSE_RECORDED, {"text": "We disagree."}),
+        (EventKind.ESCALATED, {"reason": "no-agreement"}),
+        (EventKind.RESOLVED, {"outcome": "Agreed.", "outstanding": "None"}),
+        (EventKind.DISCUSSION_RECORDED, {"text": "Talked."}),
+    ):
+        with pytest.raises(Refused):
+            services.disagreement_act(
+                disagreement=case, person=other, kind=kind, at=at(2027, 3, 22, 11), **fields
+            )
+    services.disagreement_escalate(
+        disagreement=case, person=person("nia.nurse"), reason="no-agreement",
+        at=at(2027, 3, 23, 10),
+    )  # fmt: skip
+    # Stage Two is the discussion with the other worker: now they are told.
+    assert set(told.values_list("kind", flat=True)) == {"escalated-to-you"}

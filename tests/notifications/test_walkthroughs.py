@@ -242,10 +242,11 @@ def test_torbay_children_tells_the_board_manager_at_stage_three(partnership):
             ),
         ],
     )  # fmt: skip
+    # Stage One is the worker's own consultation "before approaching the other agency":
+    # the other agency's worker hears of it at Stage Two.
     assert sent_log(case) == lines(
         """
         Mon 21 Dec 2026 10:00 GMT max.manager raised-with-you
-        Mon 21 Dec 2026 10:00 GMT sam.social raised-with-you
         Tue 22 Dec 2026 10:00 GMT sam.social escalated-to-you
         Thu 24 Dec 2026 16:00 GMT ben.business named-alert
         Thu 24 Dec 2026 16:00 GMT lee.lm escalated-to-you
