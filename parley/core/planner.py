@@ -137,10 +137,26 @@ def _immediate_limit(procedure: Procedure) -> Duration:
     return procedure.immediate_risk.within
 
 
-def _step_limit(procedure: Procedure, stage: Stage, step: Step, immediate: bool) -> Duration:
-    if immediate and step is stage.steps[0]:
+def _step_limit(procedure: Procedure, step: Step, immediate: Step | None) -> Duration:
+    if step is immediate:
         return _immediate_limit(procedure)
     return step.within
+
+
+def _immediate_step(stage: Stage, entered_at: datetime, completed: dict[str, datetime]) -> (
+    Step | None
+):  # fmt: skip
+    """The step the immediate-risk route's limit binds: the first one of the stage it
+    starts at that was not done in reaching it. Raising a case at a stage whose first step
+    is the raise itself (Torbay children's Stage Three, "raises the concerns with the
+    equivalent supervisor") does that step; the route's "act today" then binds the next,
+    so that whichever stage the raiser chooses, something is due today (Introduction:
+    "within the shortest timescale possible to ensure the child is protected")."""
+    for step in stage.steps:
+        done = completed.get(step.id)
+        if done is None or done > entered_at:
+            return step
+    return None
 
 
 def stage_plan(
@@ -160,6 +176,7 @@ def stage_plan(
     limit). Steps that only follow an agreement are left out until one is recorded.
     """
     completed = completed or {}
+    first = _immediate_step(stage, entered_at, completed) if immediate else None
     deadlines: list[Deadline] = []
     ends: dict[str, datetime] = {}
     hows: dict[str, Counted] = {}  # how each step's end was reached (see _counted)
@@ -173,7 +190,7 @@ def stage_plan(
             anchor, how = entered_at, FIXED
         else:
             anchor, how = previous_end, previous_how
-        limit = _step_limit(procedure, stage, step, immediate)
+        limit = _step_limit(procedure, step, first)
         due = due_after(calendar, limit, anchor)
         done = completed.get(step.id)
         counted = _counted(calendar, limit, anchor, how)

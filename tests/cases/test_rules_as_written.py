@@ -115,3 +115,24 @@ def test_torbay_children_stage_one_is_the_raisers_own_and_the_other_agency_is_no
     )  # fmt: skip
     # Stage Two is the discussion with the other worker: now they are told.
     assert set(told.values_list("kind", flat=True)) == {"escalated-to-you"}
+
+
+# --- Torbay children, immediate harm ----------------------------------------------------
+
+
+@pytest.mark.parametrize("start", ["stage-1", "stage-2", "stage-3", "stage-4", "stage-5"])
+def test_torbay_children_immediate_harm_binds_today_at_whichever_stage_it_starts(
+    partnership: Partnership, start: str
+) -> None:
+    """Introduction: "discretion should be used as to which stage is initiated", and
+    "Resolution should be sought within the shortest timescale possible". The file's
+    same working day binds the first step of whichever stage the raiser chooses."""
+    raised = at(2027, 3, 22, 10)
+    case = raise_case(
+        partnership, "torbay-children", raised, immediate_risk=True, start_stage=start
+    )
+    deadlines = services.disagreement_deadlines(case)
+    binding = [d for d in deadlines if not d.advisory and not d.is_met]
+    assert case.stage == start
+    assert binding, "no deadline binds the first step"
+    assert binding[0].due == at(2027, 3, 22, 17)
