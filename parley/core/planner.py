@@ -242,9 +242,10 @@ def stage_plan(
             )
     if stage.within.is_limited:
         due = due_after(calendar, stage.within, entered_at)
-        steps_met = [d.met_at for d in deadlines if d.kind is DeadlineKind.STEP]
-        # The stage's own limit is met when every step due in it has been done.
-        stage_met = max(steps_met) if steps_met and all(steps_met) else None  # type: ignore[type-var]
+        # The stage's own limit runs until the case leaves the stage (moved on, resolved
+        # or withdrawn), not until its steps are done: after the other practitioner's
+        # response at TWSP stage 1, or a discussion without agreement at stage 2, the 7
+        # and 4 working days still bind (Appendix 1), or a case could sit there for ever.
         if due is not None:
             deadlines.append(
                 Deadline(
@@ -256,7 +257,6 @@ def stage_plan(
                     explanation=due[1],
                     rule=stage.within.describe(),
                     advisory=stage.advisory or procedure.advisory,
-                    met_at=stage_met,
                     **_fixed(calendar, stage.within, entered_at),
                 )
             )

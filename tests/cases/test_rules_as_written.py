@@ -14,6 +14,7 @@ from django.test import Client
 from parley.cases import access, services
 from parley.cases.demo import demo_load, person
 from parley.cases.models import Agency, Disagreement, Partnership
+from parley.core import planner
 from parley.core.engine import EventKind, Refused
 from parley.notifications import services as notifications
 from parley.notifications.models import Notification
@@ -136,3 +137,41 @@ def test_torbay_children_immediate_harm_binds_today_at_whichever_stage_it_starts
     assert case.stage == start
     assert binding, "no deadline binds the first step"
     assert binding[0].due == at(2027, 3, 22, 17)
+
+
+# --- TWSP: a stage's limit runs until the stage ends -------------------------------------
+
+
+def _binding(case: Disagreement) -> dict[str, datetime]:
+    return {
+        d.key: d.due
+        for d in services.disagreement_deadlines(case)
+        if not d.advisory and not d.is_met
+    }
+
+
+def test_twsp_stage_limits_bind_after_a_response_and_after_no_agreement(
+    partnership: Partnership,
+) -> None:
+    """Appendix 1: stage 1 has 7 working days and stage 2 has 4. After the other
+    practitioner's response at stage 1, or a discussion without agreement at stage 2, the
+    stage's limit still binds until the case leaves the stage."""
+    raised = at(2027, 3, 1, 10)  # a Monday
+    case = raise_case(partnership, "twsp", raised)
+    services.disagreement_act(
+        disagreement=case, person=person("sam.social"), kind=EventKind.RESPONSE_RECORDED,
+        text="We will not reopen it.", at=at(2027, 3, 2, 10),
+    )  # fmt: skip
+    assert _binding(case) == {"stage-1": at(2027, 3, 10, 17)}
+    services.disagreement_escalate(
+        disagreement=case, person=person("nia.nurse"), reason="no-agreement",
+        at=at(2027, 3, 3, 10),
+    )  # fmt: skip
+    ladder.act_as_holder(
+        case, EventKind.DISCUSSION_RECORDED, text="No agreement.", agreed=False,
+        at=at(2027, 3, 4, 10),
+    )  # fmt: skip
+    assert _binding(case) == {"stage-2": at(2027, 3, 9, 17)}
+    # Nothing is done by the stage's end: it is overdue, and may be moved on for that.
+    deadlines = services.disagreement_deadlines(case)
+    assert planner.is_overdue(deadlines, at(2027, 3, 10, 9))
