@@ -703,11 +703,9 @@ def _check_escalation(
 ) -> dict[str, Any]:
     if stage.next is None:
         raise Refused(f"{stage.name} is the top of the ladder: there is nowhere higher to go")
-    if stage.escalate_by:
-        held = actor.holds_on(Side.RAISING) | actor.holds_on(Side.OTHER) | actor.partnership_roles
-        if not held & set(stage.escalate_by):
-            who = " or ".join(procedure.role_label(role) for role in stage.escalate_by)
-            raise Refused(f"At {stage_words(stage)}, only the {who} may move it on")
+    if stage.escalate_by and not held_at(stage, actor) & set(stage.escalate_by):
+        who = " or ".join(procedure.role_label(role) for role in stage.escalate_by)
+        raise Refused(f"At {stage_words(stage)}, only the {who} may move it on")
     reason = str(fields.get("reason") or "")
     try:
         trigger = EscalationTrigger(reason)
@@ -725,6 +723,22 @@ def _check_escalation(
     return {"to_stage": stage.next, "from_stage": stage.id}
 
 
+def held_at(stage: Stage, actor: Actor) -> frozenset[str]:
+    """The roles this person holds where this stage names them: in the raising agency
+    for its raising side, in the other agency for its other side, and partnership-wide
+    on any side or for the partnership. Who may move a case on (``escalate_by``, a
+    bypass's ``by``) is asked of these: Bedfordshire's Channel panel member raises and
+    presses an alert for the raising agency, and the other agency's panel member, who
+    answers it, does not move it up (section 3)."""
+    held: set[str] = set()
+    wide = actor.partnership_roles
+    for side in (Side.RAISING, Side.OTHER):
+        mine = actor.holds_on(side)
+        held |= {role for role in stage_side_roles(stage, side) if role in mine or role in wide}
+    held |= wide & set(stage.partnership_side)
+    return frozenset(held)
+
+
 def _trigger_words(trigger: EscalationTrigger) -> str:
     return {
         EscalationTrigger.DEADLINE_PASSED: "the deadline passing with no response",
@@ -739,7 +753,7 @@ def _check_bypass(
     rule = procedure.bypass
     if not rule.allowed:
         raise Refused(f"{procedure.name} does not allow stages to be bypassed")
-    if rule.by and not (actor.roles & set(rule.by)):
+    if rule.by and not (held_at(stage, actor) & set(rule.by)):
         who = ", ".join(procedure.role_label(role) for role in rule.by)
         raise Refused(f"Only these roles may bypass a stage: {who}")
     if rule.reason_required and not str(fields.get("reason") or "").strip():

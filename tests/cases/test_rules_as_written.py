@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,14 +15,19 @@ from django.test import Client
 from parley.cases import access, services
 from parley.cases.demo import demo_load, person
 from parley.cases.models import Agency, Disagreement, Partnership
-from parley.core import planner
-from parley.core.engine import EventKind, Refused
+from parley.core import engine, planner
+from parley.core.engine import Actor, EventKind, Refused
+from parley.core.loader import load_file
+from parley.core.procedure import Side
+from parley.core.roles import holding
 from parley.notifications import services as notifications
 from parley.notifications.models import Notification
+from parley.web.documents.services import document_build
 from tests import ladder
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
+LIBRARY = Path(__file__).resolve().parents[2] / "parley" / "procedures"
 
 
 def at(*parts: int) -> datetime:
@@ -175,3 +181,95 @@ def test_twsp_stage_limits_bind_after_a_response_and_after_no_agreement(
     # Nothing is done by the stage's end: it is overdue, and may be moved on for that.
     deadlines = services.disagreement_deadlines(case)
     assert planner.is_overdue(deadlines, at(2027, 3, 10, 9))
+
+
+# --- Bedfordshire Channel -----------------------------------------------------------------
+
+
+def test_bedfordshire_only_the_channel_chair_proceeds_after_no_response(
+    partnership: Partnership,
+) -> None:
+    """Section 3, stage 1: "In the event that no response is received within this
+    timeframe or the Channel Chair considers the response to be unsatisfactory they may
+    proceed": the Chair, not the professional who raised it nor the other side."""
+    case = raise_case(partnership, "bedfordshire-channel", at(2027, 3, 1, 10))
+    late = at(2027, 3, 9, 10)  # stage 1's 5 working days ended on Monday 8 March
+    for username in ("nia.nurse", "lee.lm", "sam.social", "drew.director"):
+        with pytest.raises(Refused):
+            services.disagreement_escalate(
+                disagreement=case, person=person(username), reason="deadline-passed", at=late
+            )
+        with pytest.raises(Refused):
+            services.disagreement_bypass(
+                disagreement=case, person=person(username), to_stage="stage-3",
+                reason="Urgent.", at=late,
+            )  # fmt: skip
+    services.disagreement_escalate(
+        disagreement=case, person=person("cora.channel"), reason="deadline-passed", at=late
+    )
+    case.refresh_from_db()
+    assert case.stage == "stage-2"
+
+
+def test_bedfordshire_asks_no_written_confirmation_the_document_does_not(
+    partnership: Partnership,
+) -> None:
+    """The document asks for responses to alerts in writing and, at the informal stage, an
+    email to confirm what was agreed; it does not ask for a written confirmation of an
+    agreed outcome and how outstanding issues will be pursued."""
+    case = raise_case(partnership, "bedfordshire-channel", at(2027, 3, 1, 10))
+    services.disagreement_act(
+        disagreement=case, person=person("lee.lm"), kind=EventKind.RESPONSE_RECORDED,
+        text="A worker is allocated from Monday.", at=at(2027, 3, 2, 10),
+    )  # fmt: skip
+    services.disagreement_act(
+        disagreement=case, person=person("cora.channel"), kind=EventKind.RESOLVED,
+        at=at(2027, 3, 3, 10),
+    )  # fmt: skip
+    case.refresh_from_db()
+    assert case.status == "resolved"
+    # The confirmation is offered, as Parley's choice, not printed as the document's rule.
+    printed = repr(
+        document_build(
+            disagreement=case,
+            form_id="outcome-confirmation",
+            prepared_by=person("cora.channel"),
+            now=at(2027, 3, 3, 11),
+        )  # fmt: skip
+    )
+    assert "Required by" not in printed
+    assert "Parley: Escalation of Concerns Procedure does not ask" in printed
+
+
+def test_bedfordshire_stage_one_begins_with_consulting_the_line_manager_and_chair(
+    partnership: Partnership,
+) -> None:
+    """Section 3, stage 1: "the professional will consult with their line manager and the
+    Channel Chair before initiating an alert"."""
+    version = partnership.procedures.get(procedure_id="bedfordshire-channel", is_current=True)
+    stage = services.procedure_of(version).track().stage("stage-1")
+    first = stage.steps[0]
+    assert "line manager" in first.name and "Channel Chair" in first.name
+    assert first.source.cite.startswith("Section 3, stage 1")
+
+
+def test_bedfordshire_the_other_agencys_panel_member_cannot_move_the_alert_on() -> None:
+    """Section 3: "The Channel Chair and professionals may bypass any stage": those who
+    raise the concern. The other agency's Channel panel member answers the alert; they do
+    not move it up, by escalating or by bypassing a stage."""
+    procedure = load_file(LIBRARY / "bedfordshire-channel.yaml")
+    raiser = Actor(
+        "pat", holding(Side.RAISING, ["channel-panel-member"]), frozenset({Side.RAISING})
+    )
+    events = engine.raise_case(procedure, actor=raiser, at=at(2027, 3, 1, 10))
+    state = engine.replay(events, procedure)
+    other = Actor("oli", holding(Side.OTHER, ["channel-panel-member", "service-manager"]))
+    late = at(2027, 3, 9, 10)
+    with pytest.raises(Refused):
+        engine.take(procedure, state, EventKind.BYPASSED, actor=other, at=late,
+                    to_stage="stage-3", reason="Urgent.")  # fmt: skip
+    with pytest.raises(Refused):
+        engine.take(procedure, state, EventKind.ESCALATED, actor=other, at=late, overdue=True,
+                    reason="deadline-passed")  # fmt: skip
+    assert engine.take(procedure, state, EventKind.BYPASSED, actor=raiser, at=late,
+                       to_stage="stage-3", reason="Urgent.")  # fmt: skip
