@@ -436,7 +436,7 @@ def disagreement_actions(request: HttpRequest, token: ApiToken, reference: str) 
         raise invalid("kind", f"kind must be one of: {', '.join(ACTION_KINDS)}")
     fields: dict[str, Any] = {
         name: text(body, name, 10000)
-        for name in ("text", "reason", "to_stage", "outcome", "outstanding", "visibility")
+        for name in ("text", "reason", "to_stage", "outcome", "outstanding", "visibility", "form")
         if body.get(name) is not None
     }
     if body.get("agreed") is not None:

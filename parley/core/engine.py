@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from parley.core.procedure import (
     Debrief,
     EscalationTrigger,
+    Form,
     Procedure,
     Side,
     Stage,
@@ -62,6 +63,7 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
     DEADLINES_MOVED = "deadlines-moved"
+    FORM_ACKNOWLEDGED = "form-acknowledged"
 
 
 class Who(StrEnum):
@@ -70,6 +72,7 @@ class Who(StrEnum):
     STAGE = "stage"  # those the procedure names at the current stage, for those sides
     INVOLVED = "involved"  # a party, or anyone who acts at a stage the case has reached
     RAISER = "raiser"  # the person who raised it, alone
+    SENT_TO = "sent-to"  # whoever holds, partnership-wide, a role a form of the case went to
     NOBODY = "nobody"  # recorded by Parley itself
 
 
@@ -97,6 +100,7 @@ class EventSpec:
 _ANY_PARTY = frozenset({Side.RAISING, Side.OTHER, Side.PARTNERSHIP})
 _OPEN = frozenset({Status.OPEN})
 _NOT_ENDED = frozenset({Status.OPEN, Status.RESOLVED})
+_OUTCOME = frozenset({Status.RESOLVED, Status.CLOSED})
 
 EVENTS: Mapping[EventKind, EventSpec] = {
     EventKind.RAISED: EventSpec(
@@ -172,6 +176,13 @@ EVENTS: Mapping[EventKind, EventSpec] = {
         "Deadlines moved by a calendar change", frozenset(), _NOT_ENDED, who=Who.NOBODY,
         moves=False,
     ),
+    # A form the procedure sends to a partnership role when a case is resolved (Wirral's
+    # proformas to the WSCB Business Manager, section 2 and Appendix 2) is theirs to
+    # acknowledge: until they do, it waits on their home page.
+    EventKind.FORM_ACKNOWLEDGED: EventSpec(
+        "Form received and acknowledged", frozenset({Side.PARTNERSHIP}), _OUTCOME,
+        required=("form",), who=Who.SENT_TO, moves=False,
+    ),
 }  # fmt: skip
 
 # The records in which the parties can say they have agreed (unlocking "if agreed" steps).
@@ -186,6 +197,7 @@ FIELD_WORDS = {
     "filename": "the file",
     "outcome": "the written outcome",
     "outstanding": "how any outstanding issues will be pursued",
+    "form": "the form you are acknowledging",
 }
 
 
@@ -229,6 +241,7 @@ class CaseState:
     learning_referrals: int = 0
     raised_by: str = ""
     immediate_stage: str = ""  # the stage the immediate-risk route took the case to
+    acknowledged: tuple[str, ...] = ()  # forms sent (forms_sent) their recipient acknowledged
 
     @property
     def is_open(self) -> bool:
@@ -323,6 +336,9 @@ def apply(state: CaseState | None, event: Event, procedure: Procedure) -> CaseSt
         return dataclasses.replace(state, debriefed=True)
     if kind is EventKind.LEARNING_REFERRED:
         return dataclasses.replace(state, learning_referrals=state.learning_referrals + 1)
+    if kind is EventKind.FORM_ACKNOWLEDGED:
+        form_id = str(event.data.get("form", ""))
+        return dataclasses.replace(state, acknowledged=(*state.acknowledged, form_id))
     changed = state
     if kind is EventKind.RESPONSE_RECORDED:
         changed = dataclasses.replace(changed, responded=True, unsatisfactory=False)
@@ -547,7 +563,48 @@ def take(
         raise Refused("Feedback is given to the person who raised it, not by them")
     elif kind is EventKind.NOTE_ADDED:
         _check_visibility(actor, fields)
+    elif kind is EventKind.FORM_ACKNOWLEDGED:
+        _check_acknowledgement(procedure, state, actor, fields)
     return [Event(kind, at, actor.id, state.stage, data)]
+
+
+# --- forms sent to someone ------------------------------------------------------------
+
+
+def forms_sent(procedure: Procedure, state: CaseState) -> tuple[Form, ...]:
+    """The forms the procedure sends to someone (``send_to``) because of how this case
+    ended: a form for cases resolved at a stage (``when: resolved-at``), once the case is
+    resolved there. Wirral: the proforma for stage 2 or 3 to the WSCB Business Manager."""
+    if not state.resolved_stage:
+        return ()
+    return tuple(
+        form
+        for form in procedure.forms
+        if form.send_to
+        and form.when == "resolved-at"
+        and (not form.from_stage or form.from_stage == state.resolved_stage)
+    )
+
+
+def forms_to_acknowledge(procedure: Procedure, state: CaseState, actor: Actor) -> list[Form]:
+    """The forms sent to a role this person holds partnership-wide, not yet acknowledged."""
+    mine = actor.partnership_roles
+    return [
+        form
+        for form in forms_sent(procedure, state)
+        if form.id not in state.acknowledged
+        and any(role in mine and role_of(procedure, role).may_act for role in form.send_to)
+    ]
+
+
+def _check_acknowledgement(
+    procedure: Procedure, state: CaseState, actor: Actor, fields: Mapping[str, Any]
+) -> None:
+    wanted = str(fields.get("form") or "")
+    if wanted in state.acknowledged:
+        raise Refused("That form has been acknowledged already")
+    if wanted not in {form.id for form in forms_to_acknowledge(procedure, state, actor)}:
+        raise Refused(f'"{wanted}" is not a form sent to you for this disagreement')
 
 
 def _check_visibility(actor: Actor, fields: Mapping[str, Any]) -> None:
@@ -577,6 +634,10 @@ def acting_for(
         raise Refused("Only the person who raised the disagreement can withdraw it")
     if spec.who is Who.INVOLVED:
         raise Refused(f"{spec.label}: only the people taking part in this disagreement can do this")
+    if spec.who is Who.SENT_TO:
+        raise Refused(
+            f"{spec.label}: only the person a form of this disagreement was sent to can do this"
+        )
     stage = procedure.track(state.track).stage(state.stage)
     raise Refused(_not_at_this_stage(procedure, stage, spec))
 
@@ -592,6 +653,8 @@ def acts_for(
     if spec.who is Who.RAISER:
         return frozenset({Side.RAISING}) if actor.id == state.raised_by else frozenset()
     track = procedure.track(state.track)
+    if spec.who is Who.SENT_TO:
+        return spec.sides if forms_to_acknowledge(procedure, state, actor) else frozenset()
     if spec.who is Who.INVOLVED:
         return involved_sides(procedure, track, state.stages_reached, actor) & spec.sides
     sides = acting_sides(procedure, track.stage(state.stage), actor) & spec.sides
@@ -826,6 +889,9 @@ def allowed_actions(
             continue
         if kind is EventKind.BYPASSED:
             fields["to_stage"] = next(iter(bypass_targets(procedure, state)), "")
+        if kind is EventKind.FORM_ACKNOWLEDGED:
+            pending = forms_to_acknowledge(procedure, state, actor)
+            fields["form"] = pending[0].id if pending else ""
         if kind is EventKind.IMMEDIATE_RISK_DECLARED:
             if state.route is Route.IMMEDIATE_RISK:
                 continue

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from parley.core.calendar import WorkingCalendar
 from parley.core.durations import Unit
-from parley.core.engine import CaseState, Event, EventKind, Route, apply
+from parley.core.engine import CaseState, Event, EventKind, Route, apply, forms_sent
 from parley.core.procedure import NotifyWhen, Procedure, Side, Stage, Track
 from parley.core.roles import stage_side_roles
 
@@ -51,6 +51,7 @@ class NoticeKind(StrEnum):
     REMINDER = "reminder"
     RESPONSE_RECEIVED = "response-received"
     FEEDBACK = "feedback"
+    FORM_SENT = "form-sent"
     NAMED_ALERT = "named-alert"
     KEPT_INFORMED = "kept-informed"
     WITHDRAWN = "withdrawn"
@@ -250,6 +251,18 @@ def _event_notices(
                 notices.append(_named(rule.who, rule.why, rule.source.cite, notice))
         if stage.kept_informed:
             notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
+        # A form sent because of where it was resolved (Wirral's proformas, section 2 and
+        # Appendix 2), with the form: it waits for its recipient to acknowledge it.
+        for form in forms_sent(procedure, after):
+            notices.append(
+                notice(
+                    NoticeKind.FORM_SENT,
+                    _roles(form.send_to),
+                    label=form.template,
+                    why=form.name,
+                    cite=form.source.cite,
+                )  # fmt: skip
+            )
     elif kind is EventKind.CLOSED:
         if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
             notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="closed"))

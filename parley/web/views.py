@@ -16,6 +16,7 @@ from parley.audit.services import audit_record
 from parley.cases import access
 from parley.cases.access import person_of
 from parley.cases.models import Deadline, Disagreement, Person, RoleAssignment
+from parley.cases.selectors import forms_to_acknowledge
 from parley.core.procedure import Procedure, Side
 from parley.core.roles import Sight, actor_of, role_anywhere
 from parley.core.roles import holds_step as roles_holds_step
@@ -254,6 +255,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "person": person,
             "deadlines": deadlines,
+            "forms": forms_to_acknowledge(person=person),
             "raised": _case_rows(raised, procedures, now),
             "received": _case_rows(received, procedures, now),
             "agency_cases": agency_cases,

@@ -153,6 +153,11 @@ ACTIONS: tuple[ActionPage, ...] = (
         done="Policy or learning issue referred",
     ),
     ActionPage(
+        EventKind.FORM_ACKNOWLEDGED, "acknowledge-form", "Acknowledge a form sent to you",
+        forms.AcknowledgeFormForm, "Acknowledge it", done="Form acknowledged",
+        describe="Say you have received a form the procedure sends you.",
+    ),
+    ActionPage(
         EventKind.EVIDENCE_ATTACHED, "attach-evidence", "Attach evidence",
         forms.AttachEvidenceForm, "Attach the file", done="File attached",
     ),
@@ -464,6 +469,10 @@ def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
             if actor.holds_on(side):
                 visibility.append((value, _side_words(cf, value)))
         choices["visibility"] = visibility
+    elif action.kind is EventKind.FORM_ACKNOWLEDGED:
+        choices["forms"] = [
+            (form.id, form.name) for form in engine.forms_to_acknowledge(procedure, state, actor)
+        ]
     elif action.kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
         choices["hint"] = f"It goes to the {procedure.outcome.learning_to}."
     return choices

@@ -5,7 +5,7 @@ cited beside each test)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from parley.notifications import services as notifications
 from parley.notifications.models import Notification
 from parley.web.documents.services import document_build
 from tests import ladder
+from tests.web.conftest import submit
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -273,3 +274,54 @@ def test_bedfordshire_the_other_agencys_panel_member_cannot_move_the_alert_on() 
                     reason="deadline-passed")  # fmt: skip
     assert engine.take(procedure, state, EventKind.BYPASSED, actor=raiser, at=late,
                        to_stage="stage-3", reason="Urgent.")  # fmt: skip
+
+
+# --- Wirral: the proformas go to the WSCB Business Manager -------------------------------
+
+
+@pytest.mark.parametrize(("stage", "form"), [("stage-2", "resolved-stage-2"),
+                                             ("stage-3", "resolved-stage-3")])  # fmt: skip
+def test_wirral_a_proforma_goes_to_the_business_manager_until_acknowledged(
+    partnership: Partnership, signed_in: Callable[[str], Client], stage: str, form: str
+) -> None:
+    """Section 2: disagreements resolved at stage 2 "should be reported to the WSCB
+    Business Manager using the proforma"; Appendix 2 the same at stage 3. The Business
+    Manager is sent it, has it to acknowledge on their home page until they do, and only
+    they may acknowledge it."""
+    case = raise_case(partnership, "wirral-children", at(2027, 3, 1, 10))
+    moment = ladder.climb(case, stage, at=at(2027, 3, 2, 10))
+    ladder.act_as_holder(
+        case, EventKind.RESOLVED, outcome="Plan agreed.", outstanding="None",
+        at=moment + timedelta(hours=1),
+    )  # fmt: skip
+    manager = person("ben.business")
+    sent = Notification.objects.filter(disagreement=case, recipient=manager, kind="form-sent")
+    assert sent.count() == 1
+    assert f"/cases/{case.reference}/documents/wirral-{form}" in sent.get().body
+    home = signed_in("ben.business").get("/").content.decode()
+    assert case.reference in home and "to acknowledge" in home
+    with pytest.raises(Refused):
+        services.disagreement_act(
+            disagreement=case, person=person("nia.nurse"), kind=EventKind.FORM_ACKNOWLEDGED,
+            form=form,
+        )  # fmt: skip
+    # Acknowledged on the case page, through the one door.
+    ben = signed_in("ben.business")
+    page = f"/cases/{case.reference}/acknowledge-form/"
+    assert submit(ben, page, {"form": form}).status_code == 302
+    assert case.events.filter(kind="form-acknowledged", data__form=form).count() == 1
+    home = ben.get("/").content.decode()
+    assert case.reference not in home
+    with pytest.raises(Refused):
+        services.disagreement_act(
+            disagreement=case, person=manager, kind=EventKind.FORM_ACKNOWLEDGED, form=form
+        )
+
+
+def test_wirral_a_case_resolved_at_stage_one_sends_no_proforma(partnership: Partnership) -> None:
+    """Section 1: at stage 1 "the WSCB does not need to be told"."""
+    case = raise_case(partnership, "wirral-children", at(2027, 3, 1, 10))
+    ladder.act_as_holder(
+        case, EventKind.RESOLVED, outcome="Agreed.", outstanding="None", at=at(2027, 3, 2, 10)
+    )
+    assert not Notification.objects.filter(disagreement=case, kind="form-sent").exists()

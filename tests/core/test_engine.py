@@ -257,6 +257,10 @@ WHO_MAY: dict[EventKind, tuple[frozenset[Side], frozenset[Status]]] = {
     EventKind.CLOSED: (frozenset({Side.RAISING, Side.PARTNERSHIP}), frozenset({Status.RESOLVED})),
     EventKind.WITHDRAWN: (frozenset({Side.RAISING}), OPEN),
     EventKind.DEADLINES_MOVED: (frozenset(), NOT_ENDED),
+    EventKind.FORM_ACKNOWLEDGED: (
+        frozenset({Side.PARTNERSHIP}),
+        frozenset({Status.RESOLVED, Status.CLOSED}),
+    ),
 }
 RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED}
 
@@ -281,6 +285,7 @@ FIELDS: dict[EventKind, dict[str, Any]] = {
     EventKind.WITHDRAWN: {"reason": "Resolved outside the process"},
     EventKind.RAISED: {},
     EventKind.DEADLINES_MOVED: {},
+    EventKind.FORM_ACKNOWLEDGED: {"form": "outcome"},
 }
 
 # Colleagues on each side who did not raise it, each holding every role of their place.
