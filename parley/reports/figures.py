@@ -277,6 +277,21 @@ def _with_memory(
 # --- the report -------------------------------------------------------------------------
 
 
+def _forms_sent_where(scope: Scope) -> Q | None:
+    """The report copies of cases resolved at a stage whose form goes to someone
+    (:func:`parley.core.engine.forms_sent`), or None if the procedure sends none."""
+    where: Q | None = None
+    for version in scope.versions:
+        for form in scope.procedures[version.pk].forms:
+            if not form.send_to or form.when != "resolved-at":
+                continue
+            one = Q(version_id=version.pk)
+            if form.from_stage:
+                one &= Q(stage=form.from_stage)
+            where = one if where is None else where | one
+    return where
+
+
 def report_build(
     *,
     scope: Scope,
@@ -316,6 +331,7 @@ def report_build(
     # From the replica when there is one (docs/deploy.md).
     using = report_database()
     copies = ReportCase.objects.using(using).filter(version__in=[v.pk for v in scope.versions])
+    sent = _forms_sent_where(scope)
     fetched = _fetch(
         {
             # The longest first, so that the others share the remaining connections.
@@ -367,6 +383,18 @@ def report_build(
             # Through the report copy (read by the queries above, so in memory) rather
             # than the cases; counting the case, which the events' small index holds, so
             # that the index is read alone.
+            # Cases resolved where the procedure sends a form to someone (Wirral's
+            # proformas to the Business Manager, "for analysis", section 2).
+            "forms_sent": lambda: (
+                copies.filter(sent, _on("resolved_on", window)).aggregate(
+                    **{
+                        f"at_{i}": Count("pk", filter=_on("resolved_on", p))
+                        for i, p in enumerate(periods)
+                    }
+                )
+                if sent is not None
+                else {}
+            ),
             "learning": lambda: (
                 Event.objects.using(using)
                 .filter(
@@ -523,7 +551,7 @@ def report_build(
         if left == within + late:
             sums.append((("left", code), [("within", code), ("late", code)]))
 
-    headline_specs = (
+    headline_specs: tuple[tuple[str, str, Any, str], ...] = (
         ("raised", "Raised", raised_by_period, "raised"),
         ("immediate", "Put on the immediate-risk route", immediate, "immediate"),
         ("resolved", "Resolved", ended["resolved"], "resolved"),
@@ -548,6 +576,17 @@ def report_build(
             "",
         ),
     )
+    if sent is not None:
+        forms_counts = fetched["forms_sent"]
+        headline_specs = (
+            *headline_specs,
+            (
+                "forms_sent",
+                "Resolved where the procedure sends a form (for example a proforma)",
+                [forms_counts[f"at_{i}"] or 0 for i in range(len(periods))],
+                "",
+            ),
+        )
     headline_rows = []
     for name, words, values, figure in headline_specs:
         headline_rows.append(

@@ -5,7 +5,7 @@ cited beside each test)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -325,3 +325,30 @@ def test_wirral_a_case_resolved_at_stage_one_sends_no_proforma(partnership: Part
         case, EventKind.RESOLVED, outcome="Agreed.", outstanding="None", at=at(2027, 3, 2, 10)
     )
     assert not Notification.objects.filter(disagreement=case, kind="form-sent").exists()
+
+
+def test_wirral_the_quarterly_report_counts_the_proformas(partnership: Partnership) -> None:
+    """Section 2: the proformas go to the Business Manager "for analysis", and a quarterly
+    report goes to the WSCB Executive Group: it counts the cases that sent one."""
+    from parley.core.report import quarter_period
+    from parley.reports.figures import report_build, report_scope
+
+    at_two = raise_case(partnership, "wirral-children", at(2027, 2, 1, 10))
+    moment = ladder.climb(at_two, "stage-2", at=at(2027, 2, 2, 10))
+    ladder.act_as_holder(
+        at_two, EventKind.RESOLVED, outcome="Agreed.", outstanding="None",
+        at=moment + timedelta(hours=1),
+    )  # fmt: skip
+    at_one = raise_case(partnership, "wirral-children", at(2027, 2, 1, 11))
+    ladder.act_as_holder(
+        at_one, EventKind.RESOLVED, outcome="Agreed.", outstanding="None",
+        at=at(2027, 2, 3, 10),
+    )  # fmt: skip
+    scope = report_scope(partnership=partnership, procedure_id="wirral-children")
+    assert scope is not None
+    period = quarter_period(2027, 1)
+    report = report_build(
+        scope=scope, period=period, threshold=0, today=date(2027, 4, 5), learning=False
+    )
+    assert report.counts[("forms_sent", period.code)] == 1
+    assert report.counts[("resolved", period.code)] == 2
