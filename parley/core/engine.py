@@ -64,6 +64,7 @@ class EventKind(StrEnum):
     WITHDRAWN = "withdrawn"
     DEADLINES_MOVED = "deadlines-moved"
     FORM_ACKNOWLEDGED = "form-acknowledged"
+    BODY_INFORMED = "body-informed"
 
 
 class Who(StrEnum):
@@ -179,6 +180,13 @@ EVENTS: Mapping[EventKind, EventSpec] = {
     # A form the procedure sends to a partnership role when a case is resolved (Wirral's
     # proformas to the WSCB Business Manager, section 2 and Appendix 2) is theirs to
     # acknowledge: until they do, it waits on their home page.
+    # Whom a stage says those acting for the partnership may inform (``informs``): TWSP's
+    # Executive "will ... inform relevant professional bodies if appropriate, i.e. Care
+    # Quality Commission" (Appendix 1, after stage 3). Recorded as its own action.
+    EventKind.BODY_INFORMED: EventSpec(
+        "Professional body informed", frozenset({Side.PARTNERSHIP}), _NOT_ENDED,
+        required=("text",), moves=False,
+    ),
     EventKind.FORM_ACKNOWLEDGED: EventSpec(
         "Form received and acknowledged", frozenset({Side.PARTNERSHIP}), _OUTCOME,
         required=("form",), who=Who.SENT_TO, moves=False,
@@ -565,6 +573,8 @@ def take(
         _check_visibility(actor, fields)
     elif kind is EventKind.FORM_ACKNOWLEDGED:
         _check_acknowledgement(procedure, state, actor, fields)
+    elif kind is EventKind.BODY_INFORMED and not stage.informs:
+        raise Refused(f"At {stage_words(stage)}, {procedure.name} names no one to inform")
     return [Event(kind, at, actor.id, state.stage, data)]
 
 

@@ -543,7 +543,7 @@ TOP_KEYS = (
 STAGE_KEYS = (
     "id", "name", "description", "informal", "raising_side", "other_side", "kept_informed",
     "partnership_side", "escalate_by", "steps", "within", "cumulative", "escalate_when", "next",
-    "notify", "forms", "resolution", "advisory", "source", "remove",
+    "notify", "forms", "resolution", "advisory", "source", "remove", "informs",
 )  # fmt: skip
 STEP_KEYS = (
     "id", "name", "by", "action", "within", "after", "only_if_agreed", "cumulative", "form",
@@ -664,6 +664,7 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         forms=r.ids(node, "forms", what, "[referral]"),
         resolution=tuple(_read_resolution(r, n) for n in r.items(node, "resolution", what)),
         advisory=r.flag(node, "advisory"),
+        informs=r.text(node, "informs", what),
         source=r.source(node),
     )
 

@@ -190,6 +190,9 @@ class Stage:
     resolution: tuple[ResolutionMethod, ...] = ()
     advisory: bool = False
     description: str = ""
+    # Whom those acting for the partnership here may inform, as a recorded action (TWSP:
+    # the Executive informs "relevant professional bodies if appropriate").
+    informs: str = ""
     source: Source = field(default_factory=Source)
 
     @property

@@ -352,3 +352,35 @@ def test_wirral_the_quarterly_report_counts_the_proformas(partnership: Partnersh
     )
     assert report.counts[("forms_sent", period.code)] == 1
     assert report.counts[("resolved", period.code)] == 2
+
+
+# --- TWSP: the Executive may inform professional bodies ----------------------------------
+
+
+def test_twsp_the_executive_records_informing_a_professional_body(
+    partnership: Partnership, signed_in: Callable[[str], Client]
+) -> None:
+    """Appendix 1, after stage 3: the TWSP Executive "will mediate the activities through
+    to a resolution and inform relevant professional bodies if appropriate, i.e. Care
+    Quality Commission Home Concerns". Its own action, the Executive's, at stage 5."""
+    case = raise_case(partnership, "twsp", at(2027, 3, 1, 10))
+    moment = ladder.climb(case, "stage-4", at=at(2027, 3, 2, 10))
+    with pytest.raises(Refused):
+        services.disagreement_act(
+            disagreement=case, person=person("tia.executive"), kind=EventKind.BODY_INFORMED,
+            text="Told the CQC.", at=moment + timedelta(hours=1),
+        )  # fmt: skip
+    moment = ladder.climb(case, "stage-5", at=moment + timedelta(hours=2))
+    for username in ("ben.business", "hal.director", "nia.nurse"):
+        with pytest.raises(Refused):
+            services.disagreement_act(
+                disagreement=case, person=person(username), kind=EventKind.BODY_INFORMED,
+                text="Told the CQC.", at=moment + timedelta(hours=1),
+            )  # fmt: skip
+    tia = signed_in("tia.executive")
+    page = f"/cases/{case.reference}/inform-body/"
+    assert "Care Quality Commission" in tia.get(page).content.decode()
+    text = "Told the Care Quality Commission about the home's staffing."
+    assert submit(tia, page, {"text": text}).status_code == 302
+    recorded = case.events.get(kind="body-informed")
+    assert recorded.data["text"] == text and recorded.actor_id == person("tia.executive").pk

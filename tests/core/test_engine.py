@@ -261,6 +261,7 @@ WHO_MAY: dict[EventKind, tuple[frozenset[Side], frozenset[Status]]] = {
         frozenset({Side.PARTNERSHIP}),
         frozenset({Status.RESOLVED, Status.CLOSED}),
     ),
+    EventKind.BODY_INFORMED: (frozenset({Side.PARTNERSHIP}), NOT_ENDED),
 }
 RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED}
 
@@ -286,6 +287,7 @@ FIELDS: dict[EventKind, dict[str, Any]] = {
     EventKind.RAISED: {},
     EventKind.DEADLINES_MOVED: {},
     EventKind.FORM_ACKNOWLEDGED: {"form": "outcome"},
+    EventKind.BODY_INFORMED: {"text": "Told the Care Quality Commission"},
 }
 
 # Colleagues on each side who did not raise it, each holding every role of their place.
