@@ -573,6 +573,10 @@ def take(
         _check_visibility(actor, fields)
     elif kind is EventKind.FORM_ACKNOWLEDGED:
         _check_acknowledgement(procedure, state, actor, fields)
+    elif kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
+        # Addressed to whom the procedure sends learning: Torbay Channel's policy issues go
+        # to the Devon and Torbay Prevent Partnership Board (para 14).
+        data.setdefault("referred_to", procedure.outcome.learning_to)
     elif kind is EventKind.BODY_INFORMED and not stage.informs:
         raise Refused(f"At {stage_words(stage)}, {procedure.name} names no one to inform")
     return [Event(kind, at, actor.id, state.stage, data)]

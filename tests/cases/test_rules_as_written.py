@@ -384,3 +384,28 @@ def test_twsp_the_executive_records_informing_a_professional_body(
     assert submit(tia, page, {"text": text}).status_code == 302
     recorded = case.events.get(kind="body-informed")
     assert recorded.data["text"] == text and recorded.actor_id == person("tia.executive").pk
+
+
+# --- Torbay Channel: policy issues to the Prevent Partnership Board ------------------------
+
+
+def test_torbay_channel_policy_issues_are_addressed_to_the_prevent_partnership_board(
+    partnership: Partnership, signed_in: Callable[[str], Client]
+) -> None:
+    """Para 14: policy issues identified "will be referred to the Devon and Torbay Prevent
+    Partnership Board". A learning referral from a Torbay Channel case is addressed to the
+    Board, and the learning log the Channel chair keeps for it shows it so, logged or not."""
+    case = raise_case(
+        partnership, "torbay-channel", at(2027, 3, 1, 10), raiser="pat.police",
+        raising="Demoshire Police",
+    )  # fmt: skip
+    services.disagreement_act(
+        disagreement=case, person=person("pat.police"), kind=EventKind.LEARNING_REFERRED,
+        text="Information-sharing agreement does not cover Channel.", at=at(2027, 3, 2, 10),
+    )  # fmt: skip
+    board = "Devon and Torbay Prevent Partnership Board"
+    event = case.events.get(kind="learning-referred")
+    assert event.data["referred_to"] == board
+    log = signed_in("cora.channel").get("/reports/learning/").content.decode()
+    assert "Information-sharing agreement does not cover Channel." in log
+    assert board in log
