@@ -147,7 +147,7 @@ EVENTS: Mapping[EventKind, EventSpec] = {
     # clear and timely feedback is provided" (Torbay Channel para 13): whoever acts now.
     EventKind.FEEDBACK_GIVEN: EventSpec(
         "Feedback given to the person who raised it", _ANY_PARTY, _NOT_ENDED,
-        required=("text",), moves=False,
+        frozenset({StepAction.FEEDBACK}), required=("text",), moves=False,
     ),
     EventKind.DEBRIEF_RECORDED: EventSpec(
         "Debrief recorded", _ANY_PARTY, frozenset({Status.RESOLVED}), required=("text",),
@@ -339,7 +339,8 @@ def apply(state: CaseState | None, event: Event, procedure: Procedure) -> CaseSt
     if kind is EventKind.WITHDRAWN:
         return dataclasses.replace(state, status=Status.WITHDRAWN, closed_at=event.at)
     if kind is EventKind.FEEDBACK_GIVEN:
-        return dataclasses.replace(state, feedback_count=state.feedback_count + 1)
+        given = dataclasses.replace(state, feedback_count=state.feedback_count + 1)
+        return _complete_steps(given, stage, event, procedure)
     if kind is EventKind.DEBRIEF_RECORDED:
         return dataclasses.replace(state, debriefed=True)
     if kind is EventKind.LEARNING_REFERRED:

@@ -15,7 +15,7 @@ from typing import Any
 from parley.core.calendar import Explanation, WorkingCalendar
 from parley.core.durations import SAME_WORKING_DAY, Duration, Unit
 from parley.core.engine import CaseState, Route, Status
-from parley.core.procedure import Procedure, Side, Stage, Step, Track
+from parley.core.procedure import Procedure, Side, Stage, Step, StepAction, Track
 
 
 class DeadlineKind(StrEnum):
@@ -399,7 +399,10 @@ def plan(
         deadlines = stage_plan(
             procedure, calendar, stage, entered, immediate=immediate_risk and index == 0
         )
-        ends = max((d.due for d in deadlines), default=None)
+        # Feedback to the raiser (Torbay Channel para 13) is given within a stage; it does
+        # not make a stage with no timescale end.
+        feedback = {step.id for step in stage.steps if step.action is StepAction.FEEDBACK}
+        ends = max((d.due for d in deadlines if d.step not in feedback), default=None)
         cumulative = None
         if ends is not None:
             local_end = ends.astimezone(calendar.end_of_working_day(ends.date()).tzinfo).date()

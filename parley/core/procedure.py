@@ -29,6 +29,7 @@ class StepAction(StrEnum):
     REFER = "refer"  # a referral, usually on a form, to the next rung
     MEET = "meet"
     DECIDE = "decide"
+    FEEDBACK = "feedback"  # feedback to the person who raised it (Torbay Channel para 13)
 
 
 class EscalationTrigger(StrEnum):

@@ -409,3 +409,36 @@ def test_torbay_channel_policy_issues_are_addressed_to_the_prevent_partnership_b
     log = signed_in("cora.channel").get("/reports/learning/").content.decode()
     assert "Information-sharing agreement does not cover Channel." in log
     assert board in log
+
+
+# --- Torbay Channel: feedback at each stage is a step with an owner -----------------------
+
+
+def test_torbay_channel_feedback_at_each_stage_is_a_step_with_an_owner_and_a_date(
+    partnership: Partnership,
+) -> None:
+    """Para 13: "It is the responsibility of the person to whom the issue is referred to
+    ensure that clear and timely feedback is provided", at each stage. A step held by that
+    person, with a date (a guide: the document gives none), done when they give it."""
+    case = raise_case(
+        partnership, "torbay-channel", at(2027, 3, 1, 10), raiser="pat.police",
+        raising="Demoshire Police",
+    )  # fmt: skip
+    feedback = {d.key: d for d in services.disagreement_deadlines(case)}["stage-1/feedback"]
+    assert feedback.by.value == "other" and feedback.advisory
+    assert feedback.due == at(2027, 3, 8, 17)
+    services.disagreement_act(
+        disagreement=case, person=person("sam.social"), kind=EventKind.FEEDBACK_GIVEN,
+        text="We have re-read the plan and will fund the mentor.", at=at(2027, 3, 2, 10),
+    )  # fmt: skip
+    done = {d.key: d for d in services.disagreement_deadlines(case)}["stage-1/feedback"]
+    assert done.is_met
+    moment = ladder.climb(case, "stage-4", at=at(2027, 3, 3, 10))
+    stage_4 = {d.key: d for d in services.disagreement_deadlines(case)}
+    assert stage_4["stage-4/feedback"].by.value == "partnership"
+    ladder.act_as_holder(
+        case, EventKind.FEEDBACK_GIVEN, text="The Chair will convene a meeting.",
+        at=moment + timedelta(hours=1), side=Side.PARTNERSHIP,
+    )  # fmt: skip
+    assert case.events.filter(kind="feedback-given").last().actor == person("tia.executive")
+    assert {d.key: d for d in services.disagreement_deadlines(case)}["stage-4/feedback"].is_met

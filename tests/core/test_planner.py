@@ -343,7 +343,12 @@ def test_torbay_channel_plan_gives_five_working_days_at_each_of_the_first_three_
 ) -> None:
     the_plan = plan_for("torbay-channel", raised)
 
-    assert steps(the_plan) == []  # the steps have no limits of their own; the stages do
+    # The steps have no limits of their own, the stages do; only the raiser's feedback has
+    # a guide date (para 13, Parley's choice): within each stage's 5 working days.
+    assert [key for key, _ in steps(the_plan)] == [
+        "stage-1/feedback", "stage-2/feedback", "stage-3/feedback", "stage-4/feedback",
+    ]  # fmt: skip
+    assert all(d.advisory for s in the_plan.stages for d in s.deadlines if d.step == "feedback")
     assert stage_ends(the_plan) == [
         ("stage-1", expected[0], 5),
         ("stage-2", expected[1], 10),
