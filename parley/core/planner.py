@@ -396,8 +396,16 @@ def plan(
             continue
         if not stage.informal and formal_start is None:
             formal_start = entered
+        immediate = immediate_risk and index == 0
+        # Raising the case does the first step that raising does (engine: RAISED), so the
+        # plan binds the same step as the case will (_immediate_step).
+        done = (
+            {step.id: raised_at for step in stage.steps[:1] if step.action is StepAction.RAISE}
+            if immediate
+            else {}
+        )
         deadlines = stage_plan(
-            procedure, calendar, stage, entered, immediate=immediate_risk and index == 0
+            procedure, calendar, stage, entered, completed=done, immediate=immediate
         )
         # Feedback to the raiser (Torbay Channel para 13) is given within a stage; it does
         # not make a stage with no timescale end.
