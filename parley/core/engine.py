@@ -601,6 +601,23 @@ def forms_sent(procedure: Procedure, state: CaseState) -> tuple[Form, ...]:
     )
 
 
+def forms_used(procedure: Procedure, state: CaseState) -> tuple[Form, ...]:
+    """The forms this case has used: those of the stages it reached (TWSP's referral form
+    from stage 3), and those for where it was resolved."""
+    track = procedure.track(state.track)
+    reached = max((track.stage(s).number for s in state.stages_reached), default=0)
+    used = []
+    for form in procedure.forms:
+        if form.when == "resolved-at":
+            if state.resolved_stage and form.from_stage in ("", state.resolved_stage):
+                used.append(form)
+        elif not form.from_stage or (
+            track.has_stage(form.from_stage) and reached >= track.stage(form.from_stage).number
+        ):
+            used.append(form)
+    return tuple(used)
+
+
 def forms_to_acknowledge(procedure: Procedure, state: CaseState, actor: Actor) -> list[Form]:
     """The forms sent to a role this person holds partnership-wide, not yet acknowledged."""
     mine = actor.partnership_roles

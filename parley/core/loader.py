@@ -602,7 +602,7 @@ def _read_resolution(r: _Reader, node: LMap) -> ResolutionMethod:
 
 
 def _read_notify(r: _Reader, node: LMap, default_when: NotifyWhen) -> Notify:
-    r.keys(node, ("who", "when", "why", "source"), "a notification")
+    r.keys(node, ("who", "when", "why", "source", "with_forms"), "a notification")
     who = r.roles(node, "who")
     if not who:
         r.problem(node, None, 'a notification needs "who": the role to tell')
@@ -610,6 +610,7 @@ def _read_notify(r: _Reader, node: LMap, default_when: NotifyWhen) -> Notify:
         who=who[0] if who else "",
         when=r.choice(node, "when", NotifyWhen, default_when) or default_when,
         why=r.text(node, "why", "a notification"),
+        with_forms=r.flag(node, "with_forms"),
         source=r.source(node),
     )
 

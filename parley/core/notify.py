@@ -34,7 +34,15 @@ from zoneinfo import ZoneInfo
 
 from parley.core.calendar import WorkingCalendar
 from parley.core.durations import Unit
-from parley.core.engine import CaseState, Event, EventKind, Route, apply, forms_sent
+from parley.core.engine import (
+    CaseState,
+    Event,
+    EventKind,
+    Route,
+    apply,
+    forms_sent,
+    forms_used,
+)
 from parley.core.procedure import NotifyWhen, Procedure, Side, Stage, Track
 from parley.core.roles import stage_side_roles
 
@@ -266,9 +274,23 @@ def _event_notices(
     elif kind is EventKind.CLOSED:
         if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
             notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="closed"))
-        # e.g. TWSP Appendix 1, stage 7: the completed forms go to the Partnership Manager.
+        # e.g. TWSP Appendix 1, stage 7: the completed forms go to the Partnership Manager,
+        # with the forms themselves.
+        used = forms_used(procedure, after)
         for rule in (*stage.notify, *procedure.notify):
-            if rule.when is NotifyWhen.CLOSED:
+            if rule.when is not NotifyWhen.CLOSED:
+                continue
+            if rule.with_forms and used:
+                notices.append(
+                    notice(
+                        NoticeKind.FORM_SENT,
+                        _roles((rule.who,)),
+                        label=" ".join(form.template for form in used),
+                        why="; ".join(form.name for form in used),
+                        cite=rule.source.cite,
+                    )  # fmt: skip
+                )
+            else:
                 notices.append(_named(rule.who, rule.why, rule.source.cite, notice))
     elif kind is EventKind.WITHDRAWN:
         notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH)))

@@ -134,6 +134,9 @@ class Notify:
     who: str  # a role
     when: NotifyWhen
     why: str = ""
+    # The message carries the forms the case used (TWSP Appendix 1, stage 7: "send a copy
+    # to the TWSP Partnership Manager" once the forms are completed).
+    with_forms: bool = False
     source: Source = field(default_factory=Source)
 
 

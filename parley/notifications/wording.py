@@ -115,6 +115,16 @@ def compose(
     elif kind is NoticeKind.FEEDBACK:
         headline, line = _feedback(notice.label, where)
         lines.append(line)
+    elif kind is NoticeKind.FORM_SENT and notice.event == "closed":
+        headline = "A copy of the completed forms"
+        lines.append(
+            f"The {procedure.name} sends you a copy of the completed forms: the "
+            f"disagreement has been closed at {where}."
+        )
+        names = notice.why.split("; ")
+        for name, template in zip(names, notice.label.split(), strict=False):
+            lines.append(f"{name}: {document_link(reference, template)}")
+        notice = replace(notice, why="")
     elif kind is NoticeKind.FORM_SENT:
         headline = "A form is sent to you"
         lines.append(

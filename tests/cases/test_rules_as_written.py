@@ -442,3 +442,28 @@ def test_torbay_channel_feedback_at_each_stage_is_a_step_with_an_owner_and_a_dat
     )  # fmt: skip
     assert case.events.filter(kind="feedback-given").last().actor == person("tia.executive")
     assert {d.key: d for d in services.disagreement_deadlines(case)}["stage-4/feedback"].is_met
+
+
+# --- TWSP, stage 7: a copy of the completed forms to the Partnership Manager --------------
+
+
+def test_twsp_the_completed_forms_go_to_the_partnership_manager_at_the_end(
+    partnership: Partnership,
+) -> None:
+    """Appendix 1, stage 7: "once the Resolution and Escalation Referral Forms have been
+    completed, send a copy to the TWSP Partnership Manager". When the case is closed the
+    Partnership Manager is sent the forms it used, each with its link."""
+    case = raise_case(partnership, "twsp", at(2027, 3, 1, 10))
+    moment = ladder.climb(case, "stage-3", at=at(2027, 3, 2, 10))
+    ladder.act_as_holder(
+        case, EventKind.RESOLVED, outcome="Agreed.", outstanding="None",
+        at=moment + timedelta(hours=1),
+    )  # fmt: skip
+    services.disagreement_close(
+        disagreement=case, person=person("nia.nurse"), at=moment + timedelta(hours=2)
+    )
+    sent = Notification.objects.get(
+        disagreement=case, recipient=person("ben.business"), kind="form-sent"
+    )
+    for template in ("twsp-referral", "outcome-confirmation"):
+        assert f"/cases/{case.reference}/documents/{template}.pdf" in sent.body

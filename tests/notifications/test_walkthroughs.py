@@ -93,7 +93,7 @@ def test_twsp_over_christmas_2026(partnership):
         Wed 06 Jan 2027 10:00 GMT nia.nurse feedback
         Thu 07 Jan 2027 08:00 GMT priya.lead due-today
         Thu 07 Jan 2027 09:30 GMT nia.nurse feedback
-        Thu 07 Jan 2027 15:00 GMT ben.business named-alert
+        Thu 07 Jan 2027 15:00 GMT ben.business form-sent
         Thu 07 Jan 2027 15:00 GMT nia.nurse feedback
         """
     )
@@ -146,7 +146,7 @@ def test_twsp_across_the_march_2027_clock_change_with_immediate_risk(partnership
         Thu 01 Apr 2027 08:00 BST priya.lead reminder
         Thu 01 Apr 2027 08:00 BST priya.lead reminder
         Thu 01 Apr 2027 14:00 BST nia.nurse feedback
-        Thu 01 Apr 2027 14:05 BST ben.business named-alert
+        Thu 01 Apr 2027 14:05 BST ben.business form-sent
         """
     )
     # Due at 5pm on Tuesday 30 March (24, 25 and 30 March: Good Friday, the clock
