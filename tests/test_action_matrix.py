@@ -42,6 +42,7 @@ NOT_YOURS = (
     "Only the person who raised the disagreement",
     "is recorded by Parley itself",
     "is not something anyone does at",
+    "a form of this disagreement was sent to",
 )
 
 
@@ -121,6 +122,8 @@ def fields_for(kind: EventKind, case: Disagreement) -> dict[str, Any]:
         fields["to_stage"] = next(iter(engine.immediate_targets(procedure, state)), "")
     if kind is EventKind.WITHDRAWN:
         fields["reason"] = "Sorted."
+    if kind is EventKind.FORM_ACKNOWLEDGED:
+        fields["form"] = next((f.id for f in engine.forms_sent(procedure, state)), "")
     return fields
 
 

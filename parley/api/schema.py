@@ -293,6 +293,7 @@ SCHEMAS: dict[str, Any] = {
             "text": {"type": "string", "description": "What happened (most actions)."},
             "reason": {"type": "string", "description": "Escalating, bypassing, withdrawing."},
             "to_stage": {"type": "string", "description": "Bypassing; some immediate-risk routes."},
+            "form": {"type": "string", "description": "Acknowledging a form sent to you: its id."},
             "outcome": {"type": "string", "description": "Resolving: the written outcome."},
             "outstanding": {
                 "type": "string",

@@ -449,6 +449,7 @@ def disagreement_actions(request: HttpRequest, token: ApiToken, reference: str) 
             "visibility",
             "chaired_by",
             "present",
+            "form",
         )
         if body.get(name) is not None
     }

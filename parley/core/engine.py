@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from parley.core.procedure import (
     Debrief,
     EscalationTrigger,
+    Form,
     Procedure,
     Side,
     Stage,
@@ -63,6 +64,8 @@ class EventKind(StrEnum):
     WITHDRAWN = "withdrawn"
     DEADLINES_MOVED = "deadlines-moved"
     VERSION_CHANGED = "version-changed"
+    FORM_ACKNOWLEDGED = "form-acknowledged"
+    BODY_INFORMED = "body-informed"
 
 
 class Who(StrEnum):
@@ -71,6 +74,7 @@ class Who(StrEnum):
     STAGE = "stage"  # those the procedure names at the current stage, for those sides
     INVOLVED = "involved"  # a party, or anyone who acts at a stage the case has reached
     RAISER = "raiser"  # the person who raised it, alone
+    SENT_TO = "sent-to"  # whoever holds, partnership-wide, a role a form of the case went to
     NOBODY = "nobody"  # recorded by Parley itself
 
 
@@ -98,6 +102,7 @@ class EventSpec:
 _ANY_PARTY = frozenset({Side.RAISING, Side.OTHER, Side.PARTNERSHIP})
 _OPEN = frozenset({Status.OPEN})
 _NOT_ENDED = frozenset({Status.OPEN, Status.RESOLVED})
+_OUTCOME = frozenset({Status.RESOLVED, Status.CLOSED})
 
 EVENTS: Mapping[EventKind, EventSpec] = {
     EventKind.RAISED: EventSpec(
@@ -143,7 +148,7 @@ EVENTS: Mapping[EventKind, EventSpec] = {
     # clear and timely feedback is provided" (Torbay Channel para 13): whoever acts now.
     EventKind.FEEDBACK_GIVEN: EventSpec(
         "Feedback given to the person who raised it", _ANY_PARTY, _NOT_ENDED,
-        required=("text",), moves=False,
+        frozenset({StepAction.FEEDBACK}), required=("text",), moves=False,
     ),
     EventKind.DEBRIEF_RECORDED: EventSpec(
         "Debrief recorded", _ANY_PARTY, frozenset({Status.RESOLVED}), required=("text",),
@@ -178,6 +183,20 @@ EVENTS: Mapping[EventKind, EventSpec] = {
     EventKind.VERSION_CHANGED: EventSpec(
         "Moved onto a new version of the procedure", frozenset(), _NOT_ENDED, who=Who.NOBODY,
     ),
+    # A form the procedure sends to a partnership role when a case is resolved (Wirral's
+    # proformas to the WSCB Business Manager, section 2 and Appendix 2) is theirs to
+    # acknowledge: until they do, it waits on their home page.
+    # Whom a stage says those acting for the partnership may inform (``informs``): TWSP's
+    # Executive "will ... inform relevant professional bodies if appropriate, i.e. Care
+    # Quality Commission" (Appendix 1, after stage 3). Recorded as its own action.
+    EventKind.BODY_INFORMED: EventSpec(
+        "Professional body informed", frozenset({Side.PARTNERSHIP}), _NOT_ENDED,
+        required=("text",), moves=False,
+    ),
+    EventKind.FORM_ACKNOWLEDGED: EventSpec(
+        "Form received and acknowledged", frozenset({Side.PARTNERSHIP}), _OUTCOME,
+        required=("form",), who=Who.SENT_TO, moves=False,
+    ),
 }  # fmt: skip
 
 # The records in which the parties can say they have agreed (unlocking "if agreed" steps).
@@ -192,6 +211,7 @@ FIELD_WORDS = {
     "filename": "the file",
     "outcome": "the written outcome",
     "outstanding": "how any outstanding issues will be pursued",
+    "form": "the form you are acknowledging",
 }
 
 
@@ -235,6 +255,7 @@ class CaseState:
     learning_referrals: int = 0
     raised_by: str = ""
     immediate_stage: str = ""  # the stage the immediate-risk route took the case to
+    acknowledged: tuple[str, ...] = ()  # forms sent (forms_sent) their recipient acknowledged
 
     @property
     def is_open(self) -> bool:
@@ -324,11 +345,15 @@ def apply(state: CaseState | None, event: Event, procedure: Procedure) -> CaseSt
     if kind is EventKind.WITHDRAWN:
         return dataclasses.replace(state, status=Status.WITHDRAWN, closed_at=event.at)
     if kind is EventKind.FEEDBACK_GIVEN:
-        return dataclasses.replace(state, feedback_count=state.feedback_count + 1)
+        given = dataclasses.replace(state, feedback_count=state.feedback_count + 1)
+        return _complete_steps(given, stage, event, procedure)
     if kind is EventKind.DEBRIEF_RECORDED:
         return dataclasses.replace(state, debriefed=True)
     if kind is EventKind.LEARNING_REFERRED:
         return dataclasses.replace(state, learning_referrals=state.learning_referrals + 1)
+    if kind is EventKind.FORM_ACKNOWLEDGED:
+        form_id = str(event.data.get("form", ""))
+        return dataclasses.replace(state, acknowledged=(*state.acknowledged, form_id))
     changed = state
     if kind is EventKind.RESPONSE_RECORDED:
         changed = dataclasses.replace(changed, responded=True, unsatisfactory=False)
@@ -553,7 +578,71 @@ def take(
         raise Refused("Feedback is given to the person who raised it, not by them")
     elif kind is EventKind.NOTE_ADDED:
         _check_visibility(actor, fields)
+    elif kind is EventKind.FORM_ACKNOWLEDGED:
+        _check_acknowledgement(procedure, state, actor, fields)
+    elif kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
+        # Addressed to whom the procedure sends learning: Torbay Channel's policy issues go
+        # to the Devon and Torbay Prevent Partnership Board (para 14).
+        data.setdefault("referred_to", procedure.outcome.learning_to)
+    elif kind is EventKind.BODY_INFORMED and not stage.informs:
+        raise Refused(f"At {stage_words(stage)}, {procedure.name} names no one to inform")
     return [Event(kind, at, actor.id, state.stage, data)]
+
+
+# --- forms sent to someone ------------------------------------------------------------
+
+
+def forms_sent(procedure: Procedure, state: CaseState) -> tuple[Form, ...]:
+    """The forms the procedure sends to someone (``send_to``) because of how this case
+    ended: a form for cases resolved at a stage (``when: resolved-at``), once the case is
+    resolved there. Wirral: the proforma for stage 2 or 3 to the WSCB Business Manager."""
+    if not state.resolved_stage:
+        return ()
+    return tuple(
+        form
+        for form in procedure.forms
+        if form.send_to
+        and form.when == "resolved-at"
+        and (not form.from_stage or form.from_stage == state.resolved_stage)
+    )
+
+
+def forms_used(procedure: Procedure, state: CaseState) -> tuple[Form, ...]:
+    """The forms this case has used: those of the stages it reached (TWSP's referral form
+    from stage 3), and those for where it was resolved."""
+    track = procedure.track(state.track)
+    reached = max((track.stage(s).number for s in state.stages_reached), default=0)
+    used = []
+    for form in procedure.forms:
+        if form.when == "resolved-at":
+            if state.resolved_stage and form.from_stage in ("", state.resolved_stage):
+                used.append(form)
+        elif not form.from_stage or (
+            track.has_stage(form.from_stage) and reached >= track.stage(form.from_stage).number
+        ):
+            used.append(form)
+    return tuple(used)
+
+
+def forms_to_acknowledge(procedure: Procedure, state: CaseState, actor: Actor) -> list[Form]:
+    """The forms sent to a role this person holds partnership-wide, not yet acknowledged."""
+    mine = actor.partnership_roles
+    return [
+        form
+        for form in forms_sent(procedure, state)
+        if form.id not in state.acknowledged
+        and any(role in mine and role_of(procedure, role).may_act for role in form.send_to)
+    ]
+
+
+def _check_acknowledgement(
+    procedure: Procedure, state: CaseState, actor: Actor, fields: Mapping[str, Any]
+) -> None:
+    wanted = str(fields.get("form") or "")
+    if wanted in state.acknowledged:
+        raise Refused("That form has been acknowledged already")
+    if wanted not in {form.id for form in forms_to_acknowledge(procedure, state, actor)}:
+        raise Refused(f'"{wanted}" is not a form sent to you for this disagreement')
 
 
 def _check_visibility(actor: Actor, fields: Mapping[str, Any]) -> None:
@@ -583,6 +672,10 @@ def acting_for(
         raise Refused("Only the person who raised the disagreement can withdraw it")
     if spec.who is Who.INVOLVED:
         raise Refused(f"{spec.label}: only the people taking part in this disagreement can do this")
+    if spec.who is Who.SENT_TO:
+        raise Refused(
+            f"{spec.label}: only the person a form of this disagreement was sent to can do this"
+        )
     stage = procedure.track(state.track).stage(state.stage)
     raise Refused(_not_at_this_stage(procedure, stage, spec))
 
@@ -598,6 +691,8 @@ def acts_for(
     if spec.who is Who.RAISER:
         return frozenset({Side.RAISING}) if actor.id == state.raised_by else frozenset()
     track = procedure.track(state.track)
+    if spec.who is Who.SENT_TO:
+        return spec.sides if forms_to_acknowledge(procedure, state, actor) else frozenset()
     if spec.who is Who.INVOLVED:
         return involved_sides(procedure, track, state.stages_reached, actor) & spec.sides
     sides = acting_sides(procedure, track.stage(state.stage), actor) & spec.sides
@@ -710,11 +805,9 @@ def _check_escalation(
 ) -> dict[str, Any]:
     if stage.next is None:
         raise Refused(f"{stage.name} is the top of the ladder: there is nowhere higher to go")
-    if stage.escalate_by:
-        held = actor.holds_on(Side.RAISING) | actor.holds_on(Side.OTHER) | actor.partnership_roles
-        if not held & set(stage.escalate_by):
-            who = " or ".join(procedure.role_label(role) for role in stage.escalate_by)
-            raise Refused(f"At {stage_words(stage)}, only the {who} may move it on")
+    if stage.escalate_by and not held_at(stage, actor) & set(stage.escalate_by):
+        who = " or ".join(procedure.role_label(role) for role in stage.escalate_by)
+        raise Refused(f"At {stage_words(stage)}, only the {who} may move it on")
     reason = str(fields.get("reason") or "")
     try:
         trigger = EscalationTrigger(reason)
@@ -732,6 +825,22 @@ def _check_escalation(
     return {"to_stage": stage.next, "from_stage": stage.id}
 
 
+def held_at(stage: Stage, actor: Actor) -> frozenset[str]:
+    """The roles this person holds where this stage names them: in the raising agency
+    for its raising side, in the other agency for its other side, and partnership-wide
+    on any side or for the partnership. Who may move a case on (``escalate_by``, a
+    bypass's ``by``) is asked of these: Bedfordshire's Channel panel member raises and
+    presses an alert for the raising agency, and the other agency's panel member, who
+    answers it, does not move it up (section 3)."""
+    held: set[str] = set()
+    wide = actor.partnership_roles
+    for side in (Side.RAISING, Side.OTHER):
+        mine = actor.holds_on(side)
+        held |= {role for role in stage_side_roles(stage, side) if role in mine or role in wide}
+    held |= wide & set(stage.partnership_side)
+    return frozenset(held)
+
+
 def _trigger_words(trigger: EscalationTrigger) -> str:
     return {
         EscalationTrigger.DEADLINE_PASSED: "the deadline passing with no response",
@@ -746,7 +855,7 @@ def _check_bypass(
     rule = procedure.bypass
     if not rule.allowed:
         raise Refused(f"{procedure.name} does not allow stages to be bypassed")
-    if rule.by and not (actor.roles & set(rule.by)):
+    if rule.by and not (held_at(stage, actor) & set(rule.by)):
         who = ", ".join(procedure.role_label(role) for role in rule.by)
         raise Refused(f"Only these roles may bypass a stage: {who}")
     if rule.reason_required and not str(fields.get("reason") or "").strip():
@@ -819,6 +928,9 @@ def allowed_actions(
             continue
         if kind is EventKind.BYPASSED:
             fields["to_stage"] = next(iter(bypass_targets(procedure, state)), "")
+        if kind is EventKind.FORM_ACKNOWLEDGED:
+            pending = forms_to_acknowledge(procedure, state, actor)
+            fields["form"] = pending[0].id if pending else ""
         if kind is EventKind.IMMEDIATE_RISK_DECLARED:
             if state.route is Route.IMMEDIATE_RISK:
                 continue

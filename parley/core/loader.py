@@ -758,7 +758,7 @@ TOP_KEYS = (
 STAGE_KEYS = (
     "id", "name", "description", "informal", "raising_side", "other_side", "kept_informed",
     "partnership_side", "escalate_by", "steps", "within", "cumulative", "escalate_when", "next",
-    "notify", "forms", "resolution", "advisory", "source", "remove",
+    "notify", "forms", "resolution", "advisory", "source", "remove", "informs",
 )  # fmt: skip
 STEP_KEYS = (
     "id", "name", "by", "action", "within", "after", "only_if_agreed", "cumulative", "form",
@@ -817,7 +817,7 @@ def _read_resolution(r: _Reader, node: LMap) -> ResolutionMethod:
 
 
 def _read_notify(r: _Reader, node: LMap, default_when: NotifyWhen) -> Notify:
-    r.keys(node, ("who", "when", "why", "source"), "a notification")
+    r.keys(node, ("who", "when", "why", "source", "with_forms"), "a notification")
     who = r.roles(node, "who")
     if not who:
         r.problem(node, None, 'a notification needs "who": the role to tell')
@@ -825,6 +825,7 @@ def _read_notify(r: _Reader, node: LMap, default_when: NotifyWhen) -> Notify:
         who=who[0] if who else "",
         when=r.choice(node, "when", NotifyWhen, default_when) or default_when,
         why=r.text(node, "why", "a notification"),
+        with_forms=r.flag(node, "with_forms"),
         source=r.source(node),
     )
 
@@ -880,6 +881,7 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         forms=r.ids(node, "forms", what, "[referral]"),
         resolution=tuple(_read_resolution(r, n) for n in r.items(node, "resolution", what)),
         advisory=r.flag(node, "advisory"),
+        informs=r.text(node, "informs", what),
         source=r.source(node),
     )
 

@@ -34,7 +34,15 @@ from zoneinfo import ZoneInfo
 
 from parley.core.calendar import WorkingCalendar
 from parley.core.durations import Unit
-from parley.core.engine import CaseState, Event, EventKind, Route, apply
+from parley.core.engine import (
+    CaseState,
+    Event,
+    EventKind,
+    Route,
+    apply,
+    forms_sent,
+    forms_used,
+)
 from parley.core.procedure import NotifyWhen, Procedure, Side, Stage, Track
 from parley.core.roles import PARTY_ROLE, stage_side_roles, stand_in_roles
 from parley.core.words import clock, long_date, moment_words
@@ -52,6 +60,7 @@ class NoticeKind(StrEnum):
     REMINDER = "reminder"
     RESPONSE_RECEIVED = "response-received"
     FEEDBACK = "feedback"
+    FORM_SENT = "form-sent"
     NAMED_ALERT = "named-alert"
     KEPT_INFORMED = "kept-informed"
     WITHDRAWN = "withdrawn"
@@ -221,7 +230,11 @@ def _event_notices(
         # Both sides' holders of the stage it starts at; the raiser is the actor and is
         # never told of their own action.
         notices.append(notice(NoticeKind.RAISED_WITH_YOU, _holders(stage, Side.BOTH, track=track)))
-        notices.append(notice(NoticeKind.RAISED_WITH_YOU, OTHER_PARTY))
+        if stage.other_side:
+            # The professional named in the other agency hears of it when a stage first
+            # gives their side something to do: not at Torbay children's Stage One, the
+            # worker's own consultation "before approaching the other agency".
+            notices.append(notice(NoticeKind.RAISED_WITH_YOU, OTHER_PARTY))
         notices.extend(_entry_alerts(procedure, stage, notice, raised=True))
         if urgent:
             notices.extend(_immediate_alerts(procedure, notice))
@@ -252,12 +265,38 @@ def _event_notices(
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
         if stage.kept_informed:
             notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
+        # A form sent because of where it was resolved (Wirral's proformas, section 2 and
+        # Appendix 2), with the form: it waits for its recipient to acknowledge it.
+        for form in forms_sent(procedure, after):
+            notices.append(
+                notice(
+                    NoticeKind.FORM_SENT,
+                    _roles(form.send_to),
+                    label=form.template,
+                    why=form.name,
+                    cite=form.source.cite,
+                )  # fmt: skip
+            )
     elif kind is EventKind.CLOSED:
         if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
             notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="closed"))
-        # e.g. TWSP Appendix 1, stage 7: the completed forms go to the Partnership Manager.
+        # e.g. TWSP Appendix 1, stage 7: the completed forms go to the Partnership Manager,
+        # with the forms themselves.
+        used = forms_used(procedure, after)
         for rule in (*stage.notify, *procedure.notify):
-            if rule.when is NotifyWhen.CLOSED:
+            if rule.when is not NotifyWhen.CLOSED:
+                continue
+            if rule.with_forms and used:
+                notices.append(
+                    notice(
+                        NoticeKind.FORM_SENT,
+                        _roles((rule.who,)),
+                        label=" ".join(form.template for form in used),
+                        why="; ".join(form.name for form in used),
+                        cite=rule.source.shown(),
+                    )  # fmt: skip
+                )
+            else:
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
     elif kind is EventKind.WITHDRAWN:
         notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH, track=track)))
@@ -320,8 +359,11 @@ def _holders(
     """Who holds a stage for ``side``, as the roles table says who acts there
     (:func:`parley.core.roles.stage_side_roles`): its raising-side roles in the raising
     agency, its other-side roles in the other agency; for the partnership, the roles that
-    act for it at the stage (or, with none, those it keeps informed). Where a side's party
-    holds the stage, ``track`` gives who stands in for a party not in Parley."""
+    act for it at the stage (or, with none, those it keeps informed). Everyone the stage
+    names to act (BOTH) includes those who act for the partnership: a case escalated to
+    Torbay Channel's stage 4 is the Community Safety Partnership Board Chair's to resolve
+    (paras 10 and 11), and the Chair is told so, not only kept informed. Where a side's
+    party holds the stage, ``track`` gives who stands in for a party not in Parley."""
     groups: list[RoleGroup] = []
     for one in (Side.RAISING, Side.OTHER):
         roles = stage_side_roles(stage, one)
@@ -332,6 +374,8 @@ def _holders(
                 else ()
             )
             groups.append(RoleGroup(one, roles, stand_in))
+    if side is Side.BOTH and (chairs := stage_side_roles(stage, Side.PARTNERSHIP)):
+        groups.append(RoleGroup(Side.PARTNERSHIP, chairs))
     if side is Side.PARTNERSHIP:
         roles = stage_side_roles(stage, Side.PARTNERSHIP) or stage.kept_informed
         if roles:

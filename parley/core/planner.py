@@ -15,7 +15,7 @@ from typing import Any
 from parley.core.calendar import Explanation, WorkingCalendar
 from parley.core.durations import SAME_WORKING_DAY, Duration, Unit
 from parley.core.engine import CaseState, Route, Status
-from parley.core.procedure import Procedure, Side, Stage, Step, Track
+from parley.core.procedure import Procedure, Side, Stage, Step, StepAction, Track
 
 
 class DeadlineKind(StrEnum):
@@ -148,8 +148,8 @@ def _immediate_limit(procedure: Procedure) -> Duration:
     return procedure.immediate_risk.within
 
 
-def _step_limit(procedure: Procedure, stage: Stage, step: Step, immediate: bool) -> Duration:
-    if immediate and step is stage.steps[0]:
+def _step_limit(procedure: Procedure, step: Step, immediate: Step | None) -> Duration:
+    if step is immediate:
         return _immediate_limit(procedure)
     return step.within
 
@@ -159,10 +159,26 @@ def _immediate_source(procedure: Procedure) -> str:
     return risk.source.shown("within") if risk is not None else ""
 
 
-def _step_source(procedure: Procedure, stage: Stage, step: Step, immediate: bool) -> str:
-    if immediate and step is stage.steps[0]:
+def _step_source(procedure: Procedure, stage: Stage, step: Step, immediate: Step | None) -> str:
+    if step is immediate:
         return _immediate_source(procedure)
     return step.source.shown("within") or stage.source.shown("within")
+
+
+def _immediate_step(stage: Stage, entered_at: datetime, completed: dict[str, datetime]) -> (
+    Step | None
+):  # fmt: skip
+    """The step the immediate-risk route's limit binds: the first one of the stage it
+    starts at that was not done in reaching it. Raising a case at a stage whose first step
+    is the raise itself (Torbay children's Stage Three, "raises the concerns with the
+    equivalent supervisor") does that step; the route's "act today" then binds the next,
+    so that whichever stage the raiser chooses, something is due today (Introduction:
+    "within the shortest timescale possible to ensure the child is protected")."""
+    for step in stage.steps:
+        done = completed.get(step.id)
+        if done is None or done > entered_at:
+            return step
+    return None
 
 
 def stage_plan(
@@ -182,6 +198,7 @@ def stage_plan(
     limit). Steps that only follow an agreement are left out until one is recorded.
     """
     completed = completed or {}
+    first = _immediate_step(stage, entered_at, completed) if immediate else None
     deadlines: list[Deadline] = []
     ends: dict[str, datetime] = {}
     hows: dict[str, Counted] = {}  # how each step's end was reached (see _counted)
@@ -195,7 +212,7 @@ def stage_plan(
             anchor, how = entered_at, FIXED
         else:
             anchor, how = previous_end, previous_how
-        limit = _step_limit(procedure, stage, step, immediate)
+        limit = _step_limit(procedure, step, first)
         due = due_after(calendar, limit, anchor)
         done = completed.get(step.id)
         counted = _counted(calendar, limit, anchor, how)
@@ -222,7 +239,7 @@ def stage_plan(
                         met_at=done,
                         start_on=start_on,
                         working_days=working_days,
-                        source=_step_source(procedure, stage, step, immediate),
+                        source=_step_source(procedure, stage, step, first),
                     )
                 )
         ends[step.id] = end
@@ -249,9 +266,10 @@ def stage_plan(
             )
     if stage.within.is_limited:
         due = due_after(calendar, stage.within, entered_at)
-        steps_met = [d.met_at for d in deadlines if d.kind is DeadlineKind.STEP]
-        # The stage's own limit is met when every step due in it has been done.
-        stage_met = max(steps_met) if steps_met and all(steps_met) else None  # type: ignore[type-var]
+        # The stage's own limit runs until the case leaves the stage (moved on, resolved
+        # or withdrawn), not until its steps are done: after the other practitioner's
+        # response at TWSP stage 1, or a discussion without agreement at stage 2, the 7
+        # and 4 working days still bind (Appendix 1), or a case could sit there for ever.
         if due is not None:
             deadlines.append(
                 Deadline(
@@ -263,7 +281,6 @@ def stage_plan(
                     explanation=due[1],
                     rule=stage.within.describe(),
                     advisory=stage.advisory or procedure.advisory,
-                    met_at=stage_met,
                     source=stage.source.shown("within"),
                     **_fixed(calendar, stage.within, entered_at),
                 )
@@ -405,10 +422,21 @@ def plan(
             continue
         if not stage.informal and formal_start is None:
             formal_start = entered
-        deadlines = stage_plan(
-            procedure, calendar, stage, entered, immediate=immediate_risk and index == 0
+        immediate = immediate_risk and index == 0
+        # Raising the case does the first step that raising does (engine: RAISED), so the
+        # plan binds the same step as the case will (_immediate_step).
+        done = (
+            {step.id: raised_at for step in stage.steps[:1] if step.action is StepAction.RAISE}
+            if immediate
+            else {}
         )
-        ends = max((d.due for d in deadlines), default=None)
+        deadlines = stage_plan(
+            procedure, calendar, stage, entered, completed=done, immediate=immediate
+        )
+        # Feedback to the raiser (Torbay Channel para 13) is given within a stage; it does
+        # not make a stage with no timescale end.
+        feedback = {step.id for step in stage.steps if step.action is StepAction.FEEDBACK}
+        ends = max((d.due for d in deadlines if d.step not in feedback), default=None)
         cumulative = None
         if ends is not None:
             local_end = ends.astimezone(calendar.end_of_working_day(ends.date()).tzinfo).date()

@@ -29,6 +29,7 @@ class StepAction(StrEnum):
     REFER = "refer"  # a referral, usually on a form, to the next rung
     MEET = "meet"
     DECIDE = "decide"
+    FEEDBACK = "feedback"  # feedback to the person who raised it (Torbay Channel para 13)
 
 
 class EscalationTrigger(StrEnum):
@@ -171,6 +172,9 @@ class Notify:
     who: str  # a role
     when: NotifyWhen
     why: str = ""
+    # The message carries the forms the case used (TWSP Appendix 1, stage 7: "send a copy
+    # to the TWSP Partnership Manager" once the forms are completed).
+    with_forms: bool = False
     source: Source = field(default_factory=Source)
 
 
@@ -228,6 +232,9 @@ class Stage:
     resolution: tuple[ResolutionMethod, ...] = ()
     advisory: bool = False
     description: str = ""
+    # Whom those acting for the partnership here may inform, as a recorded action (TWSP:
+    # the Executive informs "relevant professional bodies if appropriate").
+    informs: str = ""
     source: Source = field(default_factory=Source)
 
     @property

@@ -72,6 +72,7 @@ class Notification(models.Model):
         REMINDER = NoticeKind.REMINDER.value, "Reminder"
         RESPONSE_RECEIVED = NoticeKind.RESPONSE_RECEIVED.value, "Response received"
         FEEDBACK = NoticeKind.FEEDBACK.value, "Progress of your disagreement"
+        FORM_SENT = NoticeKind.FORM_SENT.value, "A form sent to you"
         NAMED_ALERT = NoticeKind.NAMED_ALERT.value, "Alert named by the procedure"
         KEPT_INFORMED = NoticeKind.KEPT_INFORMED.value, "Kept informed"
         WITHDRAWN = NoticeKind.WITHDRAWN.value, "Withdrawn"

@@ -15,7 +15,7 @@ phones (issue: Channel cases show through the side door).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,12 @@ SUBJECT_PREFIX = "Parley"
 class Message:
     subject: str
     body: str
+
+
+def document_link(reference: str, template: str) -> str:
+    """Where a case's form is, as a PDF (``parley.web.documents``)."""
+    base = str(getattr(settings, "PARLEY_BASE_URL", "")).rstrip("/")
+    return f"{base}{reverse('case_document', args=[reference, template, 'pdf'])}"
 
 
 def case_link(reference: str) -> str:
@@ -109,6 +115,24 @@ def compose(
     elif kind is NoticeKind.FEEDBACK:
         headline, line = _feedback(notice.label, where)
         lines.append(line)
+    elif kind is NoticeKind.FORM_SENT and notice.event == "closed":
+        headline = "A copy of the completed forms"
+        lines.append(
+            f"The {procedure.name} sends you a copy of the completed forms: the "
+            f"disagreement has been closed at {where}."
+        )
+        names = notice.why.split("; ")
+        for name, template in zip(names, notice.label.split(), strict=False):
+            lines.append(f"{name}: {document_link(reference, template)}")
+        notice = replace(notice, why="")
+    elif kind is NoticeKind.FORM_SENT:
+        headline = "A form is sent to you"
+        lines.append(
+            f"The {procedure.name} sends you this form: the disagreement was resolved at {where}."
+        )
+        lines.append(f"{notice.why}: {document_link(reference, notice.label)}")
+        lines.append("Acknowledge it on the case page once you have it.")
+        notice = replace(notice, why="")
     elif kind is NoticeKind.NAMED_ALERT:
         headline = "For your attention"
         lines.append(

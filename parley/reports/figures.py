@@ -169,6 +169,21 @@ def _with_memory(
 # --- the report -------------------------------------------------------------------------
 
 
+def _forms_sent_where(scope: Scope) -> Q | None:
+    """The report copies of cases resolved at a stage whose form goes to someone
+    (:func:`parley.core.engine.forms_sent`), or None if the procedure sends none."""
+    where: Q | None = None
+    for version in scope.versions:
+        for form in scope.procedures[version.pk].forms:
+            if not form.send_to or form.when != "resolved-at":
+                continue
+            one = Q(version_id=version.pk)
+            if form.from_stage:
+                one &= Q(stage=form.from_stage)
+            where = one if where is None else where | one
+    return where
+
+
 def report_build(
     *,
     scope: Scope,
@@ -202,7 +217,9 @@ def report_build(
     names = dict(Agency.objects.filter(pk__in=raised.agency_ids).values_list("pk", "name"))
     end_words = "today" if cutoffs[-1] < period.end else "the end of the period"
     paper = [
-        sections.summary_section(board, raised, ended, stages, fetched["learning"]),
+        sections.summary_section(
+            board, raised, ended, stages, fetched["learning"], fetched["forms_sent"]
+        ),
         sections.who_section(board, raised, names),
         sections.outcomes_section(board, ended),
         sections.time_section(board, stages, overall_groups, overall),
@@ -230,6 +247,21 @@ def report_build(
     return report
 
 
+def _forms_sent_where(scope: Scope) -> Q | None:
+    """The report copies of cases resolved at a stage whose form goes to someone
+    (:func:`parley.core.engine.forms_sent`), or None if the procedure sends none."""
+    where: Q | None = None
+    for version in scope.versions:
+        for form in scope.procedures[version.pk].forms:
+            if not form.send_to or form.when != "resolved-at":
+                continue
+            one = Q(version_id=version.pk)
+            if form.from_stage:
+                one &= Q(stage=form.from_stage)
+            where = one if where is None else where | one
+    return where
+
+
 def report_queries(scope: Scope, period: Period, using: str) -> dict[str, Callable[[], Any]]:
     """The report's queries, by name, over ``period`` and the four periods before it."""
     zone = scope.zone
@@ -237,6 +269,7 @@ def report_queries(scope: Scope, period: Period, using: str) -> dict[str, Callab
     window = Period(periods[0].start, period.end)
     # The report copies of the cases: narrow rows with local days (parley.reports.spans).
     copies = ReportCase.objects.using(using).filter(version__in=[v.pk for v in scope.versions])
+    sent = _forms_sent_where(scope)
     return {
         # The longest first, so that the others share the remaining connections.
         "spans": lambda: span_rows(scope, window, using),
@@ -287,6 +320,18 @@ def report_queries(scope: Scope, period: Period, using: str) -> dict[str, Callab
         # Through the report copy (read by the queries above, so in memory) rather
         # than the cases; counting the case, which the events' small index holds, so
         # that the index is read alone.
+        # Cases resolved where the procedure sends a form to someone (Wirral's proformas
+        # to the Business Manager, "for analysis", section 2).
+        "forms_sent": lambda: (
+            copies.filter(sent, _on("resolved_on", window)).aggregate(
+                **{
+                    f"at_{i}": Count("pk", filter=_on("resolved_on", p))
+                    for i, p in enumerate(periods)
+                }
+            )
+            if sent is not None
+            else None
+        ),
         "learning": lambda: (
             Event.objects.using(using)
             .filter(

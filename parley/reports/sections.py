@@ -237,9 +237,15 @@ def overall_tally(
 
 
 def summary_section(
-    board: Board, raised: Raised, ended: Ended, stages: Stages, learning: dict[str, int]
+    board: Board,
+    raised: Raised,
+    ended: Ended,
+    stages: Stages,
+    learning: dict[str, int],
+    forms_sent: dict[str, int | None] | None = None,
 ) -> Section:
-    """Headline figures for the period and the four before it."""
+    """Headline figures for the period and the four before it; with ``forms_sent``, the
+    cases resolved where the procedure sends a form (Wirral's proformas)."""
     period, periods, codes = board.period, board.periods, board.codes
     every = range(len(periods))
     for index, code in enumerate(codes):
@@ -253,7 +259,7 @@ def summary_section(
             board.sums.append((("left", code), [("within", code), ("late", code)]))
     open_end = [sum(stages.open_at[(i, s)] for s, _, _ in board.stages) for i in every]
     overdue_end = [sum(stages.overdue_at[(i, s)] for s, _, _ in board.stages) for i in every]
-    headline_specs = (
+    headline_specs: tuple[tuple[str, str, Any, str], ...] = (
         ("raised", "Raised", raised.by_period, "raised"),
         ("immediate", "Put on the immediate-risk route", stages.immediate, "immediate"),
         ("resolved", "Resolved", ended.by_period["resolved"], "resolved"),
@@ -268,6 +274,16 @@ def summary_section(
             "",
         ),
     )
+    if forms_sent is not None:
+        headline_specs = (
+            *headline_specs,
+            (
+                "forms_sent",
+                "Resolved where the procedure sends a form (for example a proforma)",
+                [forms_sent[f"at_{i}"] or 0 for i in every],
+                "",
+            ),
+        )
     rows = [
         Row(
             words,

@@ -677,6 +677,13 @@ class BypassForm(ActionForm):
         self.fields["to_stage"].choices = self.choices["stages"]
 
 
+class AcknowledgeFormForm(ActionForm):
+    form = radios([], label="Which form have you received?", required_message="Select the form")
+
+    def setup(self) -> None:
+        self.fields["form"].choices = self.choices["forms"]
+
+
 class ImmediateRiskActionForm(ActionForm):
     to_stage = radios(
         [], label="Which stage should it go to?", required_message="Select the stage to go to"

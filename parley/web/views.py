@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from parley.audit.services import audit_record
 from parley.cases import access
 from parley.cases.access import person_of
+from parley.cases.acknowledgements import forms_to_acknowledge
 from parley.cases.models import Deadline, Disagreement, Person, RoleAssignment
 from parley.core.procedure import CHOICE_WORDS, Procedure, Side
 from parley.core.roles import (
@@ -274,6 +275,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "person": person,
             "deadlines": deadlines,
+            "forms": forms_to_acknowledge(person=person),
             "raised": _case_rows(raised, procedures, now),
             "received": _case_rows(received, procedures, now),
             "agency_cases": agency_cases,

@@ -163,6 +163,18 @@ ACTIONS: tuple[ActionPage, ...] = (
         done="Policy or learning issue referred",
     ),
     ActionPage(
+        EventKind.BODY_INFORMED, "inform-body", "Record that you informed a professional body",
+        forms.TextActionForm, "Save",
+        label="Which body did you inform, and what did you tell them?",
+        done="Saved: the professional body informed",
+        describe="For example the Care Quality Commission.",
+    ),
+    ActionPage(
+        EventKind.FORM_ACKNOWLEDGED, "acknowledge-form", "Acknowledge a form sent to you",
+        forms.AcknowledgeFormForm, "Acknowledge it", done="Form acknowledged",
+        describe="Say you have received a form the procedure sends you.",
+    ),
+    ActionPage(
         EventKind.EVIDENCE_ATTACHED, "attach-evidence", "Attach evidence",
         forms.AttachEvidenceForm, "Attach the file", done="File attached",
     ),
@@ -509,6 +521,13 @@ def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
             if actor.holds_on(side):
                 visibility.append((value, _side_words(cf, value)))
         choices["visibility"] = visibility
+    elif action.kind is EventKind.BODY_INFORMED:
+        informs = procedure.track(state.track).stage(state.stage).informs
+        choices["hint"] = f"The procedure says you may inform {informs}."
+    elif action.kind is EventKind.FORM_ACKNOWLEDGED:
+        choices["forms"] = [
+            (form.id, form.name) for form in engine.forms_to_acknowledge(procedure, state, actor)
+        ]
     elif action.kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
         choices["hint"] = f"It goes to the {procedure.outcome.learning_to}."
     return choices

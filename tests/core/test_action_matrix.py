@@ -48,7 +48,7 @@ MOVING = {
     EventKind.DISCUSSION_RECORDED, EventKind.RESPONSE_RECORDED,
     EventKind.RESPONSE_JUDGED_UNSATISFACTORY, EventKind.REFERRED, EventKind.MEETING_HELD,
     EventKind.DECISION_MADE, EventKind.ESCALATED, EventKind.BYPASSED, EventKind.RESOLVED,
-    EventKind.FEEDBACK_GIVEN, EventKind.CLOSED,
+    EventKind.FEEDBACK_GIVEN, EventKind.CLOSED, EventKind.BODY_INFORMED,
 }  # fmt: skip
 ADDING = {
     EventKind.IMMEDIATE_RISK_DECLARED, EventKind.DEBRIEF_RECORDED,
@@ -134,6 +134,19 @@ def expected(procedure: Procedure, state: CaseState, person: Person, kind: Event
         for stage_id in state.stages_reached:
             sides |= sides_at(procedure, track.stage(stage_id), person)
         return bool(sides & spec.sides)
+    if kind is EventKind.FORM_ACKNOWLEDGED:
+        # A form the file sends (send_to) for a case resolved at its stage, to a role this
+        # person holds partnership-wide: Wirral's proformas to the Business Manager.
+        return (
+            bool(state.resolved_stage)
+            and person.place == "partnership"
+            and not looks_only(procedure, person.role)
+            and any(
+                person.role in form.send_to
+                for form in procedure.forms
+                if form.when == "resolved-at" and form.from_stage in ("", state.resolved_stage)
+            )
+        )
     assert kind in MOVING, kind
     now = sides_at(procedure, track.stage(state.stage), person)
     if kind is EventKind.CLOSED and person.place == RAISER:

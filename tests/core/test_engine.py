@@ -259,6 +259,11 @@ WHO_MAY: dict[EventKind, tuple[frozenset[Side], frozenset[Status]]] = {
     EventKind.WITHDRAWN: (frozenset({Side.RAISING}), OPEN),
     EventKind.DEADLINES_MOVED: (frozenset(), NOT_ENDED),
     EventKind.VERSION_CHANGED: (frozenset(), NOT_ENDED),
+    EventKind.FORM_ACKNOWLEDGED: (
+        frozenset({Side.PARTNERSHIP}),
+        frozenset({Status.RESOLVED, Status.CLOSED}),
+    ),
+    EventKind.BODY_INFORMED: (frozenset({Side.PARTNERSHIP}), NOT_ENDED),
 }
 RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED, EventKind.VERSION_CHANGED}
 
@@ -284,6 +289,8 @@ FIELDS: dict[EventKind, dict[str, Any]] = {
     EventKind.RAISED: {},
     EventKind.DEADLINES_MOVED: {},
     EventKind.VERSION_CHANGED: {},
+    EventKind.FORM_ACKNOWLEDGED: {"form": "outcome"},
+    EventKind.BODY_INFORMED: {"text": "Told the Care Quality Commission"},
 }
 
 # Colleagues on each side who did not raise it, each holding every role of their place.
@@ -385,7 +392,9 @@ def test_no_bypass_in_shipped_procedures_that_do_not_provide_one(name: str) -> N
 
 
 def test_bypass_needs_a_reason() -> None:
-    assert twsp_case().refusal(EventKind.BYPASSED, RITA, to_stage="stage-3") == (
+    # From stage 3, where TWSP allows its exceptional referral and names RITA's roles.
+    case = escalate(twsp_case(), "stage-3")
+    assert case.refusal(EventKind.BYPASSED, RITA, to_stage="stage-5") == (
         "Enter the reason for bypassing a stage"
     )
 
@@ -725,7 +734,8 @@ def test_the_partnership_takes_its_own_step() -> None:
 
     case = case.do(EventKind.DISCUSSION_RECORDED, CHAIR, text="Went through the response")
 
-    assert case.done() == ["discuss-response"]
+    # "consult" (the line manager and the Chair, before the alert) is done by raising it.
+    assert case.done() == ["consult", "discuss-response"]
 
 
 def test_an_action_can_name_the_step_it_completes() -> None:

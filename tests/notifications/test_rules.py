@@ -134,7 +134,11 @@ def test_escalating_tells_the_new_stage_the_raiser_and_those_kept_informed():
                         reason="no-agreement")  # fmt: skip
     notices = change_notices(twsp, state, after, moved, case="1", first_sequence=5)
     assert told(notices) == {
-        ("escalated-to-you", "holder(raising:director, other:director)"),
+        # The Executive decides at stage 5 (Appendix 1): it is told the case is its own.
+        (
+            "escalated-to-you",
+            "holder(raising:director, other:director, partnership:twsp-executive)",
+        ),
         ("feedback", "raiser"),
         # Appendix 1, stage 5: the referral goes via the Partnership Manager.
         ("named-alert", "role(both:business-manager)"),
@@ -217,9 +221,11 @@ def test_closing_sends_the_partnership_manager_the_forms():
     notices = change_notices(twsp, state, after, events, case="1", first_sequence=3)
     assert told(notices) == {
         ("feedback", "raiser"),
-        ("named-alert", "role(both:business-manager)"),
+        ("form-sent", "role(both:business-manager)"),
     }
-    assert "completed forms" in next(n for n in notices if n.kind is NoticeKind.NAMED_ALERT).why
+    # Appendix 1, stage 7: a copy of the completed forms, carried with the message.
+    sent = next(n for n in notices if n.kind is NoticeKind.FORM_SENT)
+    assert sent.label == "outcome-confirmation" and sent.cite == "Appendix 1, stage 7"
 
 
 def test_withdrawing_tells_the_stage_holders():

@@ -93,7 +93,7 @@ def test_twsp_over_christmas_2026(partnership):
         Wed 06 Jan 2027 10:00 GMT nia.nurse feedback
         Thu 07 Jan 2027 08:00 GMT priya.lead due-today
         Thu 07 Jan 2027 09:30 GMT nia.nurse feedback
-        Thu 07 Jan 2027 15:00 GMT ben.business named-alert
+        Thu 07 Jan 2027 15:00 GMT ben.business form-sent
         Thu 07 Jan 2027 15:00 GMT nia.nurse feedback
         """
     )
@@ -146,7 +146,7 @@ def test_twsp_across_the_march_2027_clock_change_with_immediate_risk(partnership
         Thu 01 Apr 2027 08:00 BST priya.lead reminder
         Thu 01 Apr 2027 08:00 BST priya.lead reminder
         Thu 01 Apr 2027 14:00 BST nia.nurse feedback
-        Thu 01 Apr 2027 14:05 BST ben.business named-alert
+        Thu 01 Apr 2027 14:05 BST ben.business form-sent
         """
     )
     # Due at 5pm on Tuesday 30 March (24, 25 and 30 March: Good Friday, the clock
@@ -242,10 +242,11 @@ def test_torbay_children_tells_the_board_manager_at_stage_three(partnership):
             ),
         ],
     )  # fmt: skip
+    # Stage One is the worker's own consultation "before approaching the other agency":
+    # the other agency's worker hears of it at Stage Two.
     assert sent_log(case) == lines(
         """
         Mon 21 Dec 2026 10:00 GMT max.manager raised-with-you
-        Mon 21 Dec 2026 10:00 GMT sam.social raised-with-you
         Tue 22 Dec 2026 10:00 GMT sam.social escalated-to-you
         Thu 24 Dec 2026 16:00 GMT ben.business named-alert
         Thu 24 Dec 2026 16:00 GMT lee.lm escalated-to-you
@@ -372,7 +373,7 @@ def test_wirral_children_immediate_risk_is_told_at_night_and_the_chair_at_stage_
         Thu 24 Dec 2026 17:30 GMT cas.chief escalated-to-you
         Thu 24 Dec 2026 17:30 GMT tess.teacher feedback
         Tue 29 Dec 2026 10:00 GMT ben.business named-alert
-        Tue 29 Dec 2026 10:00 GMT chris.chair kept-informed
+        Tue 29 Dec 2026 10:00 GMT chris.chair escalated-to-you
         Tue 29 Dec 2026 10:00 GMT tess.teacher feedback
         Wed 30 Dec 2026 12:00 GMT ben.business kept-informed
         Wed 30 Dec 2026 12:00 GMT tess.teacher feedback

@@ -75,6 +75,9 @@ def slow_figures(
                 figures[f"involved|{case.other_agency_id}|{code}"] += 1
             if state.resolved_at and p.contains(local(state.resolved_at)):
                 figures[f"resolved|{code}"] += 1
+                # Resolved where the procedure sends a form to someone (Wirral's proformas).
+                if engine.forms_sent(procedure, state):
+                    figures[f"forms_sent|{code}"] += 1
             if state.status is Status.WITHDRAWN and p.contains(local(state.closed_at)):
                 figures[f"withdrawn|{code}"] += 1
             if state.status is Status.CLOSED and p.contains(local(state.closed_at)):

@@ -461,12 +461,22 @@ def outcome_confirmation(facts: CaseFacts, form: Form | None) -> FormDocument:
     """The written confirmation between the parties that procedures ask for (e.g. TWSP
     section 3.1.9: "written confirmation between the parties about an agreed outcome of
     the disagreement and how any outstanding issues will be pursued")."""
-    required_by = (
-        citation(facts, form.source)
-        if form
-        else citation(facts, facts.procedure.outcome.source, "written_confirmation")
-    )
     procedure = facts.procedure
+    if procedure.outcome.written_confirmation:
+        asked = one(
+            "Required by",
+            citation(facts, form.source)
+            if form
+            else citation(facts, procedure.outcome.source, "written_confirmation"),
+        )
+    else:
+        # Bedfordshire Channel asks for responses in writing, not for this confirmation:
+        # Parley offers it and says whose choice that is.
+        asked = one(
+            "Offered by",
+            f"Parley: {procedure.document or procedure.name} does not ask for a written "
+            "confirmation of the outcome; the parties may use this one if they wish",
+        )
     sections = (
         Section(
             "The disagreement",
@@ -495,7 +505,7 @@ def outcome_confirmation(facts: CaseFacts, form: Form | None) -> FormDocument:
                 ),
                 wide("Agreed outcome", facts.outcome, lines=5),
                 wide("How any outstanding issues will be pursued", facts.outstanding, lines=4),
-                one("Required by", required_by),
+                asked,
             ),
         ),
         Section(
