@@ -274,6 +274,29 @@ class WorkingCalendar:
             skipped=self._skipped(local.date(), result.date()),
         )
 
+    def explain_hours_limit(self, moment: datetime, hours: int) -> Explanation:
+        """A limit in hours, which ends when people work: the hours of :meth:`add_hours`,
+        but where they run out after the working day has closed, or at midnight (the clock
+        ran to the end of a working day), the limit ends at the close of that working day.
+        "24 hours" entered on a Sunday is by 5pm on Monday, never "midnight on Tuesday";
+        from 6pm on Monday it is by 5pm on Tuesday, as if the clock had started when the
+        next working day did. Parley's choice: no procedure says when an hour limit ends
+        outside working hours, and nobody is there to act then."""
+        explanation = self.explain_add_hours(moment, hours)
+        result = explanation.result
+        assert isinstance(result, datetime)
+        local = self._local(result)
+        ends = clock(self.end_of_day)
+        if local.time() == time(0):
+            day = self.previous_working_day(local.date())
+            why = f"the hours run to the end of that working day, which closes at {ends}"
+        elif self.is_working_day(local.date()) and local.time() > self.end_of_day:
+            day = local.date()
+            why = f"the hours run out after {ends}, when the working day has closed"
+        else:
+            return explanation
+        return dataclasses.replace(explanation, result=self.end_of_working_day(day), note=why)
+
     def explain_same_working_day(self, moment: datetime) -> Explanation:
         result = self.same_working_day(moment)
         local = self._local(moment)

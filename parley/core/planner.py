@@ -127,7 +127,7 @@ def due_after(
         assert isinstance(result, date)
         return calendar.end_of_working_day(result), explanation
     if limit.unit is Unit.HOURS:
-        explanation = calendar.explain_add_hours(anchor, limit.amount)
+        explanation = calendar.explain_hours_limit(anchor, limit.amount)
         assert isinstance(explanation.result, datetime)
         return explanation.result, explanation
     if limit.unit is Unit.SAME_WORKING_DAY:

@@ -563,3 +563,29 @@ def test_whole_days_of_hours_from_a_working_day_match_working_days(
     expected = calendar.add_working_days(start, k)
     # Wall-clock arithmetic: same local time of day, k working days later.
     assert (result.date(), result.time()) == (expected, moment.time())
+
+
+# --- hour limits end when people work -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected", "why"),
+    [
+        # Entered on a Sunday: the clock runs through Monday, so the limit is by 5pm on
+        # Monday, not "midnight on Tuesday".
+        (london(2026, 12, 6, 10), london(2026, 12, 7, 17), "run to the end of that working day"),
+        # After the working day has closed on Monday: by 5pm on Tuesday, not 6pm.
+        (london(2026, 12, 7, 18), london(2026, 12, 8, 17), "run out after 5pm"),
+        # Within working hours the hours keep the wall clock: Thursday 3pm, Friday 3pm.
+        (london(2026, 12, 10, 15), london(2026, 12, 11, 15), ""),
+    ],
+)
+def test_an_hours_limit_never_ends_outside_working_hours_or_at_midnight(
+    moment: datetime, expected: datetime, why: str
+) -> None:
+    explanation = EW.explain_hours_limit(moment, 24)
+    assert explanation.result == expected
+    assert why in explanation.note
+    if not why:
+        assert explanation.note == ""
+    assert explanation.sentence().startswith("24 hours from")

@@ -806,23 +806,23 @@ def test_a_resolved_case_has_no_deadlines() -> None:
             id="wednesday-5pm-before-good-friday",
         ),
         # Entered on a day that does not count, the 24 hours are the whole of the next
-        # working day (Tuesday 30 March), running out at its midnight.
+        # working day (Tuesday 30 March), ending when it closes at 5pm, not at midnight.
         pytest.param(
             at(2027, 3, 26, 10),
-            "2027-03-31T00:00:00+01:00",
-            None,  # see the expected failure at the end of this file
+            "2027-03-30T17:00:00+01:00",
+            None,
             id="good-friday",
         ),
         pytest.param(
             at(2027, 3, 27, 10),
-            "2027-03-31T00:00:00+01:00",
-            None,  # see the expected failure at the end of this file
+            "2027-03-30T17:00:00+01:00",
+            None,
             id="saturday-before-the-change",
         ),
         pytest.param(
             at(2027, 3, 28, 10),
-            "2027-03-31T00:00:00+01:00",
-            None,  # see the expected failure at the end of this file
+            "2027-03-30T17:00:00+01:00",
+            None,
             id="sunday-of-the-change",
         ),
     ],
@@ -869,3 +869,14 @@ def test_a_limit_across_stages_is_named_in_words_not_the_files_ids():
     caps = [d for d in case_deadlines(procedure, calendar, state) if d.key.startswith("cap:")]
     assert caps, "TWSP caps stages 1 and 2 together (its Appendix 1 table)"
     assert [d.label for d in caps] == ["Time limit for stages 1 and 2"]
+
+
+def test_twsp_the_24_hour_referral_entered_at_the_weekend_is_by_5pm_on_monday() -> None:
+    """Never "midnight on Tuesday": the hours end when the working day closes."""
+    twsp = shipped("twsp")
+    deadlines = stage_plan(
+        twsp, calendar_for(twsp), twsp.track().stage("stage-3"), at(2027, 1, 9, 10)
+    )
+    refer = next(d for d in deadlines if d.key == "stage-3/refer")
+    assert refer.due.astimezone(LONDON).isoformat() == "2027-01-11T17:00:00+00:00"
+    assert "the hours run to the end of that working day" in refer.explanation.sentence()
