@@ -331,7 +331,8 @@ def test_wirral_the_quarterly_report_counts_the_proformas(partnership: Partnersh
     """Section 2: the proformas go to the Business Manager "for analysis", and a quarterly
     report goes to the WSCB Executive Group: it counts the cases that sent one."""
     from parley.core.report import quarter_period
-    from parley.reports.figures import report_build, report_scope
+    from parley.reports.figures import report_build
+    from parley.reports.scope import report_scope
 
     at_two = raise_case(partnership, "wirral-children", at(2027, 2, 1, 10))
     moment = ladder.climb(at_two, "stage-2", at=at(2027, 2, 2, 10))
