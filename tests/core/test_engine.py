@@ -791,6 +791,8 @@ def field_choices(procedure: Procedure, state: CaseState, kind: EventKind) -> li
         return [{"to_stage": stage, "reason": "Urgent"} for stage in stages]
     if kind is EventKind.IMMEDIATE_RISK_DECLARED:
         return [{"text": "Injuries", "to_stage": stage} for stage in stages]
+    if kind is EventKind.FORM_ACKNOWLEDGED:
+        return [{"form": form.id} for form in procedure.forms] or [FIELDS[kind]]
     return [FIELDS[kind]]
 
 

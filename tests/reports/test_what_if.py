@@ -19,7 +19,7 @@ from tests.reports.conftest import version_of
 
 LIBRARY = Path(__file__).resolve().parents[2] / "parley" / "procedures"
 WIRRAL = (LIBRARY / "wirral-children.yaml").read_text(encoding="utf-8")
-SHORTER = WIRRAL.replace('version: "2026-1"', 'version: "2026-2"').replace(
+SHORTER = WIRRAL.replace('version: "2026-2"', 'version: "2026-3"').replace(
     "    within: a working week\n    escalate_when", "    within: 2 working days\n    escalate_when"
 )
 
@@ -88,7 +88,7 @@ def test_a_proposal_that_cannot_be_used_is_refused_with_the_problem(db, signed_i
 
 
 def test_a_stage_missing_from_the_proposal_is_reported(last_year, signed_in):
-    renamed = WIRRAL.replace('version: "2026-1"', 'version: "2026-2"').replace(
+    renamed = WIRRAL.replace('version: "2026-2"', 'version: "2026-3"').replace(
         "  - id: stage-4\n", "  - id: chair\n"
     )
     response = signed_in("ben.business").post(
