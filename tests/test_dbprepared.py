@@ -34,12 +34,14 @@ def partnership():
 
 def test_the_case_by_reference_with_its_procedure_agencies_and_people(partnership):
     for case in Disagreement.objects.filter(partnership=partnership):
-        prepared = access._CASE_BY_REFERENCE(reference=case.reference)
+        prepared = access._CASE_BY_REFERENCE(
+            reference=case.reference, partnership_id=partnership.pk
+        )
         plain = list(
             Disagreement.objects.select_related(
                 "procedure", "partnership", "raising_agency", "other_agency", "raised_by",
                 "other_professional",
-            ).filter(reference=case.reference)
+            ).filter(reference=case.reference, partnership=partnership)
         )  # fmt: skip
         _same(prepared, plain)
         for name in ("procedure", "partnership", "raising_agency", "other_agency", "raised_by"):
@@ -48,7 +50,7 @@ def test_the_case_by_reference_with_its_procedure_agencies_and_people(partnershi
             assert prepared[0].other_professional is None
         else:
             _same([prepared[0].other_professional], [plain[0].other_professional])
-    assert access._CASE_BY_REFERENCE(reference="NOT-A-CASE") == []
+    assert access._CASE_BY_REFERENCE(reference="NOT-A-CASE", partnership_id=partnership.pk) == []
 
 
 def test_a_record_oldest_first_with_who_did_each_thing(partnership):
@@ -93,7 +95,7 @@ def test_the_signed_in_user_with_their_person(partnership):
 
 def test_values_are_parameters_never_sql():
     hostile = "x' OR '1'='1"
-    assert access._CASE_BY_REFERENCE(reference=hostile) == []
+    assert access._CASE_BY_REFERENCE(reference=hostile, partnership_id=1) == []
 
 
 def test_a_query_whose_values_do_not_reach_the_sql_unchanged_is_refused():
