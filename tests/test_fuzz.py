@@ -51,6 +51,7 @@ GOOD = {
     "event_id": "{event_id}",
     "secret": "x" * 43,
     "path": "v1/nothing",
+    "day": "2026-12-24",
 }
 HOSTILE_TEXT = ["%00", "A" * 3000, "%ZZ", "..%2F..%2Fetc", "%F0%9F%92%A9", "%C0%AF", "'--"]
 HOSTILE_NUMBER = ["9" * 30, "0", BIG[:400]]

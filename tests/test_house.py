@@ -112,7 +112,8 @@ LONG_FOR_NOW = {
     "parley/web/documents/forms.py wirral_resolved": 134,
     "parley/web/documents/forms.py build": 131,
     "parley/cases/services.py disagreement_raise": 118,
-    "parley/core/planner.py stage_plan": 104,
+    "parley/core/planner.py stage_plan": 105,
+    "parley/core/notify.py _event_notices": 110,
 }
 
 

@@ -44,6 +44,8 @@ def answer(page: Page, slug: str, procedure_id: str) -> None:
             page.locator(f"main input[type=radio][name='{group}']").first.check()
     if slug == "person":
         page.get_by_label("Full name").fill("Child A")
+    if slug == "your-team":
+        page.get_by_label("Which team are you in?").fill("0-19 Health Visiting Team")
     for box in page.locator("main textarea").all():
         box.fill("Closed after one visit despite bruising.")
 
