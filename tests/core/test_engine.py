@@ -889,7 +889,10 @@ def check_invariants(before: Case, after: Case) -> None:
     if state.status is Status.CLOSED:
         assert before.state.status in (Status.RESOLVED, Status.CLOSED)
         outcomes = [e.data.get("outcome", "") for e in after.events if e.kind is EventKind.RESOLVED]
-        assert len(outcomes) == 1 and str(outcomes[0]).strip()
+        assert len(outcomes) == 1
+        # A written outcome where the procedure asks for one (Bedfordshire does not).
+        if procedure.outcome.written_confirmation:
+            assert str(outcomes[0]).strip()
 
 
 @settings(
@@ -937,11 +940,13 @@ def test_random_walks_keep_the_record_consistent(start: Case, seed: int) -> None
         case = moved
 
     if case.state.status in (Status.CLOSED, Status.WITHDRAWN):
+        # Nothing more, but acknowledging a form sent to someone when the case was
+        # resolved (Wirral's proformas), which may come after it is closed.
+        late = {EventKind.FORM_ACKNOWLEDGED}
         for actor in ACTORS:
-            assert (
-                allowed_actions(case.procedure, case.state, actor, at=case.now, overdue=True) == []
-            )
-            for kind in EventKind:
+            offered = allowed_actions(case.procedure, case.state, actor, at=case.now, overdue=True)
+            assert set(offered) <= late
+            for kind in set(EventKind) - late:
                 assert not accepted(case.procedure, case.state, kind, actor, case.now, True)
 
 
