@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 
 from parley.core.engine import OLDEST_AGE_YEARS
+from parley.core.loader import MAX_FILE_BYTES
 
 # C0 control characters other than tab, line feed and carriage return. PostgreSQL refuses
 # NUL in text, and none of them means anything in a typed answer, so they are removed.
@@ -110,3 +111,24 @@ class PastDateField(DateField):
             self.parts_in_error = ("year",)
             raise forms.ValidationError(f"{self._what_cap()} must be in {earliest.year} or later")
         return result
+
+
+def uploaded_or_pasted(form: forms.Form, data: dict[str, Any], *, missing: str) -> str | None:
+    """A procedure file's text, from the form's ``file`` upload or else its pasted
+    ``text``; None, with the problem added to the form, if it is too large for the
+    loader, not UTF-8, or empty (``missing`` says what to do then)."""
+    upload = data.get("file")
+    text = str(data.get("text") or "")
+    if upload is not None:
+        if upload.size > MAX_FILE_BYTES:
+            form.add_error("file", f"The file must be smaller than {MAX_FILE_BYTES // 1024}KB")
+            return None
+        try:
+            text = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            form.add_error("file", "The file must be a text file saved as UTF-8")
+            return None
+    if not text.strip():
+        form.add_error("file", missing)
+        return None
+    return text

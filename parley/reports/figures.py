@@ -169,21 +169,6 @@ def _with_memory(
 # --- the report -------------------------------------------------------------------------
 
 
-def _forms_sent_where(scope: Scope) -> Q | None:
-    """The report copies of cases resolved at a stage whose form goes to someone
-    (:func:`parley.core.engine.forms_sent`), or None if the procedure sends none."""
-    where: Q | None = None
-    for version in scope.versions:
-        for form in scope.procedures[version.pk].forms:
-            if not form.send_to or form.when != "resolved-at":
-                continue
-            one = Q(version_id=version.pk)
-            if form.from_stage:
-                one &= Q(stage=form.from_stage)
-            where = one if where is None else where | one
-    return where
-
-
 def report_build(
     *,
     scope: Scope,

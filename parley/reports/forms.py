@@ -11,13 +11,13 @@ from typing import Any
 
 from django import forms
 
+from parley.core.loader import MAX_FILE_BYTES
 from parley.core.report import Period, PeriodError, custom_period, parse_period
-from parley.govuk_fields import DateField
+from parley.govuk_fields import DateField, uploaded_or_pasted
 from parley.reports.models import LearningItem
 from parley.reports.services import THRESHOLD_RANGE
 
 CUSTOM = "custom"
-MAX_UPLOAD = 512 * 1024  # a procedure file is a few tens of kilobytes
 
 
 class PeriodForm(forms.Form):
@@ -130,26 +130,18 @@ class ProposalForm(forms.Form):
         label="Or paste the proposed procedure file",
         widget=forms.Textarea,
         required=False,
-        max_length=MAX_UPLOAD,
+        max_length=MAX_FILE_BYTES,
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         upload = data.get("file")
-        text = str(data.get("text") or "")
-        if upload is not None:
-            if upload.size > MAX_UPLOAD:
-                self.add_error("file", "The file must be smaller than 512KB")
-                return data
-            try:
-                text = upload.read().decode("utf-8")
-            except UnicodeDecodeError:
-                self.add_error("file", "The file must be a text file saved as UTF-8")
-                return data
-        if not text.strip():
-            self.add_error("file", "Upload the proposed procedure file or paste it in")
-        data["source"] = text
-        data["source_name"] = upload.name if upload is not None else "proposed procedure"
+        text = uploaded_or_pasted(
+            self, data, missing="Upload the proposed procedure file or paste it in"
+        )
+        if text is not None:
+            data["source"] = text
+            data["source_name"] = upload.name if upload is not None else "proposed procedure"
         return data
 
 

@@ -18,7 +18,8 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from parley.core.engine import SOMETHING_ELSE, categories_of, nhs_number_is_valid
-from parley.govuk_fields import DateField, PastDateField, clean_typed
+from parley.core.loader import MAX_FILE_BYTES
+from parley.govuk_fields import DateField, PastDateField, clean_typed, uploaded_or_pasted
 
 LONG_TEXT = 5_000  # characters: about two pages of typed text
 SHORT_TEXT = 200
@@ -750,8 +751,8 @@ class WithdrawForm(ActionForm):
     reason = long_text("why you are withdrawing it", label="Why are you withdrawing it?")
 
 
-# A procedure file is a few tens of kilobytes: the loader's own limit (MAX_FILE_BYTES).
-PROCEDURE_UPLOAD_LIMIT = 512 * 1024
+# A procedure file is a few tens of kilobytes: the loader's own limit.
+PROCEDURE_UPLOAD_LIMIT = MAX_FILE_BYTES
 
 
 PASTED = "pasted procedure"
@@ -777,20 +778,10 @@ class ProcedureFileForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         upload = data.get("file")
-        text = str(data.get("text") or "")
-        if upload is not None:
-            if upload.size > PROCEDURE_UPLOAD_LIMIT:
-                self.add_error("file", "The file must be smaller than 512KB")
-                return data
-            try:
-                text = upload.read().decode("utf-8")
-            except UnicodeDecodeError:
-                self.add_error("file", "The file must be a text file saved as UTF-8")
-                return data
-        elif "text" in self.errors:
+        if upload is None and "text" in self.errors:
             return data
-        if not text.strip():
-            self.add_error("file", "Upload the procedure file or paste it in")
+        text = uploaded_or_pasted(self, data, missing="Upload the procedure file or paste it in")
+        if text is None:
             return data
         data["source"] = text.replace("\r\n", "\n")
         # Only the name is kept, never a folder: it is shown and offered as a download name.
