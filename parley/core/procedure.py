@@ -448,43 +448,72 @@ SETTING_WORDS = {
 }
 
 
-def choices_of(procedure: Procedure) -> list[tuple[str, Source]]:
-    """Every rule of the procedure that is Parley's choice, each with what it is in words,
-    in the order of the file's sections: the one list the pages and texts show."""
+def rules_of(procedure: Procedure) -> list[tuple[str, Source]]:
+    """Every rule of the procedure that has a source, each with what it is in words, in the
+    order of the file's sections: the one list of rules the pages and texts show, for the
+    choices it holds and for the file each comes from."""
     found: list[tuple[str, Source]] = []
 
-    def add(what: str, source: Source) -> None:
+    def told(rule: Notify) -> str:
+        return f"telling the {procedure.role_label(rule.who).lower()}"
+
+    found += [
+        (f"Category “{category.label}”", category.source) for category in procedure.categories
+    ]
+    found += [
+        (f"Signpost ({sign.kind.value.replace('-', ' ')})", sign.source)
+        for sign in procedure.signposting
+    ]
+    if procedure.immediate_risk is not None:
+        found.append(("Immediate risk", procedure.immediate_risk.source))
+    found.append(("Bypass", procedure.bypass.source))
+    found.append(("Raising on another's behalf", procedure.on_behalf.source))
+    found.append(("Outcome", procedure.outcome.source))
+    found += [(f"Form “{form.name}”", form.source) for form in procedure.forms]
+    found += [
+        (f"Report ({report.cadence.value}) to {report.to}", report.source)
+        for report in procedure.reporting
+    ]
+    found += [(told(rule).capitalize(), rule.source) for rule in procedure.notify]
+    for track in procedure.tracks:
+        found += [(f"Limit across stages ({cap.id})", cap.source) for cap in track.caps]
+        for stage in track.stages:
+            name = stage_label(stage)
+            found.append((name, stage.source))
+            found += [(f"{name}, step “{step.name}”", step.source) for step in stage.steps]
+            found += [(f"{name}, {told(rule)}", rule.source) for rule in stage.notify]
+            found += [
+                (f"{name}, resolution ({method.kind.value})", method.source)
+                for method in stage.resolution
+            ]
+    return found
+
+
+def stage_label(stage: Stage) -> str:
+    """A stage as lists of rules name it: "Stage 2, Line managers"."""
+    return (
+        f"Informal stage, {stage.name}" if stage.informal else f"Stage {stage.number}, {stage.name}"
+    )
+
+
+def choices_of(procedure: Procedure) -> list[tuple[str, Source]]:
+    """Every rule of the procedure that is Parley's choice, each with what it is in words
+    and, where the choice is of some settings only, which."""
+    found: list[tuple[str, Source]] = []
+    for what, source in rules_of(procedure):
         if source.choice is not None:
             settings = ", ".join(
                 SETTING_WORDS.get(s, s.replace("_", " ")) for s in source.choice.settings
             )
             found.append((f"{what}: {settings}" if settings else what, source))
-
-    for category in procedure.categories:
-        add(f"Category “{category.label}”", category.source)
-    for sign in procedure.signposting:
-        add(f"Signpost ({sign.kind.value.replace('-', ' ')})", sign.source)
-    if procedure.immediate_risk is not None:
-        add("Immediate risk", procedure.immediate_risk.source)
-    add("Bypass", procedure.bypass.source)
-    add("Raising on another's behalf", procedure.on_behalf.source)
-    add("Outcome", procedure.outcome.source)
-    for form in procedure.forms:
-        add(f"Form “{form.name}”", form.source)
-    for report in procedure.reporting:
-        add(f"Report ({report.cadence.value}) to {report.to}", report.source)
-    for rule in procedure.notify:
-        add(f"Telling the {procedure.role_label(rule.who).lower()}", rule.source)
-    for track in procedure.tracks:
-        for cap in track.caps:
-            add(f"Limit across stages ({cap.id})", cap.source)
-        for stage in track.stages:
-            add(stage.name, stage.source)
-            for step in stage.steps:
-                add(f"{stage.name}, step “{step.name}”", step.source)
-            for rule in stage.notify:
-                add(f"{stage.name}, telling the {procedure.role_label(rule.who).lower()}",
-                    rule.source)  # fmt: skip
-            for method in stage.resolution:
-                add(f"{stage.name}, resolution ({method.kind.value})", method.source)
     return found
+
+
+def rules_by_file(procedure: Procedure) -> dict[str, list[str]]:
+    """For a procedure laid over another, the rules each file set or last changed, in the
+    order of the file's sections: a rule changed by a local file counts as the local
+    file's (its settings were laid over the regional file's)."""
+    files: dict[str, list[str]] = {}
+    for what, source in rules_of(procedure):
+        files.setdefault(source.file, []).append(what)
+    return files

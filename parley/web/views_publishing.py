@@ -29,7 +29,7 @@ from parley.cases.models import Disagreement, Partnership, Person, ProcedureVers
 from parley.core import engine, planner
 from parley.core.engine import Refused
 from parley.core.loader import Problem, ProcedureError
-from parley.core.procedure import Procedure
+from parley.core.procedure import Procedure, rules_by_file
 from parley.core.words import long_date
 from parley.web import forms
 from parley.web.documents.wording import stage_title
@@ -192,6 +192,8 @@ def _check_page(
         "origins": {
             stage.id: stage.source.file for track in procedure.tracks for stage in track.stages
         },
+        # And every rule with a source, for the same file: the layer view.
+        "layers": rules_by_file(procedure) if checked.base else {},
         "locals": [
             {
                 "name": local.name,

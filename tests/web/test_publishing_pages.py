@@ -227,3 +227,24 @@ def test_a_regional_file_under_a_local_one_is_not_offered_for_raising(partnershi
         ben, (FIXTURES / "pennine-eastdale.yaml").read_text(), "pennine-eastdale.yaml"
     )
     assert "pennine-eastdale" in raisable() and "pennine-regional" not in raisable()
+
+
+def test_the_check_page_says_which_file_every_rule_comes_from_not_only_the_stages(ben):
+    """A local file changes more than stages: here a category and the immediate-risk start.
+    The check page lists each rule under the file it comes from."""
+    upload_and_publish(
+        ben, (FIXTURES / "pennine-regional.yaml").read_text(), "pennine-regional.yaml"
+    )
+    local = (FIXTURES / "pennine-eastdale.yaml").read_text()
+    text = words(upload(ben, local, "pennine-eastdale.yaml"))
+    assert "Which rules come from which file" in text
+    mine = text.split("Set or changed in pennine-eastdale.yaml", 1)[1].split(
+        "As in pennine-regional.yaml", 1
+    )[0]
+    theirs = text.split("As in pennine-regional.yaml (", 1)[1].split("Written in neither file", 1)[
+        0
+    ]
+    assert "Category “Self-neglect”" in mine and "Immediate risk" in mine
+    assert "Stage 2, Line managers" in mine
+    assert "Category “Self-neglect”" not in theirs and "Immediate risk" not in theirs
+    assert "Stage 1, Practitioners" in theirs
