@@ -162,7 +162,8 @@ def test_api_escalations_sent_together_move_the_case_one_stage(
         answers[1]
         .json()["error"]["message"]
         .startswith(
-            "This disagreement has moved on since you opened this page: it is now at stage 2"
+            "This disagreement has moved on since the version your request gave in "
+            "If-Match: it is now at stage 2"
         )
     )
 

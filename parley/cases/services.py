@@ -762,7 +762,7 @@ def disagreement_act(
     record = [core_event(e) for e in past]
     state = engine.replay(record, procedure)
     if version is not None and _moved_on_since(record, version):
-        raise Stale(engine.moved_on_words(procedure, state), version=len(past))
+        raise Stale(engine.moved_on_words(procedure, state, via), version=len(past))
     overdue = planner.is_overdue(planner.case_deadlines(procedure, calendar, state), at)
     actor = actor_for(person=person, disagreement=locked)
     events = engine.take(procedure, state, kind, actor=actor, at=at, overdue=overdue, **fields)

@@ -773,14 +773,22 @@ def moved_on(since: Iterable[Event]) -> bool:
     return any(EVENTS[event.kind].moves for event in since)
 
 
-def moved_on_words(procedure: Procedure, state: CaseState) -> str:
+# Since what a person acted on, by where they acted: a page, the API's If-Match, a command.
+MOVED_ON_SINCE = {
+    "web": "you opened this page",
+    "api": "the version your request gave in If-Match",
+}
+
+
+def moved_on_words(procedure: Procedure, state: CaseState, via: str = "web") -> str:
     """What a person is told when what they submitted was opened on an older version."""
     stage = procedure.track(state.track).stage(state.stage)
     where = f"it is now at {stage_words(stage)}"
     if state.status is not Status.OPEN:
         where = f"it is now {state.status.value}, at {stage_words(stage)}"
     return (
-        f"This disagreement has moved on since you opened this page: {where}. "
+        f"This disagreement has moved on since {MOVED_ON_SINCE.get(via, 'the version you acted on')}: "
+        f"{where}. "
         "Check the record before you act."
     )
 

@@ -128,7 +128,7 @@ def test_simultaneous_escalations_from_processes_move_the_case_once(
 
     assert outcomes[0] == "escalated"
     assert outcomes[1:] == [
-        "stale: This disagreement has moved on since you opened this page: it is now at "
+        "stale: This disagreement has moved on since the version you acted on: it is now at "
         "stage 3, Senior managers and designated safeguarding leads. Check the record "
         "before you act."
     ] * (processes - 1)
