@@ -786,10 +786,9 @@ def moved_on_words(procedure: Procedure, state: CaseState, via: str = "web") -> 
     where = f"it is now at {stage_words(stage)}"
     if state.status is not Status.OPEN:
         where = f"it is now {state.status.value}, at {stage_words(stage)}"
+    since = MOVED_ON_SINCE.get(via, "the version you acted on")
     return (
-        f"This disagreement has moved on since {MOVED_ON_SINCE.get(via, 'the version you acted on')}: "
-        f"{where}. "
-        "Check the record before you act."
+        f"This disagreement has moved on since {since}: {where}. Check the record before you act."
     )
 
 
