@@ -1001,6 +1001,56 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         r.problem(raw, key, f'start the file with "parley: {FORMAT_VERSION}" (the format version)')
     role_specs = _read_roles(r, raw)
 
+    scope = _read_scope(r, raw)
+    tracks = _read_tracks(r, raw)
+    overall, advisory = _read_limits(r, raw)
+    immediate = _read_immediate(r, raw)
+    bypass = _read_bypass(r, raw)
+    on_behalf = _read_on_behalf(r, raw)
+    outcome = _read_outcome(r, raw)
+    forms = _read_forms(r, raw)
+    reporting = _read_reporting(r, raw)
+    signposts = _read_signposts(r, raw)
+    contacts = _read_contacts(r, raw)
+    categories = _read_categories(r, raw)
+    notify = tuple(
+        _read_notify(r, n, NotifyWhen.RAISED) for n in r.items(raw, "notify", "the procedure")
+    )
+    version = _read_version(r, raw)
+    r.check_roles()
+    procedure = Procedure(
+        id=r.ident(raw, "id", "the procedure"),
+        name=r.text(raw, "name", "the procedure", required=True),
+        version=version,
+        partnership=r.text(raw, "partnership", "the procedure", required=True),
+        document=r.text(raw, "document", "the procedure"),
+        summary=r.text(raw, "summary", "the procedure"),
+        scope=scope,
+        tracks=tracks,
+        categories=categories,
+        roles={k: v for k, v in r.known_roles.items() if k not in STANDARD_ROLES},
+        role_specs=role_specs,
+        calendar=_read_calendar(r, r.mapping(raw, "calendar", "the procedure")),
+        contacts=contacts,
+        signposting=signposts,
+        immediate_risk=immediate,
+        bypass=bypass,
+        on_behalf=on_behalf,
+        outcome=outcome,
+        forms=forms,
+        reporting=reporting,
+        notify=notify,
+        overall=overall,
+        advisory=advisory,
+        retention_years=r.number(raw, "retention_years", 7, minimum=1),
+        source_file=file,
+    )
+    procedure = _with_partnership_sides(procedure)
+    _check_consistency(r, procedure, raw)
+    return procedure
+
+
+def _read_scope(r: _Reader, raw: LMap) -> frozenset[Scope]:
     scope_values = raw.get("scope") or []
     scope: set[Scope] = set()
     for value in scope_values if isinstance(scope_values, list) else [scope_values]:
@@ -1011,7 +1061,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             r.problem(raw, "scope", f'"{value}" is not a scope; use one or more of: {options}')
     if not scope:
         r.problem(raw, None, 'the procedure needs a "scope": children, adults or channel')
+    return frozenset(scope)
 
+
+def _read_tracks(r: _Reader, raw: LMap) -> tuple[Track, ...]:
     tracks: list[Track] = []
     if "stages" in raw and "tracks" in raw:
         r.problem(raw, "tracks", 'give either "stages" or "tracks", not both')
@@ -1029,7 +1082,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         if not stage_nodes:
             r.problem(raw, None, 'the procedure needs "stages": at least one')
         tracks.append(_read_track(r, raw, DEFAULT_TRACK, "Escalation", stage_nodes, own=False))
+    return tuple(tracks)
 
+
+def _read_limits(r: _Reader, raw: LMap) -> tuple[Duration, bool]:
     limits = r.mapping(raw, "limits", "the procedure")
     overall, advisory = NO_LIMIT, False
     if limits is not None:
@@ -1043,7 +1099,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             )
         overall = r.duration(limits, "overall")
         advisory = r.flag(limits, "advisory")
+    return overall, advisory
 
+
+def _read_immediate(r: _Reader, raw: LMap) -> ImmediateRisk | None:
     immediate: ImmediateRisk | None = None
     immediate_node = r.mapping(raw, "immediate_risk", "the procedure")
     if immediate_node is not None:
@@ -1070,7 +1129,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
                 '"allowed_starts" is empty, so no stage could be chosen: list the stages the '
                 "person raising it may choose from, or leave it out to allow every stage",
             )
+    return immediate
 
+
+def _read_bypass(r: _Reader, raw: LMap) -> Bypass:
     bypass = Bypass()
     bypass_node = r.mapping(raw, "bypass", "the procedure")
     if bypass_node is not None:
@@ -1087,7 +1149,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             to_stages=r.ids(bypass_node, "to_stages", "bypass", "[stage-5]"),
             source=r.source(bypass_node),
         )
+    return bypass
 
+
+def _read_on_behalf(r: _Reader, raw: LMap) -> OnBehalf:
     on_behalf = OnBehalf()
     behalf_node = r.mapping(raw, "raise_on_behalf", "the procedure")
     if behalf_node is not None:
@@ -1097,7 +1162,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             by=r.roles(behalf_node, "by"),
             source=r.source(behalf_node),
         )
+    return on_behalf
 
+
+def _read_outcome(r: _Reader, raw: LMap) -> Outcome:
     outcome = Outcome()
     outcome_node = r.mapping(raw, "outcome", "the procedure")
     if outcome_node is not None:
@@ -1123,7 +1191,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             records_kept_by=r.text(outcome_node, "records_kept_by", "the outcome"),
             source=r.source(outcome_node),
         )
+    return outcome
 
+
+def _read_forms(r: _Reader, raw: LMap) -> tuple[Form, ...]:
     forms = []
     for form_node in r.items(raw, "forms", "the procedure"):
         r.keys(
@@ -1166,7 +1237,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
                 source=r.source(form_node),
             )
         )
+    return tuple(forms)
 
+
+def _read_reporting(r: _Reader, raw: LMap) -> tuple[Reporting, ...]:
     reporting = []
     for report_node in r.items(raw, "reporting", "the procedure"):
         r.keys(report_node, ("cadence", "to", "by", "includes", "source"), "a report")
@@ -1180,7 +1254,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
                 source=r.source(report_node),
             )
         )
+    return tuple(reporting)
 
+
+def _read_signposts(r: _Reader, raw: LMap) -> tuple[Signpost, ...]:
     signposts = []
     for sign_node in r.items(raw, "signposting", "the procedure"):
         r.keys(sign_node, ("kind", "advice", "contact", "source"), "a signpost")
@@ -1193,7 +1270,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
                 source=r.source(sign_node),
             )
         )
+    return tuple(signposts)
 
+
+def _read_contacts(r: _Reader, raw: LMap) -> tuple[Contact, ...]:
     contacts = []
     for contact_node in r.items(raw, "contacts", "the procedure"):
         r.keys(
@@ -1212,7 +1292,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
                 address=r.text(contact_node, "address", "a contact"),
             )
         )
+    return tuple(contacts)
 
+
+def _read_categories(r: _Reader, raw: LMap) -> tuple[Category, ...]:
     categories = []
     for category_node in r.items(raw, "categories", "the procedure"):
         r.keys(category_node, ("id", "label", "source"), "a category")
@@ -1223,10 +1306,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
                 source=r.source(category_node),
             )
         )
+    return tuple(categories)
 
-    notify = tuple(
-        _read_notify(r, n, NotifyWhen.RAISED) for n in r.items(raw, "notify", "the procedure")
-    )
+
+def _read_version(r: _Reader, raw: LMap) -> str:
     version = raw.get("version")
     if version is None or version == "":
         r.problem(raw, None, 'the procedure needs a "version", such as "2024-1"')
@@ -1238,37 +1321,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             'write the version in quotes, such as version: "2026-1", so that it is read '
             "exactly as written",
         )
-    r.check_roles()
-    procedure = Procedure(
-        id=r.ident(raw, "id", "the procedure"),
-        name=r.text(raw, "name", "the procedure", required=True),
-        version=str(version or ""),
-        partnership=r.text(raw, "partnership", "the procedure", required=True),
-        document=r.text(raw, "document", "the procedure"),
-        summary=r.text(raw, "summary", "the procedure"),
-        scope=frozenset(scope),
-        tracks=tuple(tracks),
-        categories=tuple(categories),
-        roles={k: v for k, v in r.known_roles.items() if k not in STANDARD_ROLES},
-        role_specs=role_specs,
-        calendar=_read_calendar(r, r.mapping(raw, "calendar", "the procedure")),
-        contacts=tuple(contacts),
-        signposting=tuple(signposts),
-        immediate_risk=immediate,
-        bypass=bypass,
-        on_behalf=on_behalf,
-        outcome=outcome,
-        forms=tuple(forms),
-        reporting=tuple(reporting),
-        notify=notify,
-        overall=overall,
-        advisory=advisory,
-        retention_years=r.number(raw, "retention_years", 7, minimum=1),
-        source_file=file,
-    )
-    procedure = _with_partnership_sides(procedure)
-    _check_consistency(r, procedure, raw)
-    return procedure
+    return str(version or "")
 
 
 ROLE_KEYS = ("id", "label", "sight", "held", "may_act", "source")
