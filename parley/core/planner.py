@@ -7,6 +7,7 @@ recomputing. The database keeps a copy only to answer "what is overdue" quickly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -401,6 +402,7 @@ def plan(
     track: str | None = None,
     immediate_risk: bool = False,
     start_stage: str | None = None,
+    answers: Mapping[str, str] | None = None,
 ) -> Plan:
     """If a disagreement is raised at ``raised_at`` and every stage runs to its limit."""
     chosen = procedure.track(track)
