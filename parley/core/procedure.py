@@ -12,8 +12,8 @@ from datetime import date, time
 from enum import StrEnum
 
 from parley.core.durations import NO_LIMIT, Duration
-from parley.core.roles import STANDARD_ROLES as ROLE_TABLE
-from parley.core.roles import Role
+from parley.core.roletable import STANDARD_ROLES as ROLE_TABLE
+from parley.core.roletable import Role
 
 # Side is named from here by the procedure model's readers: re-exported.
 from parley.core.sides import Side as Side
@@ -483,8 +483,10 @@ def choices_of(procedure: Procedure) -> list[tuple[str, Source]]:
             for step in stage.steps:
                 add(f"{stage.name}, step “{step.name}”", step.source)
             for rule in stage.notify:
-                add(f"{stage.name}, telling the {procedure.role_label(rule.who).lower()}",
-                    rule.source)  # fmt: skip
+                add(
+                    f"{stage.name}, telling the {procedure.role_label(rule.who).lower()}",
+                    rule.source,
+                )
             for method in stage.resolution:
                 add(f"{stage.name}, resolution ({method.kind.value})", method.source)
     return found
