@@ -47,10 +47,11 @@ def rows_insert(
     json = {f.attname for f in fields if isinstance(f, models.JSONField)}
     now = timezone.now()
     missing = {
-        f.attname: now if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
+        f.attname: now
+        if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
         else f.get_default()
         for f in fields
-    }  # fmt: skip
+    }
 
     def values(row: models.Model | Mapping[str, Any]) -> list[Any]:
         if isinstance(row, Mapping):

@@ -21,12 +21,15 @@ query is compiled twice with different ones, so that a constant that happens to 
 placeholder is found rather than overwritten. Each value must reach the SQL as a
 parameter: one that Django would rewrite (``contains`` wraps it in ``%``) or write into
 the SQL itself (a slice's ``LIMIT``) is refused when the query is first compiled, so a
-query that cannot be prepared fails at once rather than answering wrongly.
+query that cannot be prepared fails at once rather than answering wrongly. A page of a
+list is asked for with ``window=(offset, limit)``: both are sent as values, so every page
+runs the one statement.
 
 Where the form of the query depends on something other than its values (which of a
 person's roles give them sight of which cases), pass it as ``layout``: any hashable
 value, handed to the builder as its first argument, written into the SQL and kept in the
-cache key, so each distinct layout is compiled once (the 500 most recently used are kept).
+cache key, so each distinct layout is compiled once (the 500 most recently used are kept,
+under a lock: several threads may share a process).
 
 On PostgreSQL the statements are run through a cursor that sends the values apart from
 the SQL (:func:`statement_cursor`), so that after a few runs on a connection the server
@@ -34,11 +37,13 @@ keeps each statement planned as well: planning costs more than running (the same
 section of docs/performance.md).
 
 ``tests/test_dbprepared.py`` checks each prepared query of the project against the plain
-queryset.
+queryset, and fails when an upgrade of Django changes any of the parts of it this module
+relies on beyond its public API (ADR 0008).
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -56,6 +61,8 @@ Value = int | str | datetime
 _NO_LAYOUT = object()
 _LAYOUTS_KEPT = 500
 _EPOCH = datetime(1901, 1, 1, tzinfo=UTC)
+# The names a window's values go by (no value of a query may take them).
+_LIMIT, _OFFSET = "\ue000limit", "\ue000offset"
 
 
 class NotPreparable(Exception):
@@ -95,22 +102,43 @@ class Prepared(Generic[T]):
     def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
         self.build = build
         self._compiled: OrderedDict[tuple[Any, ...], _Compiled] = OrderedDict()
+        # Web processes may answer from several threads: the cache is read, reordered and
+        # trimmed under this lock (compiling, which asks nothing of the cache, outside it).
+        self._lock = threading.Lock()
 
-    def __call__(self, layout: Hashable = _NO_LAYOUT, **values: Any) -> list[T]:
+    def __call__(
+        self,
+        layout: Hashable = _NO_LAYOUT,
+        *,
+        window: tuple[int, int] | None = None,
+        **values: Any,
+    ) -> list[T]:
+        """Run with ``values``; ``window`` (offset, limit) takes one page of the rows, both
+        sent as values, so every page of a list runs the one statement."""
         shape = tuple(sorted((name, _shape(name, value)) for name, value in values.items()))
-        key = (layout, shape)
-        compiled = self._compiled.get(key)
-        if compiled is not None:
-            self._compiled.move_to_end(key)  # the most recently used are kept
-        else:
-            compiled = self._compiled[key] = self._compile(layout, shape)
-            if len(self._compiled) > _LAYOUTS_KEPT:
-                self._compiled.popitem(last=False)
+        key = (layout, shape, window is not None)
+        with self._lock:
+            compiled = self._compiled.get(key)
+            if compiled is not None:
+                self._compiled.move_to_end(key)  # the most recently used are kept
+        if compiled is None:
+            compiled = self._compile(layout, shape, windowed=window is not None)
+            with self._lock:
+                self._compiled[key] = compiled
+                while len(self._compiled) > _LAYOUTS_KEPT:
+                    self._compiled.popitem(last=False)
         if not compiled.sql:
             return []
+        if window is not None:
+            offset, limit = window
+            if offset < 0 or limit < 0:
+                raise NotPreparable("a window is an offset and a limit, neither below 0")
+            values = {**values, _LIMIT: limit, _OFFSET: offset}
         return self._run(compiled, values)
 
-    def _compile(self, layout: Hashable, shape: tuple[tuple[str, Any], ...]) -> _Compiled:
+    def _compile(
+        self, layout: Hashable, shape: tuple[tuple[str, Any], ...], *, windowed: bool = False
+    ) -> _Compiled:
         # Compiled twice with different placeholders: a constant of the query that equals
         # a placeholder by chance would put a value in the wrong place, and cannot do so
         # in both.
@@ -120,6 +148,13 @@ class Prepared(Generic[T]):
         again = self._slots(layout, shape, base=32_000)
         if again[1] != sql or again[3] != slots:
             raise NotPreparable("the query's SQL depends on its values: pass a layout")
+        if windowed:
+            if compiler.query.is_sliced:
+                raise NotPreparable("a windowed query is not sliced: the window is its values")
+            sql = f"{sql} LIMIT %s OFFSET %s"
+            at = len(params)
+            params = (*params, 0, 0)
+            slots = (*slots, (at, _LIMIT, -1, False), (at + 1, _OFFSET, -1, False))
         db = compiler.using
         select = compiler.select
         fields = [s[0] for s in select[0 : compiler.col_count]]

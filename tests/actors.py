@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from parley.core.engine import Actor
 from parley.core.procedure import Side
-from parley.core.roles import STANDARD_ROLES, Held
+from parley.core.roletable import STANDARD_ROLES, Held
 
 # Every rung of an agency's ladder, and the Channel panel member (held in an agency).
 EVERY_RUNG = frozenset(r.id for r in STANDARD_ROLES.values() if r.held is not Held.PARTNERSHIP)

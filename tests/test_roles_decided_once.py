@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from parley.core.roles import STANDARD_ROLES
+from parley.core.roletable import STANDARD_ROLES
 
 ROOT = Path(__file__).resolve().parents[1] / "parley"
 # Data, not rules: the demo's people, the generator's cast, the table itself.

@@ -7,9 +7,9 @@ tenant is one the partnership allows, the issuer and audience are right, and Ent
 multi-factor authentication. The person must already be in Parley's directory: a token
 never creates an account, and roles always come from Parley.
 
-Off unless ``PARLEY_OIDC_ENABLED=1`` (docs/sign-in.md). This module imports
-mozilla-django-oidc only when single sign-on is used; ``sso_backend`` holds the parts
-built on it.
+Off unless ``PARLEY_OIDC_ENABLED=1`` (docs/sign-in.md). Nothing imports mozilla-django-oidc
+until single sign-on is used: ``sso_views`` imports ``sso_backend``, which holds the parts
+built on it, only when a person starts or comes back from signing in there.
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
 
 SIGN_IN_METHOD_SESSION_KEY = "parley_sign_in_method"
 SSO = "single-sign-on"
@@ -51,29 +49,6 @@ def sso_claims_problem(claims: dict[str, Any]) -> str | None:
     if not (claims.get("email") or claims.get("preferred_username")):
         return "the token has no email address"
     return None
-
-
-@never_cache
-@require_safe
-def sso_start(request: HttpRequest) -> HttpResponse:
-    """Off to the organisation's sign-in page, with state, nonce and a PKCE challenge."""
-    if not sso_enabled():
-        raise Http404
-    from mozilla_django_oidc.views import OIDCAuthenticationRequestView
-
-    response: HttpResponse = OIDCAuthenticationRequestView.as_view()(request)
-    return response
-
-
-@never_cache
-@require_safe
-def sso_callback(request: HttpRequest) -> HttpResponse:
-    if not sso_enabled():
-        raise Http404
-    from parley.accounts.sso_backend import SignInCallbackView
-
-    response: HttpResponse = SignInCallbackView.as_view()(request)
-    return response
 
 
 def sso_logout_url(request: HttpRequest) -> str | None:

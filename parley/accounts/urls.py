@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from parley.accounts import sso, views
+from parley.accounts import sso_views, views
 
 app_name = "accounts"
 urlpatterns: list[URLPattern] = [
@@ -10,8 +10,8 @@ urlpatterns: list[URLPattern] = [
     path("sign-in/code/", views.sign_in_code, name="sign-in-code"),
     path("sign-in/recovery-code/", views.sign_in_recovery_code, name="sign-in-recovery-code"),
     # Single sign-on (Microsoft Entra ID); 404 unless PARLEY_OIDC_ENABLED=1.
-    path("sign-in/organisation/", sso.sso_start, name="sso-start"),
-    path("sign-in/organisation/callback/", sso.sso_callback, name="sso-callback"),
+    path("sign-in/organisation/", sso_views.sso_start, name="sso-start"),
+    path("sign-in/organisation/callback/", sso_views.sso_callback, name="sso-callback"),
     # Invitations and resets: the emailed link, then the page to choose a password.
     path("sign-in/forgotten-password/", views.forgotten_password, name="forgotten-password"),
     path("sign-in/link/<str:secret>/", views.account_link, name="link"),

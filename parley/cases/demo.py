@@ -81,14 +81,14 @@ PEOPLE: tuple[DemoPerson, ...] = (
         SOCIAL_CARE,
         ("safeguarding-lead", "senior-manager"),
         "Head of safeguarding",
-    ),  # fmt: skip
+    ),
     DemoPerson(
         "drew.director",
         "Drew Castellan",
         SOCIAL_CARE,
         ("director", "service-director", "board-representative"),
         "Director of children's services",
-    ),  # fmt: skip
+    ),
     DemoPerson("nia.nurse", "Nia Evans", HEALTH, ("practitioner",), "Health visitor"),
     DemoPerson(
         "max.manager",
@@ -96,21 +96,21 @@ PEOPLE: tuple[DemoPerson, ...] = (
         HEALTH,
         ("line-manager", "service-manager"),
         "Health visiting team lead",
-    ),  # fmt: skip
+    ),
     DemoPerson(
         "priya.lead",
         "Priya Raman",
         HEALTH,
         ("safeguarding-lead", "senior-manager"),
         "Named nurse for safeguarding",
-    ),  # fmt: skip
+    ),
     DemoPerson(
         "hal.director",
         "Hal Brennan",
         HEALTH,
         ("director", "corporate-director", "board-representative"),
         "Chief nurse",
-    ),  # fmt: skip
+    ),
     DemoPerson("pat.police", "Pat Douglas", POLICE, ("practitioner",), "Detective constable"),
     DemoPerson(
         "ira.inspector",
@@ -118,14 +118,14 @@ PEOPLE: tuple[DemoPerson, ...] = (
         POLICE,
         ("line-manager", "safeguarding-lead", "service-manager"),
         "Detective inspector",
-    ),  # fmt: skip
+    ),
     DemoPerson(
         "cas.chief",
         "Cas Moreau",
         POLICE,
         ("senior-manager", "director", "board-representative"),
         "Chief inspector",
-    ),  # fmt: skip
+    ),
     DemoPerson("tess.teacher", "Tess Adeyemi", SCHOOL, ("practitioner",), "Class teacher"),
     DemoPerson(
         "dev.dsl",
@@ -133,7 +133,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
         SCHOOL,
         ("safeguarding-lead", "line-manager"),
         "Designated safeguarding lead",
-    ),  # fmt: skip
+    ),
     DemoPerson("ada.adults", "Ada Lovell", ADULTS, ("practitioner",), "Social worker (adults)"),
     DemoPerson(
         "ben.business", "Ben Achebe", None, ("business-manager",), "Partnership business manager"
@@ -147,21 +147,21 @@ PEOPLE: tuple[DemoPerson, ...] = (
         None,
         ("channel-chair", "channel-panel-member"),
         "Channel panel chair",
-    ),  # fmt: skip
+    ),
     DemoPerson(
         "col.coordinator",
         "Col Mensah",
         None,
         ("channel-coordinator",),
         "Local authority Channel coordinator",
-    ),  # fmt: skip
+    ),
     DemoPerson(
         "tia.executive",
         "Tia Osei",
         None,
         ("twsp-executive", "csp-board-chair"),
         "Partnership executive",
-    ),  # fmt: skip
+    ),
     DemoPerson("ari.admin", "Ari Kowalski", None, ("administrator",), "Partnership administrator"),
 )
 

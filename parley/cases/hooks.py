@@ -118,3 +118,21 @@ def after_import(name: str, hook: ImportHook, *, order: int = 50) -> None:
 def run_imported(imported: Imported) -> None:
     for _, _, hook in list(_IMPORT_HOOKS):
         hook(imported)
+
+
+# --- work started in the background -----------------------------------------------------
+
+# A room's task module registers how to start each of its tasks (the task's ``enqueue``)
+# when Django starts, so the services that ask for one never import their tasks.
+_BACKGROUND: dict[str, Callable[..., object]] = {}
+
+
+def in_background(name: str, enqueue: Callable[..., object]) -> None:
+    """Register how to start the background task ``name``: registering it again replaces it."""
+    _BACKGROUND[name] = enqueue
+
+
+def start(name: str, **arguments: Any) -> None:
+    """Start the background task ``name`` with ``arguments`` (call it once the change has
+    committed, from ``transaction.on_commit``, so the task finds what the change wrote)."""
+    _BACKGROUND[name](**arguments)

@@ -321,10 +321,16 @@ def _remerge(
     )
     hooks.run_published(
         hooks.Published(
-            version=version, procedure=procedure, person=by, action="publish", previous=local,
-            request=request, via=via, detail={"merged_over": f"{over.procedure_id}@{over.version}"},
+            version=version,
+            procedure=procedure,
+            person=by,
+            action="publish",
+            previous=local,
+            request=request,
+            via=via,
+            detail={"merged_over": f"{over.procedure_id}@{over.version}"},
         )
-    )  # fmt: skip
+    )
     return version
 
 
@@ -392,12 +398,19 @@ def disagreement_version_change(
         )
         hooks.run(
             hooks.Change(
-                disagreement=locked, procedure=new, person=person,
-                action=EventKind.VERSION_CHANGED.value, before=before, after=after,
-                record=[*record, moved], new=rows, request=request, via=via,
+                disagreement=locked,
+                procedure=new,
+                person=person,
+                action=EventKind.VERSION_CHANGED.value,
+                before=before,
+                after=after,
+                record=[*record, moved],
+                new=rows,
+                request=request,
+                via=via,
                 detail={"from_version": old.version, "to_version": new.version},
             )
-        )  # fmt: skip
+        )
     return locked
 
 
@@ -711,12 +724,10 @@ def disagreement_raise(
     rows = _append(disagreement, events, start=1)
     state = engine.replay(events, core)
     _store_state(disagreement, state, core, calendar_of(partnership, core), version=len(rows))
-    hooks.run(
-        hooks.Change(
-            disagreement=disagreement, procedure=core, person=raised_by, action="raise",
-            before=None, after=state, record=list(events), new=rows, request=request, via=via,
-        )
-    )  # fmt: skip
+    change = hooks.Change(  # disagreement, procedure, person, action, before, after, ...
+        disagreement, core, raised_by, "raise", None, state, list(events), rows, request, via
+    )
+    hooks.run(change)
     return disagreement
 
 
@@ -776,16 +787,27 @@ def disagreement_act(
     _store_state(locked, state, procedure, calendar, version=rows[-1].sequence)
     if request_key:
         Submission.objects.create(
-            key=request_key, disagreement=locked, person=person, kind=kind.value,
-            first_sequence=rows[0].sequence, last_sequence=rows[-1].sequence,
-        )  # fmt: skip
+            key=request_key,
+            disagreement=locked,
+            person=person,
+            kind=kind.value,
+            first_sequence=rows[0].sequence,
+            last_sequence=rows[-1].sequence,
+        )
     hooks.run(
         hooks.Change(
-            disagreement=locked, procedure=procedure, person=person, action=kind.value,
-            before=before, after=state, record=[*record, *events], new=rows,
-            request=request, via=via,
+            disagreement=locked,
+            procedure=procedure,
+            person=person,
+            action=kind.value,
+            before=before,
+            after=state,
+            record=[*record, *events],
+            new=rows,
+            request=request,
+            via=via,
         )
-    )  # fmt: skip
+    )
     disagreement.refresh_from_db()
     return rows
 
@@ -826,39 +848,72 @@ def _submitted(key: str, *, disagreement: Disagreement, person: Person) -> list[
 
 
 def disagreement_escalate(
-    *, disagreement: Disagreement, person: Person, reason: str, text: str = "",
-    at: datetime | None = None, version: int | None = None,
-) -> list[Event]:  # fmt: skip
+    *,
+    disagreement: Disagreement,
+    person: Person,
+    reason: str,
+    text: str = "",
+    at: datetime | None = None,
+    version: int | None = None,
+) -> list[Event]:
     return disagreement_act(
-        disagreement=disagreement, person=person, kind=EventKind.ESCALATED, at=at,
-        version=version, reason=reason, text=text,
-    )  # fmt: skip
+        disagreement=disagreement,
+        person=person,
+        kind=EventKind.ESCALATED,
+        at=at,
+        version=version,
+        reason=reason,
+        text=text,
+    )
 
 
 def disagreement_bypass(
-    *, disagreement: Disagreement, person: Person, to_stage: str, reason: str,
-    at: datetime | None = None, version: int | None = None,
-) -> list[Event]:  # fmt: skip
+    *,
+    disagreement: Disagreement,
+    person: Person,
+    to_stage: str,
+    reason: str,
+    at: datetime | None = None,
+    version: int | None = None,
+) -> list[Event]:
     return disagreement_act(
-        disagreement=disagreement, person=person, kind=EventKind.BYPASSED, at=at,
-        version=version, to_stage=to_stage, reason=reason,
-    )  # fmt: skip
+        disagreement=disagreement,
+        person=person,
+        kind=EventKind.BYPASSED,
+        at=at,
+        version=version,
+        to_stage=to_stage,
+        reason=reason,
+    )
 
 
 def disagreement_resolve(
-    *, disagreement: Disagreement, person: Person, outcome: str, outstanding: str,
-    at: datetime | None = None, version: int | None = None,
-) -> list[Event]:  # fmt: skip
+    *,
+    disagreement: Disagreement,
+    person: Person,
+    outcome: str,
+    outstanding: str,
+    at: datetime | None = None,
+    version: int | None = None,
+) -> list[Event]:
     return disagreement_act(
-        disagreement=disagreement, person=person, kind=EventKind.RESOLVED, at=at,
-        version=version, outcome=outcome, outstanding=outstanding,
-    )  # fmt: skip
+        disagreement=disagreement,
+        person=person,
+        kind=EventKind.RESOLVED,
+        at=at,
+        version=version,
+        outcome=outcome,
+        outstanding=outstanding,
+    )
 
 
 def disagreement_close(
-    *, disagreement: Disagreement, person: Person, at: datetime | None = None,
+    *,
+    disagreement: Disagreement,
+    person: Person,
+    at: datetime | None = None,
     version: int | None = None,
-) -> list[Event]:  # fmt: skip
+) -> list[Event]:
     return disagreement_act(
         disagreement=disagreement, person=person, kind=EventKind.CLOSED, at=at, version=version
     )
@@ -931,10 +986,14 @@ def disagreements_import(
         stored = _imported_rows(cases, [p.record for p in played], dues, copy)
         hooks.run_imported(
             hooks.Imported(
-                version=version, procedure=procedure, cases=stored,
-                records=[p.record for p in played], copy=copy, via=via,
+                version=version,
+                procedure=procedure,
+                cases=stored,
+                records=[p.record for p in played],
+                copy=copy,
+                via=via,
             )
-        )  # fmt: skip
+        )
     return stored
 
 
@@ -1017,13 +1076,18 @@ def _imported_rows(
     now = timezone.now()
     events = [
         Event(
-            disagreement_id=case.pk, sequence=n, kind=event.kind.value, at=event.at,
-            actor_id=int(event.actor) if event.actor else None, stage=event.stage,
-            data=dict(event.data), recorded_at=now,
+            disagreement_id=case.pk,
+            sequence=n,
+            kind=event.kind.value,
+            at=event.at,
+            actor_id=int(event.actor) if event.actor else None,
+            stage=event.stage,
+            data=dict(event.data),
+            recorded_at=now,
         )
         for case, record in zip(cases, records, strict=True)
         for n, event in enumerate(record, start=1)
-    ]  # fmt: skip
+    ]
     deadlines = [
         row for case, due in zip(cases, dues, strict=True) for row in deadline_rows(case.pk, due)
     ]
@@ -1095,15 +1159,17 @@ def closure_day_remove(*, partnership: Partnership, day: date, in_background: bo
     )
 
 
+# The task that moves open cases' deadlines (parley.cases.tasks registers it by this name).
+DEADLINES_FOLLOW_CALENDAR = "cases.deadlines_follow_calendar"
+
+
 def _deadlines_follow_calendar(
     partnership: Partnership, reason: str, *, in_background: bool
 ) -> int:
     if not in_background:
         return deadlines_recompute(partnership=partnership, reason=reason)
-    from parley.cases.tasks import deadlines_follow_calendar
-
     transaction.on_commit(
-        lambda: deadlines_follow_calendar.enqueue(partnership_id=partnership.pk, reason=reason)
+        lambda: hooks.start(DEADLINES_FOLLOW_CALENDAR, partnership_id=partnership.pk, reason=reason)
     )
     return 0
 
@@ -1212,9 +1278,16 @@ def _deadlines_move(disagreement: Disagreement, *, reason: str, at: datetime) ->
         _store_state(locked, state, procedure, calendar, version=rows[-1].sequence)
         hooks.run(
             hooks.Change(
-                disagreement=locked, procedure=procedure, person=None,
-                action=EventKind.DEADLINES_MOVED.value, before=state, after=state,
-                record=[*record, moved], new=rows, via="system", detail={"reason": reason},
+                disagreement=locked,
+                procedure=procedure,
+                person=None,
+                action=EventKind.DEADLINES_MOVED.value,
+                before=state,
+                after=state,
+                record=[*record, moved],
+                new=rows,
+                via="system",
+                detail={"reason": reason},
             )
-        )  # fmt: skip
+        )
     return 1

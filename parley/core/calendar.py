@@ -338,8 +338,9 @@ class WorkingCalendar:
             return days.copy()
         # The years spanned, from the earliest and latest day alone (converting every day
         # to its year would cost as much as the arithmetic).
-        first, last = (int(d.astype("datetime64[Y]").astype(np.int64)) + 1970
-                       for d in (days.min(), days.max()))  # fmt: skip
+        first, last = (
+            int(d.astype("datetime64[Y]").astype(np.int64)) + 1970 for d in (days.min(), days.max())
+        )
         _check_year(first)
         _check_year(last)
         # Every year has well over 200 working days, so this always covers the results.

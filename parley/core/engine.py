@@ -108,37 +108,60 @@ _OUTCOME = frozenset({Status.RESOLVED, Status.CLOSED})
 
 EVENTS: Mapping[EventKind, EventSpec] = {
     EventKind.RAISED: EventSpec(
-        "Disagreement raised", frozenset({Side.RAISING}), frozenset(),
-        frozenset({StepAction.RAISE}), who=Who.NOBODY,
+        "Disagreement raised",
+        frozenset({Side.RAISING}),
+        frozenset(),
+        frozenset({StepAction.RAISE}),
+        who=Who.NOBODY,
     ),
     # Anyone who sees someone at immediate risk must escalate it the same working day
     # (TWSP Appendix 1, stage 1; Wirral section 2): whoever is involved, at any stage.
     EventKind.IMMEDIATE_RISK_DECLARED: EventSpec(
-        "Immediate risk: escalated the same working day", _ANY_PARTY, _OPEN,
-        required=("text",), who=Who.INVOLVED,
+        "Immediate risk: escalated the same working day",
+        _ANY_PARTY,
+        _OPEN,
+        required=("text",),
+        who=Who.INVOLVED,
     ),
     EventKind.DISCUSSION_RECORDED: EventSpec(
-        "Discussion recorded", _ANY_PARTY, _OPEN,
-        frozenset({StepAction.DISCUSS, StepAction.MEET, StepAction.RAISE}), ("text",),
+        "Discussion recorded",
+        _ANY_PARTY,
+        _OPEN,
+        frozenset({StepAction.DISCUSS, StepAction.MEET, StepAction.RAISE}),
+        ("text",),
     ),
     EventKind.RESPONSE_RECORDED: EventSpec(
-        "Response recorded", frozenset({Side.OTHER, Side.PARTNERSHIP}), _OPEN,
-        frozenset({StepAction.RESPOND, StepAction.CONFIRM}), ("text",),
+        "Response recorded",
+        frozenset({Side.OTHER, Side.PARTNERSHIP}),
+        _OPEN,
+        frozenset({StepAction.RESPOND, StepAction.CONFIRM}),
+        ("text",),
     ),
     EventKind.RESPONSE_JUDGED_UNSATISFACTORY: EventSpec(
-        "Response judged unsatisfactory", frozenset({Side.RAISING, Side.PARTNERSHIP}), _OPEN,
+        "Response judged unsatisfactory",
+        frozenset({Side.RAISING, Side.PARTNERSHIP}),
+        _OPEN,
         required=("text",),
     ),
     EventKind.REFERRED: EventSpec(
-        "Referred in writing", _ANY_PARTY, _OPEN, frozenset({StepAction.REFER, StepAction.RAISE}),
+        "Referred in writing",
+        _ANY_PARTY,
+        _OPEN,
+        frozenset({StepAction.REFER, StepAction.RAISE}),
         ("text",),
     ),
     EventKind.MEETING_HELD: EventSpec(
-        "Meeting held", _ANY_PARTY, _OPEN, frozenset({StepAction.MEET, StepAction.DISCUSS}),
+        "Meeting held",
+        _ANY_PARTY,
+        _OPEN,
+        frozenset({StepAction.MEET, StepAction.DISCUSS}),
         ("text",),
     ),
     EventKind.DECISION_MADE: EventSpec(
-        "Decision made", frozenset({Side.PARTNERSHIP}), _OPEN, frozenset({StepAction.DECIDE}),
+        "Decision made",
+        frozenset({Side.PARTNERSHIP}),
+        _OPEN,
+        frozenset({StepAction.DECIDE}),
         ("text",),
     ),
     EventKind.ESCALATED: EventSpec("Escalated", _ANY_PARTY, _OPEN, required=("reason",)),
@@ -149,41 +172,72 @@ EVENTS: Mapping[EventKind, EventSpec] = {
     # "It is the responsibility of the person to whom the issue is referred to ensure that
     # clear and timely feedback is provided" (Torbay Channel para 13): whoever acts now.
     EventKind.FEEDBACK_GIVEN: EventSpec(
-        "Feedback given to the person who raised it", _ANY_PARTY, _NOT_ENDED,
-        frozenset({StepAction.FEEDBACK}), required=("text",), moves=False,
+        "Feedback given to the person who raised it",
+        _ANY_PARTY,
+        _NOT_ENDED,
+        frozenset({StepAction.FEEDBACK}),
+        required=("text",),
+        moves=False,
     ),
     EventKind.DEBRIEF_RECORDED: EventSpec(
-        "Debrief recorded", _ANY_PARTY, frozenset({Status.RESOLVED}), required=("text",),
-        who=Who.INVOLVED, moves=False,
+        "Debrief recorded",
+        _ANY_PARTY,
+        frozenset({Status.RESOLVED}),
+        required=("text",),
+        who=Who.INVOLVED,
+        moves=False,
     ),
     EventKind.LEARNING_REFERRED: EventSpec(
-        "Policy or learning issue referred", _ANY_PARTY, _NOT_ENDED, required=("text",),
-        who=Who.INVOLVED, moves=False,
+        "Policy or learning issue referred",
+        _ANY_PARTY,
+        _NOT_ENDED,
+        required=("text",),
+        who=Who.INVOLVED,
+        moves=False,
     ),
     EventKind.NOTE_ADDED: EventSpec(
-        "Note added", _ANY_PARTY, _NOT_ENDED, required=("text",), who=Who.INVOLVED,
+        "Note added",
+        _ANY_PARTY,
+        _NOT_ENDED,
+        required=("text",),
+        who=Who.INVOLVED,
         moves=False,
     ),
     EventKind.EVIDENCE_ATTACHED: EventSpec(
-        "Evidence attached", _ANY_PARTY, _NOT_ENDED, required=("filename",),
-        who=Who.INVOLVED, moves=False,
+        "Evidence attached",
+        _ANY_PARTY,
+        _NOT_ENDED,
+        required=("filename",),
+        who=Who.INVOLVED,
+        moves=False,
     ),
     EventKind.CLOSED: EventSpec(
-        "Closed", frozenset({Side.RAISING, Side.PARTNERSHIP}), frozenset({Status.RESOLVED}),
+        "Closed",
+        frozenset({Side.RAISING, Side.PARTNERSHIP}),
+        frozenset({Status.RESOLVED}),
         raiser_too=True,
     ),
     EventKind.WITHDRAWN: EventSpec(
-        "Withdrawn by the person who raised it", frozenset({Side.RAISING}), _OPEN,
-        required=("reason",), who=Who.RAISER,
+        "Withdrawn by the person who raised it",
+        frozenset({Side.RAISING}),
+        _OPEN,
+        required=("reason",),
+        who=Who.RAISER,
     ),
     EventKind.DEADLINES_MOVED: EventSpec(
-        "Deadlines moved by a calendar change", frozenset(), _NOT_ENDED, who=Who.NOBODY,
+        "Deadlines moved by a calendar change",
+        frozenset(),
+        _NOT_ENDED,
+        who=Who.NOBODY,
         moves=False,
     ),
     # Taken by the business manager from the procedure's pages, never from a case's:
     # recorded through the one door (services.disagreement_version_change).
     EventKind.VERSION_CHANGED: EventSpec(
-        "Moved onto a new version of the procedure", frozenset(), _NOT_ENDED, who=Who.NOBODY,
+        "Moved onto a new version of the procedure",
+        frozenset(),
+        _NOT_ENDED,
+        who=Who.NOBODY,
     ),
     # A form the procedure sends to a partnership role when a case is resolved (Wirral's
     # proformas to the WSCB Business Manager, section 2 and Appendix 2) is theirs to
@@ -192,14 +246,21 @@ EVENTS: Mapping[EventKind, EventSpec] = {
     # Executive "will ... inform relevant professional bodies if appropriate, i.e. Care
     # Quality Commission" (Appendix 1, after stage 3). Recorded as its own action.
     EventKind.BODY_INFORMED: EventSpec(
-        "Professional body informed", frozenset({Side.PARTNERSHIP}), _NOT_ENDED,
-        required=("text",), moves=False,
+        "Professional body informed",
+        frozenset({Side.PARTNERSHIP}),
+        _NOT_ENDED,
+        required=("text",),
+        moves=False,
     ),
     EventKind.FORM_ACKNOWLEDGED: EventSpec(
-        "Form received and acknowledged", frozenset({Side.PARTNERSHIP}), _OUTCOME,
-        required=("form",), who=Who.SENT_TO, moves=False,
+        "Form received and acknowledged",
+        frozenset({Side.PARTNERSHIP}),
+        _OUTCOME,
+        required=("form",),
+        who=Who.SENT_TO,
+        moves=False,
     ),
-}  # fmt: skip
+}
 
 # The records in which the parties can say they have agreed (unlocking "if agreed" steps).
 AGREEMENT_EVENTS = frozenset(
@@ -803,9 +864,9 @@ def may_read(data: Mapping[str, Any], reader: Actor | None) -> bool:
     return side is None or (reader is not None and bool(reader.holds_on(side)))
 
 
-def readable(events: Iterable[E], reader: Actor | None, data: Callable[[E], Mapping[str, Any]]) -> (
-    list[E]
-):  # fmt: skip
+def readable(
+    events: Iterable[E], reader: Actor | None, data: Callable[[E], Mapping[str, Any]]
+) -> list[E]:
     """The entries of a record this person may read, in order."""
     return [event for event in events if may_read(data(event), reader)]
 
@@ -1007,9 +1068,14 @@ def _any_escalation(
     for trigger in EscalationTrigger:
         try:
             take(
-                procedure, state, EventKind.ESCALATED, actor=actor, at=at, overdue=overdue,
+                procedure,
+                state,
+                EventKind.ESCALATED,
+                actor=actor,
+                at=at,
+                overdue=overdue,
                 reason=trigger.value,
-            )  # fmt: skip
+            )
         except Refused:
             continue
         return True
@@ -1023,9 +1089,14 @@ def escalation_reasons(
     for trigger in EscalationTrigger:
         try:
             take(
-                procedure, state, EventKind.ESCALATED, actor=actor, at=at, overdue=overdue,
+                procedure,
+                state,
+                EventKind.ESCALATED,
+                actor=actor,
+                at=at,
+                overdue=overdue,
                 reason=trigger.value,
-            )  # fmt: skip
+            )
         except Refused:
             continue
         reasons.append(trigger)

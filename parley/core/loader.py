@@ -56,7 +56,8 @@ from parley.core.procedure import (
     StepAnchor,
     Track,
 )
-from parley.core.roles import DEFAULT_OWN_SIGHT, Held, Role, Sight, role_table, stage_side_roles
+from parley.core.roles import DEFAULT_OWN_SIGHT, role_table, stage_side_roles
+from parley.core.roletable import Held, Role, Sight
 
 FORMAT_VERSION = 1
 # A procedure file is a few tens of kilobytes; anything much larger is not one.
@@ -754,21 +755,25 @@ def _switch_off_choices(node: Any) -> None:
 
 # --- the sections -----------------------------------------------------------------------
 
-TOP_KEYS = (
-    "parley", "id", "name", "version", "partnership", "document", "summary", "scope",
-    "categories", "roles", "calendar", "contacts", "signposting", "immediate_risk", "bypass",
-    "raise_on_behalf", "outcome", "forms", "reporting", "notify", "limits", "stages", "tracks",
-    "retention_years", "extends", "source", "questions",
-)  # fmt: skip
-STAGE_KEYS = (
-    "id", "name", "description", "informal", "raising_side", "other_side", "kept_informed",
-    "partnership_side", "escalate_by", "steps", "within", "cumulative", "escalate_when", "next",
-    "notify", "forms", "resolution", "advisory", "source", "remove", "informs", "after",
-)  # fmt: skip
-STEP_KEYS = (
-    "id", "name", "by", "action", "within", "after", "only_if_agreed", "cumulative", "form",
-    "advisory", "source", "remove",
-)  # fmt: skip
+
+def _names(words: str) -> tuple[str, ...]:
+    """The keys a section may have, written as words: ``"id name source"``."""
+    return tuple(words.split())
+
+
+TOP_KEYS = _names(
+    "parley id name version partnership document summary scope categories roles calendar "
+    "contacts signposting immediate_risk bypass raise_on_behalf outcome forms reporting "
+    "notify limits stages tracks retention_years extends source questions"
+)
+STAGE_KEYS = _names(
+    "id name description informal raising_side other_side kept_informed partnership_side "
+    "escalate_by steps within cumulative escalate_when next notify forms resolution "
+    "advisory source remove informs after"
+)
+STEP_KEYS = _names(
+    "id name by action within after only_if_agreed cumulative form advisory source remove"
+)
 
 
 def _read_step(r: _Reader, node: LMap, stage_id: str, previous: str | None) -> Step:
@@ -830,10 +835,10 @@ def _stage_clock(r: _Reader, node: LMap, what: str) -> Clock | None:
     return clock
 
 
-RESOLUTION_KEYS = (
-    "kind", "description", "chaired_by", "convene_within", "decide_within", "panel_agencies",
-    "include_parties_where_possible", "binding", "source",
-)  # fmt: skip
+RESOLUTION_KEYS = _names(
+    "kind description chaired_by convene_within decide_within panel_agencies "
+    "include_parties_where_possible binding source"
+)
 
 
 def _read_resolution(r: _Reader, node: LMap) -> ResolutionMethod:
@@ -1209,12 +1214,12 @@ def _read_outcome(r: _Reader, raw: LMap) -> Outcome:
     if outcome_node is not None:
         r.keys(
             outcome_node,
-            (
-                "written_confirmation", "outstanding_issues", "feedback_to_raiser",
-                "feedback_by", "debrief", "learning_to", "records_kept_by", "source",
+            _names(
+                "written_confirmation outstanding_issues feedback_to_raiser feedback_by debrief "
+                "learning_to records_kept_by source"
             ),
             "the outcome",
-        )  # fmt: skip
+        )
         outcome = Outcome(
             written_confirmation=r.flag(outcome_node, "written_confirmation", True),
             outstanding_issues=r.flag(outcome_node, "outstanding_issues", True),
@@ -1254,11 +1259,8 @@ def _read_forms(r: _Reader, raw: LMap) -> tuple[Form, ...]:
         if template and template not in FORM_TEMPLATES:
             nearest = difflib.get_close_matches(template, FORM_TEMPLATES, n=1, cutoff=0.5)
             hint = f'did you mean "{nearest[0]}"? ' if nearest else ""
-            r.problem(
-                form_node, "template",
-                f'"{template}" is not a form Parley can fill in; {hint}use one of: '
-                + ", ".join(FORM_TEMPLATES),
-            )  # fmt: skip
+            words = f'"{template}" is not a form Parley can fill in; {hint}use one of: '
+            r.problem(form_node, "template", words + ", ".join(FORM_TEMPLATES))
         when = r.text(form_node, "when", "a form") or "entry"
         if when not in ("entry", "resolved-at"):
             r.problem(form_node, "when", f'"{when}" should be "entry" or "resolved-at"')

@@ -275,7 +275,7 @@ def _event_notices(
                     label=form.template,
                     why=form.name,
                     cite=form.source.cite,
-                )  # fmt: skip
+                )
             )
     elif kind is EventKind.CLOSED:
         if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
@@ -294,7 +294,7 @@ def _event_notices(
                         label=" ".join(form.template for form in used),
                         why="; ".join(form.name for form in used),
                         cite=rule.source.shown(),
-                    )  # fmt: skip
+                    )
                 )
             else:
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))

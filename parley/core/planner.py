@@ -166,9 +166,9 @@ def _step_source(procedure: Procedure, stage: Stage, step: Step, immediate: Step
     return step.source.shown("within") or stage.source.shown("within")
 
 
-def _immediate_step(stage: Stage, entered_at: datetime, completed: dict[str, datetime]) -> (
-    Step | None
-):  # fmt: skip
+def _immediate_step(
+    stage: Stage, entered_at: datetime, completed: dict[str, datetime]
+) -> Step | None:
     """The step the immediate-risk route's limit binds: the first one of the stage it
     starts at that was not done in reaching it. Raising a case at a stage whose first step
     is the raise itself (Torbay children's Stage Three, "raises the concerns with the

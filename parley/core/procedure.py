@@ -12,8 +12,8 @@ from datetime import date, time
 from enum import StrEnum
 
 from parley.core.durations import NO_LIMIT, Duration
-from parley.core.roles import STANDARD_ROLES as ROLE_TABLE
-from parley.core.roles import Role
+from parley.core.roletable import STANDARD_ROLES as ROLE_TABLE
+from parley.core.roletable import Role
 
 # Side is named from here by the procedure model's readers: re-exported.
 from parley.core.sides import Side as Side

@@ -180,9 +180,14 @@ def _purge(case: Disagreement, years: int, now: datetime) -> PurgedCase:
         )
         assert case.closed_at is not None  # only ended cases are due
         purged = PurgedCase(
-            case.reference, case.procedure.procedure_id, case.closed_at, years, events, deadlines,
+            case.reference,
+            case.procedure.procedure_id,
+            case.closed_at,
+            years,
+            events,
+            deadlines,
             other,
-        )  # fmt: skip
+        )
         audit_record(
             action="retention.purge",
             disagreement=case,
@@ -206,10 +211,14 @@ def _counted(case: Disagreement, years: int) -> PurgedCase:
             other[label] = max(other.get(label, 0), count)  # a row may point at both
     assert case.closed_at is not None
     return PurgedCase(
-        case.reference, case.procedure.procedure_id, case.closed_at, years,
+        case.reference,
+        case.procedure.procedure_id,
+        case.closed_at,
+        years,
         Event.objects.filter(disagreement=case).count(),
-        Deadline.objects.filter(disagreement=case).count(), other,
-    )  # fmt: skip
+        Deadline.objects.filter(disagreement=case).count(),
+        other,
+    )
 
 
 def retention_apply(*, now: datetime, dry_run: bool) -> RetentionReport:

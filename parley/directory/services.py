@@ -24,8 +24,8 @@ from parley.audit.services import audit_record
 from parley.cases.models import Agency, Partnership, Person, ProcedureVersion, RoleAssignment
 from parley.cases.selectors import procedure_of
 from parley.core.procedure import STANDARD_ROLES
-from parley.core.roles import STANDARD_ROLES as ROLE_TABLE
-from parley.core.roles import Held
+from parley.core.roletable import STANDARD_ROLES as ROLE_TABLE
+from parley.core.roletable import Held
 from parley.directory import csv_io
 from parley.directory.csv_io import Problem, Row, did_you_mean, nearest, tidy
 from parley.directory.models import RoleTeam, Team

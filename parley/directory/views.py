@@ -324,8 +324,9 @@ def role_add(request: HttpRequest) -> HttpResponse:
                 return redirect(_person_page(administrator), pk=saved.pk)
             return redirect("directory:list")
         for problem in report.problems:
-            form.add_error(ENTRY_FIELDS.get(problem.column, problem.column) or None,
-                           _problem_words(problem))  # fmt: skip
+            form.add_error(
+                ENTRY_FIELDS.get(problem.column, problem.column) or None, _problem_words(problem)
+            )
     return render(request, "parley/directory/role_add.html", {"form": form})
 
 
@@ -372,8 +373,9 @@ def person_change_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = PersonChangeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_change(person=person, by=administrator, request=request,
-                                   **form.cleaned_data)  # fmt: skip
+            services.person_change(
+                person=person, by=administrator, request=request, **form.cleaned_data
+            )
         except services.EntryRefused as refused:
             form.add_error(refused.field_name, refused.message)
         else:
@@ -408,9 +410,13 @@ def agency_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = AgencyForm(request.POST or None, initial=initial, kinds=list(Agency.Kind.choices))
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.agency_save(partnership=administrator.partnership, agency=agency,
-                                         by=administrator, request=request,
-                                         **form.cleaned_data)  # fmt: skip
+            saved = services.agency_save(
+                partnership=administrator.partnership,
+                agency=agency,
+                by=administrator,
+                request=request,
+                **form.cleaned_data,
+            )
         except services.EntryRefused as refused:
             form.add_error(refused.field_name, refused.message)
         else:

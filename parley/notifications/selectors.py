@@ -116,9 +116,12 @@ def notifications_waiting(rows: Iterable[Notification]) -> list[Waiting]:
         if calendar is None:
             calendar = calendars[version.pk] = calendar_of(partnership, procedure_of(version))
         held = rules.held_words(
-            row.created_at, row.scheduled_for,
-            calendar=calendar, hours=hours[partnership.pk], urgent=row.urgent,
-        )  # fmt: skip
+            row.created_at,
+            row.scheduled_for,
+            calendar=calendar,
+            hours=hours[partnership.pk],
+            urgent=row.urgent,
+        )
         found.append(Waiting(row, held))
     return found
 

@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
+from parley.cases import hooks
 from parley.cases.access import can_view
 from parley.cases.hooks import Change
 from parley.cases.models import (
@@ -237,16 +238,20 @@ def notifications_for_change(
 def case_changed(change: Change) -> None:
     """The outbox rows of one change: an after-change hook (:mod:`parley.cases.hooks`)."""
     notifications_for_change(
-        disagreement=change.disagreement, before=change.before, after=change.after,
+        disagreement=change.disagreement,
+        before=change.before,
+        after=change.after,
         events=list(change.new),
-    )  # fmt: skip
+    )
+
+
+# The task that sends what is due (parley.notifications.tasks registers it by this name).
+SEND_DUE_NOTIFICATIONS = "notifications.send_due"
 
 
 def _enqueue_send() -> None:
-    from parley.notifications.tasks import send_due_notifications
-
     try:
-        send_due_notifications.enqueue()
+        hooks.start(SEND_DUE_NOTIFICATIONS)
     except Exception:
         # The worker's own sweep sends them within a minute anyway.
         logger.exception("could not enqueue send_due_notifications")
@@ -301,25 +306,21 @@ _CASE_FIELDS = (
 )
 
 
-# What the sweep knows of each case it writes notices for, in the model's order of fields
-# (as Disagreement.from_db takes them).
-_CONTEXT_FIELDS = [
-    f.attname
-    for f in Disagreement._meta.concrete_fields
-    if f.attname
-    in {
-        "id",
-        "partnership_id",
-        "reference",
-        "track",
-        "procedure_id",
-        "raised_by_id",
-        "other_professional_id",
-        "raising_agency_id",
-        "other_agency_id",
-        "highest_stage_number",
-    }
-]
+# What the sweep knows of each case it writes notices for, in the order it reads them; and
+# the same in the model's order of fields (as Disagreement.from_db takes them).
+_KNOWN = (
+    "id",
+    "partnership_id",
+    "reference",
+    "track",
+    "procedure_id",
+    "raised_by_id",
+    "other_professional_id",
+    "raising_agency_id",
+    "other_agency_id",
+    "highest_stage_number",
+)
+_CONTEXT_FIELDS = [f.attname for f in Disagreement._meta.concrete_fields if f.attname in _KNOWN]
 
 
 def _sweep_partnership(partnership: Partnership, now: datetime) -> tuple[int, int, int]:
@@ -361,7 +362,7 @@ def _sweep_partnership(partnership: Partnership, now: datetime) -> tuple[int, in
             *_CASE_FIELDS,
             "reminded",
             "told_today",
-        )  # fmt: skip
+        )
     )
     notices: list[Notice] = []
     cases: dict[str, _Case] = {}
@@ -371,9 +372,9 @@ def _sweep_partnership(partnership: Partnership, now: datetime) -> tuple[int, in
     # first rows (cursor_tuple_fraction) and chose nested loops 15 times slower here.
     for row in candidates:
         examined += 1
-        (case_id, key, stage, side, due, label, reference, track, entered, route,
-         version_id, raiser_id, other_id, raising_id, other_agency_id, highest,
-         reminded, told_today) = row  # fmt: skip
+        case_id, key, stage, side, due, label, reference, track, entered, route = row[:10]
+        version_id, raiser_id, other_id, raising_id, other_agency_id, highest = row[10:16]
+        reminded, told_today = row[16:]
         deadline = OpenDeadline(
             case=str(case_id),
             key=key,
@@ -400,12 +401,9 @@ def _sweep_partnership(partnership: Partnership, now: datetime) -> tuple[int, in
         if deadline.case not in cases:
             # As a row read from the database: three times quicker than building the
             # instance from keywords, for each of thousands of cases on a busy morning.
-            known = {
-                "id": case_id, "partnership_id": partnership.pk, "reference": reference,
-                "track": track, "procedure_id": version_id, "raised_by_id": raiser_id,
-                "other_professional_id": other_id, "raising_agency_id": raising_id,
-                "other_agency_id": other_agency_id, "highest_stage_number": highest,
-            }  # fmt: skip
+            known = dict(
+                zip(_KNOWN, (case_id, partnership.pk, reference, track, *row[10:16]), strict=True)
+            )
             case = Disagreement.from_db(
                 alias, _CONTEXT_FIELDS, [known[name] for name in _CONTEXT_FIELDS]
             )
@@ -598,8 +596,9 @@ def _deliver(delivery: _Delivery, *, now: datetime | None) -> SendReport:
             report.unconfirmed += ours.update(
                 status=Status.UNCONFIRMED, last_error=error.reason[:2000], next_attempt_at=None
             )
-            logger.error("delivery %s was handed over but not confirmed: %s", delivery.key,
-                         error.reason)  # fmt: skip
+            logger.error(
+                "delivery %s was handed over but not confirmed: %s", delivery.key, error.reason
+            )
             return report
         return _fail(delivery, rows, error, moment)
     done = ours.update(

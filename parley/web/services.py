@@ -68,9 +68,11 @@ def evidence_attach(
     at = at or timezone.now()
     if request_key and services.submitted(request_key, disagreement=disagreement):
         first = services.disagreement_act(
-            disagreement=disagreement, person=person, kind=EventKind.EVIDENCE_ATTACHED,
+            disagreement=disagreement,
+            person=person,
+            kind=EventKind.EVIDENCE_ATTACHED,
             request_key=request_key,
-        )  # fmt: skip
+        )
         return EvidenceFile.objects.get(
             disagreement=disagreement, token=str(first[0].data.get("evidence"))
         )

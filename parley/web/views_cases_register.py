@@ -199,12 +199,8 @@ def ongoing(person: Person, filters: Filters, now: datetime) -> QuerySet[Disagre
 
 
 # The register's page of cases and their count, compiled once per process for each
-# shape of sight, filters and page (parley.dbprepared).
-_PAGE = Prepared(
-    lambda layout, **values: _ongoing(layout[:2], **values).values_list(*CASE_ROW)[
-        layout[2] : layout[3]
-    ]
-)
+# shape of sight and filters; the page's offset and limit are values (parley.dbprepared).
+_PAGE = Prepared(lambda layout, **values: _ongoing(layout, **values).values_list(*CASE_ROW))
 _COUNT = Prepared(
     lambda layout, **values: (
         _ongoing(layout, **values)
@@ -232,7 +228,9 @@ class _Ongoing:
     def __getitem__(self, window: slice) -> list[CaseRow]:
         if window.stop <= window.start:
             return []  # an empty register's one page
-        found = _PAGE(layout=(*self.layout, window.start, window.stop), **self.values)
+        found = _PAGE(
+            layout=self.layout, window=(window.start, window.stop - window.start), **self.values
+        )
         return [CaseRow.of(values) for values in found]
 
 

@@ -32,6 +32,7 @@ from parley.core.procedure import (
     Cadence,
     Debrief,
     EscalationTrigger,
+    Form,
     ImmediateRisk,
     NotifyWhen,
     Procedure,
@@ -316,64 +317,66 @@ def _track_view(procedure: Procedure, track: Track) -> TrackView:
     return TrackView(track.name, starts_at, track.description, stages, caps)
 
 
-def procedure_context(procedure: Procedure) -> dict[str, Any]:
-    """Everything the procedure page shows, in words."""
+def _risk_view(procedure: Procedure) -> dict[str, Any] | None:
+    """The immediate-risk route in words, or None where the procedure has none."""
     risk = procedure.immediate_risk
-    risk_view = None
-    if risk is not None:
-        track = procedure.track()
-        if risk.raiser_chooses:
-            options = [track.stage(s) for s in risk.allowed_starts if track.has_stage(s)]
-            start = "at the stage the person raising it judges right" + (
-                ": "
-                + "; ".join(stage_title(s.number, s.name, informal=s.informal) for s in options)
-                if options
-                else ""
-            )
-        elif track.has_stage(risk.start):
-            stage = track.stage(risk.start)
-            start = "at " + stage_title(stage.number, stage.name, informal=stage.informal)
-        else:
-            start = "at " + risk.start
-        risk_view = {
-            "limit": risk.within.describe(),
-            "start": start,
-            "guidance": risk.guidance,
-            "notify": role_list(procedure, risk.notify),
-            "source": _cite(risk.source),
-            "choices": _setting_choices(risk.source),
-        }
-    bypass = procedure.bypass
-    outcome = procedure.outcome
-    forms_view = []
-    for form in procedure.forms:
-        where = ""
-        if form.from_stage:
-            try:
-                stage = procedure.track().stage(form.from_stage)
-                where = stage_title(stage.number, stage.name, informal=stage.informal)
-            except KeyError:
-                where = form.from_stage
-        when = (
+    if risk is None:
+        return None
+    track = procedure.track()
+    if risk.raiser_chooses:
+        options = [track.stage(s) for s in risk.allowed_starts if track.has_stage(s)]
+        start = "at the stage the person raising it judges right" + (
+            ": " + "; ".join(stage_title(s.number, s.name, informal=s.informal) for s in options)
+            if options
+            else ""
+        )
+    elif track.has_stage(risk.start):
+        stage = track.stage(risk.start)
+        start = "at " + stage_title(stage.number, stage.name, informal=stage.informal)
+    else:
+        start = "at " + risk.start
+    return {
+        "limit": risk.within.describe(),
+        "start": start,
+        "guidance": risk.guidance,
+        "notify": role_list(procedure, risk.notify),
+        "source": _cite(risk.source),
+        "choices": _setting_choices(risk.source),
+    }
+
+
+def _form_when(procedure: Procedure, form: Form) -> str:
+    where = ""
+    if form.from_stage:
+        try:
+            stage = procedure.track().stage(form.from_stage)
+            where = stage_title(stage.number, stage.name, informal=stage.informal)
+        except KeyError:
+            where = form.from_stage
+    if form.when == "resolved-at":
+        return (
             f"When a disagreement is resolved at {where}"
-            if form.when == "resolved-at" and where
-            else "When a disagreement is resolved"
-            if form.when == "resolved-at"
-            else f"From {where}"
             if where
-            else "At any stage"
+            else ("When a disagreement is resolved")
         )
-        forms_view.append(
-            {
-                "name": form.name,
-                "when": when,
-                "within": form.within.describe() if form.within.is_limited else "",
-                "send_to": role_list(procedure, form.send_to),
-                "template": TEMPLATES[form.template].title if form.template in TEMPLATES else "",
-                "source": _cite(form.source),
-                "choices": _setting_choices(form.source),
-            }
-        )
+    return f"From {where}" if where else "At any stage"
+
+
+def _forms_view(procedure: Procedure) -> list[dict[str, Any]]:
+    """The forms the procedure sends, and when; the outcome letter where it asks for one."""
+    outcome = procedure.outcome
+    forms_view = [
+        {
+            "name": form.name,
+            "when": _form_when(procedure, form),
+            "within": form.within.describe() if form.within.is_limited else "",
+            "send_to": role_list(procedure, form.send_to),
+            "template": TEMPLATES[form.template].title if form.template in TEMPLATES else "",
+            "source": _cite(form.source),
+            "choices": _setting_choices(form.source),
+        }
+        for form in procedure.forms
+    ]
     if outcome.written_confirmation and all(
         form.template != OUTCOME_TEMPLATE for form in procedure.forms
     ):
@@ -390,6 +393,29 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
                 "choices": [],
             }
         )
+    return forms_view
+
+
+def _outcome_view(procedure: Procedure) -> dict[str, Any]:
+    outcome = procedure.outcome
+    return {
+        "written": outcome.written_confirmation,
+        "outstanding": outcome.outstanding_issues,
+        "feedback": f"The person who raised it is told by {outcome.feedback_by}, "
+        f"{NOTIFY_WORDS[outcome.feedback_to_raiser]}."
+        if outcome.feedback_to_raiser is not None
+        else "The person who raised it is not told as a step of the procedure.",
+        "debrief": DEBRIEF_WORDS[outcome.debrief],
+        "learning_to": outcome.learning_to,
+        "records_kept_by": outcome.records_kept_by,
+        "source": _cite(outcome.source),
+        "choices": _setting_choices(outcome.source),
+    }
+
+
+def procedure_context(procedure: Procedure) -> dict[str, Any]:
+    """Everything the procedure page shows, in words."""
+    bypass = procedure.bypass
     chart = flowchart_of(procedure)
     return {
         "procedure": procedure,
@@ -399,7 +425,7 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
         "informal": [
             _stage_view(procedure, t, t.stages[0]) for t in procedure.tracks if t.stages[0].informal
         ],
-        "risk": risk_view,
+        "risk": _risk_view(procedure),
         "bypass": {
             "allowed": bypass.allowed,
             "by": role_list(procedure, bypass.by),
@@ -412,20 +438,8 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
             "by": role_list(procedure, procedure.on_behalf.by),
             "source": _cite(procedure.on_behalf.source),
         },
-        "outcome": {
-            "written": outcome.written_confirmation,
-            "outstanding": outcome.outstanding_issues,
-            "feedback": f"The person who raised it is told by {outcome.feedback_by}, "
-            f"{NOTIFY_WORDS[outcome.feedback_to_raiser]}."
-            if outcome.feedback_to_raiser is not None
-            else "The person who raised it is not told as a step of the procedure.",
-            "debrief": DEBRIEF_WORDS[outcome.debrief],
-            "learning_to": outcome.learning_to,
-            "records_kept_by": outcome.records_kept_by,
-            "source": _cite(outcome.source),
-            "choices": _setting_choices(outcome.source),
-        },
-        "forms": forms_view,
+        "outcome": _outcome_view(procedure),
+        "forms": _forms_view(procedure),
         "notify": [
             f"{procedure.role_label(n.who)}, {NOTIFY_WORDS[n.when]}"
             + (f": {n.why}" if n.why else "")
@@ -447,7 +461,7 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
                 "advice": s.advice,
                 "contact": s.contact,
                 "source": _cite(s.source),
-            }  # fmt: skip
+            }
             for s in procedure.signposting
         ],
         "contacts": procedure.contacts,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parley.core.roles import PAGES, STANDARD_ROLES, opens_page
+from parley.core.roles import PAGES, opens_page
+from parley.core.roletable import STANDARD_ROLES
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -112,9 +112,12 @@ class CaseFacts:
         return stage_title(stage.number, stage.name, informal=stage.informal)
 
     def entries_where(
-        self, *, below: int | None = None, from_number: int | None = None,
+        self,
+        *,
+        below: int | None = None,
+        from_number: int | None = None,
         kinds: tuple[EventKind, ...] = (),
-    ) -> list[Entry]:  # fmt: skip
+    ) -> list[Entry]:
         """Entries at stages numbered below ``below`` or from ``from_number`` up."""
         chosen = []
         for entry in self.entries:

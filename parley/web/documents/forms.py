@@ -15,7 +15,7 @@ from datetime import date
 from parley.core.engine import EventKind
 from parley.core.procedure import Form, Source
 from parley.core.words import long_date
-from parley.web.documents.facts import CaseFacts, Visit
+from parley.web.documents.facts import CaseFacts, Entry, Visit
 from parley.web.documents.model import (
     FormDocument,
     Grid,
@@ -309,6 +309,93 @@ WIRRAL_NOTE = (
 )
 
 
+def _wirral_meeting(facts: CaseFacts, at_stage: list[Entry]) -> tuple[Part, ...]:
+    """From the meeting's record: the last conflict resolution meeting at stage 3."""
+    meetings = [e for e in at_stage if e.kind is EventKind.MEETING_HELD]
+    meeting = meetings[-1] if meetings else None
+    return (
+        pair(
+            "Date of the conflict resolution meeting",
+            facts.day(meeting.at) if meeting else "",
+            "Chaired by",
+            meeting.chaired_by if meeting else "",
+        ),
+        wide(
+            "WSCB Board representatives present",
+            meeting.present if meeting else "",
+            lines=2,
+        ),
+    )
+
+
+def _wirral_opening(facts: CaseFacts) -> tuple[Section, Section]:
+    """About this report, and the child (by initials and the agency's reference only)."""
+    raised_on = facts.raised_at.astimezone(facts.now.tzinfo).date()
+    return (
+        Section(
+            "About this report",
+            (
+                pair(
+                    "Date of report",
+                    long_date(facts.now.date()),
+                    "Case reference",
+                    facts.reference,
+                ),
+                one("Reporting agency", _reporting_agency(facts)),
+                pair(
+                    "Agency representative",
+                    facts.preparer.name if facts.preparer else "",
+                    "Role",
+                    facts.preparer.job_title if facts.preparer else "",
+                ),
+            ),
+        ),
+        Section(
+            "The child",
+            (
+                pair(
+                    "Child's initials",
+                    initials(facts.subject_name),
+                    "Agency's reference for the child",
+                    facts.subject_client_reference,
+                ),
+                one(
+                    "Age when the disagreement was raised",
+                    age_on(facts.subject_date_of_birth, raised_on),
+                ),
+            ),
+        ),
+    )
+
+
+def _wirral_themes(facts: CaseFacts) -> Section:
+    """Themes and learning, for the WSCB's quarterly thematic report."""
+    learning = facts.entries_where(kinds=(EventKind.LEARNING_REFERRED,))
+    debriefs = facts.entries_where(kinds=(EventKind.DEBRIEF_RECORDED,))
+    return Section(
+        "Themes and learning for the WSCB quarterly thematic report",
+        (
+            wide(
+                "Themes",
+                "",
+                hint="For example: thresholds, information sharing, communication "
+                "between agencies, timeliness.",
+                lines=3,
+            ),
+            wide("What helped to resolve it, and what got in the way", "", lines=3),
+            wide(
+                "Learning for agencies or the WSCB",
+                facts.lines(learning),
+                lines=3,
+            ),
+            one(
+                "Debrief held",
+                facts.lines(debriefs) or "No debrief recorded.",
+            ),
+        ),
+    )
+
+
 def wirral_resolved(stage_number: int, appendix: int) -> Builder:
     def build(facts: CaseFacts, form: Form | None) -> FormDocument:
         at_stage = [
@@ -317,63 +404,9 @@ def wirral_resolved(stage_number: int, appendix: int) -> Builder:
             if facts.stage_number(e.stage) == stage_number
             and e.kind in (*ACTIONS_TAKEN, *RESPONSES)
         ]
-        learning = facts.entries_where(kinds=(EventKind.LEARNING_REFERRED,))
-        debriefs = facts.entries_where(kinds=(EventKind.DEBRIEF_RECORDED,))
-        how_parts: tuple[Part, ...]
-        if stage_number == 3:
-            # From the meeting's record: the last conflict resolution meeting at stage 3.
-            meetings = [e for e in at_stage if e.kind is EventKind.MEETING_HELD]
-            meeting = meetings[-1] if meetings else None
-            how_parts = (
-                pair(
-                    "Date of the conflict resolution meeting",
-                    facts.day(meeting.at) if meeting else "",
-                    "Chaired by",
-                    meeting.chaired_by if meeting else "",
-                ),
-                wide(
-                    "WSCB Board representatives present",
-                    meeting.present if meeting else "",
-                    lines=2,
-                ),
-            )
-        else:
-            how_parts = ()
-        raised_on = facts.raised_at.astimezone(facts.now.tzinfo).date()
+        how_parts = _wirral_meeting(facts, at_stage) if stage_number == 3 else ()
         sections = (
-            Section(
-                "About this report",
-                (
-                    pair(
-                        "Date of report",
-                        long_date(facts.now.date()),
-                        "Case reference",
-                        facts.reference,
-                    ),
-                    one("Reporting agency", _reporting_agency(facts)),
-                    pair(
-                        "Agency representative",
-                        facts.preparer.name if facts.preparer else "",
-                        "Role",
-                        facts.preparer.job_title if facts.preparer else "",
-                    ),
-                ),
-            ),
-            Section(
-                "The child",
-                (
-                    pair(
-                        "Child's initials",
-                        initials(facts.subject_name),
-                        "Agency's reference for the child",
-                        facts.subject_client_reference,
-                    ),
-                    one(
-                        "Age when the disagreement was raised",
-                        age_on(facts.subject_date_of_birth, raised_on),
-                    ),
-                ),
-            ),
+            *_wirral_opening(facts),
             Section("The agencies in disagreement", (agencies_grid(facts),)),
             Section(
                 "The disagreement",
@@ -405,28 +438,7 @@ def wirral_resolved(stage_number: int, appendix: int) -> Builder:
                     ),
                 ),
             ),
-            Section(
-                "Themes and learning for the WSCB quarterly thematic report",
-                (
-                    wide(
-                        "Themes",
-                        "",
-                        hint="For example: thresholds, information sharing, communication "
-                        "between agencies, timeliness.",
-                        lines=3,
-                    ),
-                    wide("What helped to resolve it, and what got in the way", "", lines=3),
-                    wide(
-                        "Learning for agencies or the WSCB",
-                        facts.lines(learning),
-                        lines=3,
-                    ),
-                    one(
-                        "Debrief held",
-                        facts.lines(debriefs) or "No debrief recorded.",
-                    ),
-                ),
-            ),
+            _wirral_themes(facts),
             completed_by(facts),
         )
         return document(

@@ -43,20 +43,31 @@ MENU: tuple[Entry, ...] = (
         ("reports:report", "reports:period", "reports:cases", "reports:what_if"),
     ),
     Entry(
-        "reports:learning", "Learning log", "reports",
+        "reports:learning",
+        "Learning log",
+        "reports",
         ("reports:learning_item", "reports:learning_add"),
     ),
     Entry("notifications:list", "Notifications", "notifications"),
     Entry("audit:entries", "Audit", "audit", ("audit:refusals", "audit:case_viewers")),
     Entry("directory:list", "Directory", "directory", ("directory:person",)),
     Entry(
-        "procedure_list", "Procedures", None,
-        ("procedure_detail", "procedure_dates", "publishing_versions", "publishing_new",
-         "publishing_publish", "publishing_download", "publishing_move"),
+        "procedure_list",
+        "Procedures",
+        None,
+        (
+            "procedure_detail",
+            "procedure_dates",
+            "publishing_versions",
+            "publishing_new",
+            "publishing_publish",
+            "publishing_download",
+            "publishing_move",
+        ),
     ),
     Entry("reports:settings", "Settings", "settings"),
     Entry("closure_list", "Closure days", "settings", ("closure_add", "closure_remove")),
-)  # fmt: skip
+)
 # Sign-out asks "are you sure?" on GET and signs out on POST, so a link is enough.
 SIGN_OUT = "accounts:sign-out"
 
@@ -92,6 +103,12 @@ def service_navigation(context: Any) -> dict[str, Any]:
         if not href:
             continue
         here = current == entry.url_name
-        items.append({"href": href, "words": entry.words, "current": here,
-                      "active": here or current in entry.section})  # fmt: skip
+        items.append(
+            {
+                "href": href,
+                "words": entry.words,
+                "current": here,
+                "active": here or current in entry.section,
+            }
+        )
     return {"items": items, "sign_out": _url(SIGN_OUT)}
