@@ -67,8 +67,12 @@ def test_it_is_published_in_the_browser_and_a_case_raised_under_it(
     assert page.locator("h1").inner_text() == "Procedure versions"
     assert procedure.version in page.locator("tr", has_text=procedure.name).first.inner_text()
     axe_check()
+    page.goto(f"{live_server.url}/procedures/")
+    assert procedure.name in page.locator("main").inner_text()
 
-    practitioner = walker_for("nia.nurse")
+    # A Channel procedure's cases are raised by the Channel panel (tests/browser/test_journeys.py).
+    channel = Scope.CHANNEL in procedure.scope
+    practitioner = walker_for("cora.channel" if channel else "nia.nurse")
     # The question pages are the same templates for every procedure, checked by axe in
     # tests/browser/test_journeys.py; here axe looks at the pages this procedure fills.
     axe, practitioner.axe = practitioner.axe, _no_axe
@@ -80,6 +84,7 @@ def test_it_is_published_in_the_browser_and_a_case_raised_under_it(
             summary="The referral was closed without an assessment.",
             category=procedure.categories[0].label if procedure.categories else "Something else",
             start=f"Formally: {procedure.track().first_stage().name}",
+            your_agency="Demoshire Partnership Business Unit" if channel else "",
         ),
     )
     practitioner.axe = axe
