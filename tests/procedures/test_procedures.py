@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from parley.cli import main
+from parley.core.calendar import WorkingCalendar
 from parley.core.loader import check_file
 from parley.core.planner import Plan, calendar_for, plan
 from tests.core.test_citations import missing
@@ -153,6 +154,17 @@ def planned_dates(planned: Plan) -> dict[str, date]:
     if planned.overall is not None:
         found["overall"] = _local(planned.overall.due)
     return found
+
+
+@pytest.mark.parametrize("region", ["england-and-wales", "scotland", "northern-ireland"])
+def test_each_holiday_period_has_bank_holidays_on_weekdays_in_every_region(region: str) -> None:
+    """The periods a timeline must cross are the ones their names say, in every region: each
+    starts on a bank holiday (Christmas Day, Good Friday, the early May bank holiday)."""
+    calendar = WorkingCalendar(region=region)
+    for period, (start, end) in PERIODS.items():
+        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        holidays = [d for d in days if d.weekday() < 5 and not calendar.is_working_day(d)]
+        assert start in holidays, (period, holidays)
 
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)
