@@ -1,0 +1,141 @@
+"""A partnership of its own for a procedure under test, with someone in every role each
+stage names, and a case taken up the ladder by them through the one door."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from parley.audit.models import AuditEntry
+from parley.cases import selectors, services
+from parley.cases.models import (
+    Agency,
+    Disagreement,
+    Partnership,
+    Person,
+    ProcedureVersion,
+    RoleAssignment,
+)
+from parley.cli import main
+from parley.core.engine import EventKind
+from parley.core.procedure import Procedure, Track
+from parley.core.roles import Held, role_of
+from tests import ladder
+from tests.procedures.library import base_of, raw
+
+RAISING, OTHER = "Raising agency", "Other agency"
+
+
+def load_and_staff(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[Partnership, ProcedureVersion, dict[tuple[str | None, str], Person]]:
+    """Publish the file as ``parley procedures load`` does, and staff every rung."""
+    partnership = Partnership.objects.create(name="Own Safeguarding Partnership", slug="own")
+    for file in [f for f in (base_of(path), path) if f is not None]:
+        status = main(["procedures", "load", str(file), "--partnership", "own"])
+        out, err = capsys.readouterr()
+        assert (status, err) == (0, ""), out
+    version = ProcedureVersion.objects.get(
+        partnership=partnership, procedure_id=raw(path)["id"], is_current=True
+    )
+    procedure = selectors.procedure_of(version)
+    agencies = {
+        name: Agency.objects.create(partnership=partnership, name=name, kind=Agency.Kind.OTHER)
+        for name in (RAISING, OTHER)
+    }
+    people: dict[tuple[str | None, str], Person] = {}
+
+    def hold(agency: str | None, role: str) -> None:
+        if (agency, role) in people:
+            return
+        person = Person.objects.create(
+            partnership=partnership,
+            name=f"{role} of {agency or 'the partnership'}",
+            email=f"{role}.{len(people)}@own.example",
+        )
+        RoleAssignment.objects.create(
+            person=person, agency=agencies[agency] if agency else None, role=role
+        )
+        people[(agency, role)] = person
+
+    for agency in (RAISING, OTHER):
+        hold(agency, "practitioner")
+    for track in procedure.tracks:
+        for stage in track.stages:
+            _staff_stage(procedure, stage, hold)
+    return partnership, version, people
+
+
+def _staff_stage(procedure: Procedure, stage: Any, hold: Any) -> None:
+    for agency, named in ((RAISING, stage.raising_side), (OTHER, stage.other_side)):
+        for role in named:
+            wide = role_of(procedure, role).held is Held.PARTNERSHIP
+            hold(None if wide else agency, role)
+    chairs = [m.chaired_by for m in stage.resolution if m.chaired_by]
+    for role in (*stage.partnership_side, *stage.kept_informed, *chairs):
+        if role_of(procedure, role).held is Held.AGENCY:
+            hold(RAISING, role)
+            hold(OTHER, role)
+        else:
+            hold(None, role)
+
+
+def take_to_the_top(
+    partnership: Partnership,
+    version: ProcedureVersion,
+    people: dict[tuple[str | None, str], Person],
+    track: Track,
+    at: datetime,
+) -> Disagreement:
+    """Raise a case on ``track``, take it up every formal stage, resolve it at the top and
+    close it; check its record, its stored state and its audit trail."""
+    agencies = {a.name: a for a in Agency.objects.filter(partnership=partnership)}
+    case = services.disagreement_raise(
+        procedure=version,
+        raised_by=people[(RAISING, "practitioner")],
+        raising_agency=agencies[RAISING],
+        other_agency=agencies[OTHER],
+        other_professional=people[(OTHER, "practitioner")],
+        summary="A disagreement taken to the top.",
+        track=track.id,
+        at=at,
+    )
+    formal = [stage.id for stage in track.formal_stages()]
+    top = formal[-1]
+    assert case.stage == formal[0]
+    moment = ladder.climb(case, top, at=at)
+    ladder.act_as_holder(
+        case, EventKind.RESOLVED, outcome="Agreed at the top.", outstanding="None",
+        at=moment + timedelta(hours=1),
+    )  # fmt: skip
+    ladder.act_as_holder(case, EventKind.CLOSED, at=moment + timedelta(hours=2))
+    case.refresh_from_db()
+    assert (case.status, case.stage) == (Disagreement.Status.CLOSED, top)
+    kinds = list(case.events.order_by("sequence").values_list("kind", flat=True))
+    assert kinds[0] == EventKind.RAISED.value and kinds[-1] == EventKind.CLOSED.value
+    assert kinds.count(EventKind.ESCALATED.value) == len(formal) - 1
+    assert EventKind.RESOLVED.value in kinds
+    stages = list(case.events.order_by("sequence").values_list("stage", flat=True))
+    assert [s for s in dict.fromkeys(stages) if s in formal] == formal
+    _audited(case)
+    return case
+
+
+def _audited(case: Disagreement) -> None:
+    """The stored state is the record replayed, and every entry has its audit entry."""
+    procedure = selectors.procedure_of(case.procedure)
+    state = selectors.disagreement_state(case)
+    fields, _ = services.stored_fields(
+        procedure, selectors.calendar_of(case.partnership, procedure), state
+    )
+    assert {name: getattr(case, name) for name in fields} == fields
+    sequences = set(case.events.values_list("sequence", flat=True))
+    covered: set[int] = set()
+    for detail in AuditEntry.objects.filter(disagreement=case).values_list("detail", flat=True):
+        if "record" in detail:
+            first, last = detail["record"]
+            covered |= set(range(first, last + 1))
+    assert covered == sequences
