@@ -260,6 +260,9 @@ class CaseState:
     acknowledged: tuple[str, ...] = ()  # forms sent (forms_sent) their recipient acknowledged
     # The raiser's answers to the procedure's questions, by question id (dates ISO).
     answers: Mapping[str, str] = field(default_factory=dict)
+    # Every step done at any stage, as ("<stage id>.<step id>", when): a clock may run from
+    # a step of an earlier stage (``after: stage-1.discuss``).
+    done: tuple[tuple[str, datetime], ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -386,7 +389,11 @@ def _complete_steps(
             continue
         if sides and not _side_fits(step.by, sides):
             continue
-        return dataclasses.replace(state, completed=(*state.completed, (step.id, event.at)))
+        return dataclasses.replace(
+            state,
+            completed=(*state.completed, (step.id, event.at)),
+            done=(*state.done, (f"{stage.id}.{step.id}", event.at)),
+        )
     return state
 
 
