@@ -540,7 +540,8 @@ def _span_deadlines(
 def _ended_by_cap(stage: Stage, deadlines: list[Deadline], clocks: Clocks) -> list[Deadline]:
     """A stage with no limit of its own inside a cap ends, at the latest, when the cap
     does: in a plan, the stage's end is the cap's."""
-    if deadlines or clocks.track is None:
+    # Its own limit, or a step's, ends it; reaching it on the immediate-risk route does not.
+    if clocks.track is None or any(d.kind is DeadlineKind.STAGE or d.step for d in deadlines):
         return []
     ends = [
         clocks.caps[cap.id]
