@@ -29,6 +29,7 @@ from parley.core.procedure import (
 )
 from parley.core.roles import Actor as Actor  # re-exported: callers name it from here
 from parley.core.roles import acting_sides, involved_sides, role_of, stage_side_roles
+from parley.core.words import long_date
 
 E = TypeVar("E")
 
@@ -481,6 +482,30 @@ def check_answers(procedure: Procedure, answers: Mapping[str, str], at: datetime
             raise Refused(f"For “{question.text}”, choose one of: {labels}")
         kept[question.id] = value
     return kept
+
+
+def answer_words(procedure: Procedure, question_id: str, answer: str) -> str:
+    """An answer as the pages show it: a date in words, "Yes" or "No", a choice's label."""
+    question = procedure.question(question_id)
+    if not answer:
+        return ""
+    if question.kind is QuestionKind.DATE:
+        try:
+            return long_date(date.fromisoformat(answer))
+        except ValueError:
+            return answer
+    if question.kind is QuestionKind.YES_NO:
+        return answer.capitalize()
+    return question.option_label(answer)
+
+
+def answers_shown(procedure: Procedure, answers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Each question the case's raiser answered, with the answer, in the file's order."""
+    return [
+        (question.text, answer_words(procedure, question.id, answers[question.id]))
+        for question in procedure.questions
+        if answers.get(question.id)
+    ]
 
 
 def check_raising(
