@@ -20,7 +20,7 @@ from tests.core.test_citations import missing
 
 HERE = Path(__file__).parent
 LONDON = ZoneInfo("Europe/London")
-PROCEDURES = ("west-yorkshire-steps",)
+PROCEDURES = ("west-yorkshire-steps", "pan-sussex-dissent")
 
 
 def _cases() -> list[tuple[str, dict[str, Any]]]:
