@@ -159,3 +159,24 @@ def test_the_api_raises_with_answers(brookvale: Partnership, client: Client) -> 
         "conference-ended": "2026-12-01",
         "child-subject-of-plan": "no",
     }
+
+
+def test_the_if_raised_dates_page_keeps_to_the_cap(
+    brookvale: Partnership, as_person: Callable[[str], Client]
+) -> None:
+    from tests.web.test_procedures_pages import text_of
+
+    client = as_person("nia.nurse")
+    response = client.get(
+        "/procedures/brookvale-dissent/dates/",
+        {"raised_day": "2", "raised_month": "12", "raised_year": "2026"},
+    )
+
+    words = text_of(response.content.decode())
+    # Raised at 9am on Wednesday 2 December; the cap over stages 1 and 2 is 5 working days,
+    # Wednesday 9 December: the review's own 5 working days would run to 15 December.
+    assert "the time limit for stages 1 and 2 (5 working days) ends sooner" in words
+    assert "15 December" not in words
+    # Stage 3 runs 10 working days from the cap's end: Wednesday 23 December.
+    assert "Stage 3: Partnership review" in words
+    assert "Stage ends by Wednesday 23 December 2026" in words
