@@ -145,9 +145,18 @@ def test_a_stage_with_no_limit_of_its_own_inside_a_cap_ends_with_the_cap() -> No
 
 
 def test_a_cap_over_stages_with_no_limit_is_not_said_never_to_apply() -> None:
-    text = FIXTURE.read_text(encoding="utf-8").replace(
-        "        within: 5 working days\n        source: Section 5\n",
-        "        source: Section 5\n",
+    # The review has no limit, so stage 2 allows any time: a cap of 12 working days over
+    # stages 1 and 2 (whose limits add up to 5) still applies.
+    text = (
+        FIXTURE.read_text(encoding="utf-8")
+        .replace(
+            "        within: 5 working days\n        source: Section 5\n",
+            "        source: Section 5\n",
+        )
+        .replace(
+            "      within: 5 working days\n      source: Section 5\n",
+            "      within: 12 working days\n      source: Section 5\n",
+        )
     )
 
     result = check_text(text, "brookvale.yaml")
