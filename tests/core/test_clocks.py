@@ -241,3 +241,20 @@ def test_a_live_case_runs_a_clock_from_a_step_of_an_earlier_stage() -> None:
     # 3 working days from Thursday 3 December: Tuesday 8 December, before the cap's 9th.
     assert review.due == at(8)
     assert "from “The chair replies”, 3pm on Thursday 3 December" in review.explanation.sentence()
+
+
+def test_the_bulk_arithmetic_fields_agree_with_the_dates() -> None:
+    # A calendar change moves stored deadlines by start_on + working_days alone; every
+    # deadline that has them must land on the day the planner gives.
+    procedure = load_file(FIXTURE)
+    calendar = calendar_for(procedure)
+    found = planned({"conference-ended": "2026-12-01"})
+    checked = 0
+    for deadline in found.values():
+        if deadline.start_on is None or deadline.working_days is None:
+            continue
+        day = calendar.add_working_days(deadline.start_on, deadline.working_days)
+        assert day == deadline.due.astimezone(LONDON).date(), deadline.key
+        checked += 1
+    assert checked == 2  # the hours limits, and the step after them, have no such fields
+    assert (found["stage-3"].start_on, found["stage-3"].working_days) == (at(2).date(), 15)
