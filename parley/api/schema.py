@@ -284,6 +284,12 @@ SCHEMAS: dict[str, Any] = {
                 "maxLength": 200,
                 "description": "Your team, where the procedure's form asks for it.",
             },
+            "answers": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "maxLength": 200},
+                "description": "The procedure's questions answered: each question's id and "
+                "its answer (a date as YYYY-MM-DD, yes or no, or a choice's option id).",
+            },
         },
         required=["procedure", "raising_agency", "other_agency", "summary"],
     ),
