@@ -181,3 +181,41 @@ def test_no_line_kept_out_of_the_formatter() -> None:
         if "# fmt: skip" in line
     ]
     assert kept == []
+
+
+# Each piece written by hand where a maintained library does the same work, and the library
+# each decision weighed: an ADR names it in its title and says whether it was adopted, and
+# if not, what it cannot do here, measured.
+HAND_WRITTEN_BESIDE_A_LIBRARY = {
+    "the GOV.UK components": "govuk-frontend-jinja",
+    "the strict templates": "Environment.getattr",
+    "the Content-Security-Policy": "django-csp",
+    "the sign-in lockout": "django-axes",
+    "the API and its OpenAPI document": "django-ninja",
+}
+
+
+def test_each_hand_written_piece_beside_a_maintained_library_has_its_adr() -> None:
+    titles = [p.read_text().splitlines()[0] for p in (ROOT / "docs" / "adr").glob("[0-9]*-*.md")]
+    missing = [
+        f"{piece}: no ADR titled with {library}"
+        for piece, library in HAND_WRITTEN_BESIDE_A_LIBRARY.items()
+        if not any(library in title for title in titles)
+    ]
+    assert missing == []
+
+
+def test_no_module_builds_on_jinjas_internal_code_generator() -> None:
+    """Jinja's compiler is not its public interface: the strict templates use the
+    environment's documented hooks (docs/adr/0009)."""
+    internal = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sources()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith(("jinja2.compiler", "jinja2.nodes"))
+        or isinstance(node, ast.ImportFrom)
+        and node.module == "jinja2"
+        and any(alias.name in {"compiler", "nodes"} for alias in node.names)
+    ]
+    assert internal == []

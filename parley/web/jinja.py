@@ -36,8 +36,6 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
-from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
 from parley.audit.templatetags import audit_format
@@ -138,35 +136,43 @@ _METHODS = (
 )
 
 
+class UncalledMethod:
+    """A method a template looked up: calling it calls the method; printing it, testing it
+    or iterating over it is an error naming the call that was meant."""
+
+    __slots__ = ("_method", "_name", "_owner", "jinja_pass_arg")
+
+    def __init__(self, method: Any, name: str, owner: str) -> None:
+        self._method = method
+        self._name = name
+        self._owner = owner
+        passed = getattr(method, "jinja_pass_arg", None)
+        if passed is not None:
+            self.jinja_pass_arg = passed
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._method(*args, **kwargs)
+
+    def _refuse(self, *args: Any) -> Any:
+        raise jinja2.exceptions.TemplateRuntimeError(
+            f"{self._name} of {self._owner} is a method: call it, {self._name}()"
+        )
+
+    __str__ = __html__ = __bool__ = __iter__ = __len__ = _refuse
+
+
 class CheckingEnvironment(jinja2.Environment):
     """Refuses to print or test a method it was not asked to call: Django's templates called
-    ``{{ user.get_username }}`` by themselves, Jinja2 prints ``<bound method ...>``."""
+    ``{{ user.get_username }}`` by themselves, Jinja2 prints ``<bound method ...>``.
 
-    def getattr_uncalled(self, obj: Any, attribute: str) -> Any:
-        value = self.getattr(obj, attribute)
+    Through ``Environment.getattr``, the public hook Jinja's own sandbox overrides: every
+    ``obj.attribute`` in a template asks it."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        value = super().getattr(obj, attribute)
         if isinstance(value, _METHODS):
-            raise jinja2.exceptions.TemplateRuntimeError(
-                f"{attribute} of {type(obj).__name__} is a method: call it, {attribute}()"
-            )
+            return UncalledMethod(value, attribute, type(obj).__name__)
         return value
-
-
-class CheckingCodeGenerator(CodeGenerator):
-    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
-        if isinstance(node.node, nodes.Getattr):
-            node.node.called = True  # type: ignore[attr-defined]
-        super().visit_Call(node, frame, forward_caller=forward_caller)
-
-    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
-        if getattr(node, "called", False):
-            super().visit_Getattr(node, frame)
-            return
-        self.write("environment.getattr_uncalled(")
-        self.visit(node.node, frame)
-        self.write(f", {node.attr!r})")
-
-
-CheckingEnvironment.code_generator_class = CheckingCodeGenerator
 
 
 # --- the GOV.UK components --------------------------------------------------------------
