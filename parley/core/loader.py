@@ -51,7 +51,15 @@ from parley.core.procedure import (
     StepAnchor,
     Track,
 )
-from parley.core.roles import DEFAULT_OWN_SIGHT, Held, Role, Sight, role_table, stage_side_roles
+from parley.core.roles import (
+    DEFAULT_OWN_SIGHT,
+    PARTY_ROLE,
+    Held,
+    Role,
+    Sight,
+    role_table,
+    stage_side_roles,
+)
 
 FORMAT_VERSION = 1
 # A procedure file is a few tens of kilobytes; anything much larger is not one.
@@ -753,7 +761,7 @@ TOP_KEYS = (
     "parley", "id", "name", "version", "partnership", "document", "summary", "scope",
     "categories", "roles", "calendar", "contacts", "signposting", "immediate_risk", "bypass",
     "raise_on_behalf", "outcome", "forms", "reporting", "notify", "limits", "stages", "tracks",
-    "retention_years", "extends", "source",
+    "retention_years", "extends", "source", "single_agency",
 )  # fmt: skip
 STAGE_KEYS = (
     "id", "name", "description", "informal", "raising_side", "other_side", "kept_informed",
@@ -1264,6 +1272,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         overall=overall,
         advisory=advisory,
         retention_years=r.number(raw, "retention_years", 7, minimum=1),
+        single_agency=r.flag(raw, "single_agency"),
         source_file=file,
     )
     procedure = _with_partnership_sides(procedure)
@@ -1342,6 +1351,7 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
     for track in procedure.tracks:
         _check_track(r, procedure, track)
         all_stage_ids.update(stage.id for stage in track.stages)
+    _check_single_agency(r, procedure, raw)
     track_ids = [track.id for track in procedure.tracks]
     for track_id in {t for t in track_ids if track_ids.count(t) > 1}:
         r.problem(raw, "tracks", f'two tracks are called "{track_id}"')
@@ -1629,6 +1639,39 @@ SIDE_KEYS = {
     Side.OTHER: "other_side",
     Side.PARTNERSHIP: "partnership_side",
 }
+
+
+def _check_single_agency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
+    """In a procedure inside one agency, the stages tell the two sides apart by role: a
+    role held in the agency may not stand on both sides of one stage (the parties, who
+    are named people, may), and someone must be able to raise it."""
+    if not procedure.single_agency:
+        return
+    for track in procedure.tracks:
+        raisers = {role for stage in track.stages for role in stage.raising_side} - {PARTY_ROLE}
+        if not raisers:
+            r.problem(
+                raw,
+                "single_agency",
+                f"{_track_words(procedure, track)} is inside one agency, so its stages must name "
+                'on "raising_side" the role that raises it, such as [reviewing-officer]',
+            )
+        for stage in track.stages:
+            both = (set(stage.raising_side) & set(stage.other_side)) - {PARTY_ROLE}
+            if both:
+                r.problems.append(
+                    Problem(
+                        stage.source.file,
+                        stage.source.line,
+                        f'stage "{stage.id}" names {", ".join(sorted(both))} on both sides, but '
+                        "the procedure is inside one agency, where the sides are told apart by "
+                        "role: name each role on one side only",
+                    )
+                )
+
+
+def _track_words(procedure: Procedure, track: Track) -> str:
+    return f'track "{track.id}"' if len(procedure.tracks) > 1 else "the procedure"
 
 
 def _check_who_acts(r: _Reader, procedure: Procedure, stage: Stage) -> None:

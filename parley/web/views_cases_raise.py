@@ -249,7 +249,15 @@ class Journey:
         ]
 
     @property
+    def single_agency(self) -> bool:
+        """A challenge inside the raiser's own agency: no other agency is asked for."""
+        procedure = self.procedure
+        return procedure is not None and procedure.single_agency
+
+    @property
     def other_agency(self) -> Agency | None:
+        if self.single_agency:
+            return self.raising_agency
         chosen = self.value("other-agency", "agency")
         return next((a for a in self.other_agency_choices if str(a.pk) == chosen), None)
 
@@ -352,7 +360,7 @@ STEPS: tuple[Step, ...] = (
     Step("your-team", forms.YourTeamForm, applies=lambda j: j.needs_team),
     Step("on-behalf", forms.OnBehalfForm, applies=lambda j: j.may_raise_on_behalf),
     Step("person", forms.PersonForm, title="Who is the disagreement about?"),
-    Step("other-agency", forms.OtherAgencyForm),
+    Step("other-agency", forms.OtherAgencyForm, applies=lambda j: not j.single_agency),
     Step("other-professional", forms.OtherProfessionalForm),
     Step(
         "category",
