@@ -25,8 +25,14 @@ from parley.core.procedure import (
     StepAction,
     Track,
 )
-from parley.core.roles import PARTY_ROLE, acting_sides, involved_sides, role_of, stage_side_roles
 from parley.core.roles import Actor as Actor  # re-exported: callers name it from here
+from parley.core.roles import (
+    acting_sides,
+    involved_sides,
+    role_of,
+    single_agency_raisers,
+    stage_side_roles,
+)
 
 E = TypeVar("E")
 
@@ -451,7 +457,7 @@ def check_raising(
     }
     named = {role for stage in track.stages for role in stage.raising_side}
     if procedure.single_agency:
-        _check_single_agency_raiser(procedure, in_agency, named)
+        _check_single_agency_raiser(procedure, in_agency)
     named |= set(procedure.on_behalf.by)
     wide = {role for role in actor.partnership_roles & named if role_of(procedure, role).may_act}
     if not in_agency and not wide:
@@ -484,10 +490,10 @@ def _check_agencies(procedure: Procedure, raising: Raising) -> None:
         raise Refused("A disagreement inside one agency goes through that agency's own procedure")
 
 
-def _check_single_agency_raiser(procedure: Procedure, held: set[str], named: set[str]) -> None:
+def _check_single_agency_raiser(procedure: Procedure, held: set[str]) -> None:
     """Inside one agency, the challenge is raised by a role the procedure names on its
     raising side (the reviewing officer), not by anyone who works there."""
-    raisers = sorted(named - {PARTY_ROLE})
+    raisers = sorted(single_agency_raisers(procedure))
     if not held & set(raisers):
         who = ", or the ".join(role_words(procedure, role) for role in raisers)
         raise Refused(f"Under {procedure.name}, a challenge is raised by the {who}")

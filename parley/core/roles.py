@@ -271,6 +271,18 @@ def one_agency_holds(
     return holds
 
 
+def single_agency_raisers(procedure: Procedure) -> frozenset[str]:
+    """Who raises a challenge under a single-agency procedure: the roles its stages name on
+    the raising side (the reviewing officer), not anyone who works in the agency."""
+    return frozenset(
+        role
+        for track in procedure.tracks
+        for stage in track.stages
+        for role in stage.raising_side
+        if role != PARTY_ROLE
+    )
+
+
 # --- where a role acts ------------------------------------------------------------------
 
 

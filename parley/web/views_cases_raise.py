@@ -30,6 +30,7 @@ from parley.cases.access import person_of
 from parley.cases.models import Agency, Person, ProcedureVersion
 from parley.core.engine import Refused
 from parley.core.procedure import Procedure, SignpostKind, Stage, Track
+from parley.core.roles import single_agency_raisers
 from parley.govuk_fields import DateField
 from parley.notifications.selectors import notifications_waiting_for_case
 from parley.web import forms
@@ -87,6 +88,7 @@ class Journey:
         self.request.session[SESSION_KEY] = self.stored
         self._forms.clear()
         self.__dict__.pop("procedure_version", None)
+        self.__dict__.pop("versions", None)  # they follow the "about" answer
 
     def mark_raised(self, reference: str) -> None:
         self.request.session[SESSION_KEY] = {"key": self.key, "answers": {}, "raised": reference}
@@ -132,11 +134,22 @@ class Journey:
 
     @cached_property
     def versions(self) -> list[ProcedureVersion]:
-        return list(
-            selectors.procedure_versions_to_raise_under(
-                partnership_id=self.person.partnership_id
-            ).order_by("name")
-        )
+        """The procedures this disagreement may be raised under: a disagreement inside the
+        person's own agency under the partnership's single-agency procedures (a reviewing
+        officer's challenge), any other under the rest."""
+        inside = self.about == SignpostKind.SINGLE_AGENCY.value
+        mine = set(self.person.roles.values_list("role", flat=True))
+        found = []
+        for version in selectors.procedure_versions_to_raise_under(
+            partnership_id=self.person.partnership_id
+        ).order_by("name"):
+            procedure = selectors.procedure_of(version)
+            if procedure.single_agency != inside:
+                continue
+            if inside and not mine & single_agency_raisers(procedure):
+                continue  # a challenge this person's roles do not raise
+            found.append(version)
+        return found
 
     def procedure_hint(self, version: ProcedureVersion) -> str:
         procedure = selectors.procedure_of(version)
@@ -326,6 +339,8 @@ def _stay(journey: Journey) -> str | None:
 
 def _signposted(journey: Journey) -> str | None:
     about = journey.about
+    if about == SignpostKind.SINGLE_AGENCY.value and journey.versions:
+        return None  # the partnership has a procedure for a challenge inside one agency
     if about and about != forms.NOT_SIGNPOSTED:
         return reverse("raise_signpost", kwargs={"kind": about})
     return None
@@ -466,7 +481,7 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
         journey = Journey(request, journey.person)
     applicable = journey.applicable()
     if step not in applicable:
-        return redirect(_step_url(journey.first_incomplete()))
+        return redirect(journey.exit_url() or _step_url(journey.first_incomplete()))
     # Earlier questions first: a page is shown only once those before it are answered.
     for earlier in applicable[: applicable.index(step)]:
         if not journey.complete(earlier):

@@ -116,7 +116,8 @@ def test_an_alert_goes_up_the_agency_and_is_resolved_with_nobody_outside_told(wo
 
     # Sight: the agency's people see it; the partnership's business manager and the
     # other agency's team manager do not.
-    for name in ("iro", "social", "tm", "qa", "hos", "hqa", "exec", "director"):
+    agency = ("iro", "social", "tm", "qa", "hos", "hqa", "exec", "director")
+    for name in agency:
         assert can_view(w[name], case), name
         assert case in disagreement_list_visible_to(person=w[name]), name
     for name in ("business", "tm-elsewhere"):
@@ -125,7 +126,9 @@ def test_an_alert_goes_up_the_agency_and_is_resolved_with_nobody_outside_told(wo
     # Notifications went to the agency's people only.
     told = set(Notification.objects.filter(disagreement=case).values_list("recipient", flat=True))
     assert told
-    assert told <= {w[n].pk for n in ("iro", "social", "tm", "qa", "hos", "hqa", "exec", "director")}
+    assert told <= {
+        w[n].pk for n in ("iro", "social", "tm", "qa", "hos", "hqa", "exec", "director")
+    }
 
 
 def test_the_raiser_who_also_manages_the_team_is_not_told_it_was_raised_with_them(world):
