@@ -262,7 +262,11 @@ SCHEMAS: dict[str, Any] = {
         {
             "procedure": {"type": "string", "description": "A procedure id from /procedures."},
             "raising_agency": ID | {"description": "An agency you work for."},
-            "other_agency": ID,
+            "other_agency": ID
+            | {
+                "description": "The agency you disagree with; not asked under a single-agency"
+                " procedure, where it is your own."
+            },
             "summary": {"type": "string", "minLength": 1, "maxLength": 10000},
             "track": TEXT,
             "immediate_risk": {"type": "boolean"},
@@ -285,7 +289,7 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Your team, where the procedure's form asks for it.",
             },
         },
-        required=["procedure", "raising_agency", "other_agency", "summary"],
+        required=["procedure", "raising_agency", "summary"],
     ),
     "ActionRequest": obj(
         {
