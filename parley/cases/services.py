@@ -639,20 +639,17 @@ def disagreement_raise(
     request: Any = None,
     via: str = "command",
 ) -> Disagreement:
-    """Raise a disagreement, if the procedure's rules for raising allow this person to.
-
+    """Raise a disagreement, if the procedure's rules for raising allow this person to
+    (under a single-agency procedure, with the raising agency on both sides).
     ``request_key`` makes a repeated submission return the first. The state, the record,
-    the audit entry and the notifications are written together, or nothing is. Under a
-    single-agency procedure the other agency is the raising agency, given or not.
-    """
+    the audit entry and the notifications are written together, or nothing is."""
     if request_key:
         existing = Disagreement.objects.filter(request_key=request_key).first()
         if existing is not None:
             return existing
     at = at or timezone.now()
     partnership = procedure.partnership
-    core = procedure_of(procedure)
-    other_agency = other_agency_of(core, raising_agency, other_agency)
+    other_agency = other_agency_of(core := procedure_of(procedure), raising_agency, other_agency)
     if (
         raising_agency.partnership_id != partnership.pk
         or other_agency.partnership_id != partnership.pk

@@ -1272,12 +1272,17 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         overall=overall,
         advisory=advisory,
         retention_years=r.number(raw, "retention_years", 7, minimum=1),
-        single_agency=r.flag(raw, "single_agency"),
         source_file=file,
     )
-    procedure = _with_partnership_sides(procedure)
+    procedure = _with_partnership_sides(_read_single_agency(r, raw, procedure))
     _check_consistency(r, procedure, raw)
     return procedure
+
+
+def _read_single_agency(r: _Reader, raw: LMap, procedure: Procedure) -> Procedure:
+    """``single_agency: true``: a challenge inside one agency (the format's section "A
+    challenge inside one agency")."""
+    return dataclasses.replace(procedure, single_agency=r.flag(raw, "single_agency"))
 
 
 ROLE_KEYS = ("id", "label", "sight", "held", "may_act", "source")

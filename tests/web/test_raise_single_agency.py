@@ -13,7 +13,7 @@ from django.test import Client
 
 from parley.cases import demo, services
 from parley.cases.models import Partnership, Person, RoleAssignment
-from tests.web.conftest import SOCIAL_CARE, agency
+from tests.web.conftest import SOCIAL_CARE, agency, main_html
 from tests.web.test_raise import raise_through_pages, walk
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +69,10 @@ def test_a_challenge_inside_the_agency_is_raised_without_asking_for_another_agen
     assert case.procedure.procedure_id == "iro-alerts"
     assert case.raising_agency == case.other_agency == agency(SOCIAL_CARE)
     assert case.other_professional == demo.person("sam.social")
+    page = main_html(as_person(officer).get(f"/cases/{case.reference}/"))
+    assert "None: a challenge inside Demoshire Council Children" in page
+    listed = main_html(as_person(officer).get("/"))
+    assert "inside the agency" in listed
 
 
 def test_others_are_still_sent_to_their_agencys_own_procedure(
