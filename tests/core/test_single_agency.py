@@ -135,12 +135,12 @@ def everyone(proc: Procedure) -> list[Someone]:
     return found
 
 
-def sides_at(stage: Stage, someone: Someone) -> set[Side]:
+def sides_at(stage: Stage, someone: Someone, proc: Procedure | None = None) -> set[Side]:
     """The reference: in the agency, the stage's raising roles act for the raising side and
     its other roles for the other side; the raiser is on the raising side alone and the
     named professional on the other alone; a partnership-wide role acts where the stage
     names it; a role in another agency never acts."""
-    proc = procedure()
+    proc = proc or procedure()
     if role_table(proc).get(someone.role) and not role_table(proc)[someone.role].may_act:
         return set()
     if someone.name == NAMED:
@@ -168,12 +168,12 @@ def expected(proc: Procedure, state: CaseState, someone: Someone, kind: EventKin
         sides = {Side.RAISING} if someone.name == RAISER else set()
         sides |= {Side.OTHER} if someone.name == NAMED else set()
         for stage_id in state.stages_reached:
-            sides |= sides_at(track.stage(stage_id), someone)
+            sides |= sides_at(track.stage(stage_id), someone, proc)
         return bool(sides & spec.sides)
     assert kind in MOVING, kind
     if kind is EventKind.CLOSED and someone.name == RAISER:
         return True
-    return bool(sides_at(track.stage(state.stage), someone) & spec.sides)
+    return bool(sides_at(track.stage(state.stage), someone, proc) & spec.sides)
 
 
 def states(proc: Procedure) -> list[tuple[str, CaseState]]:
@@ -185,8 +185,12 @@ def states(proc: Procedure) -> list[tuple[str, CaseState]]:
     return found
 
 
-def test_every_role_takes_exactly_the_actions_its_side_of_the_stage_gives_it() -> None:
-    proc = procedure()
+ALERTS = Path(__file__).resolve().parents[1] / "procedures" / "iro-alerts.yaml"
+
+
+@pytest.mark.parametrize("path", [FIXTURE, ALERTS], ids=["example", "iro-alerts"])
+def test_every_role_takes_exactly_the_actions_its_side_of_the_stage_gives_it(path: Path) -> None:
+    proc = load_file(path)
     wrong, checked = [], 0
     for where, state in states(proc):
         for someone in everyone(proc):
