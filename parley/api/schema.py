@@ -262,7 +262,11 @@ SCHEMAS: dict[str, Any] = {
         {
             "procedure": {"type": "string", "description": "A procedure id from /procedures."},
             "raising_agency": ID | {"description": "An agency you work for."},
-            "other_agency": ID,
+            "other_agency": ID
+            | {
+                "description": "The agency you disagree with; not asked under a single-agency"
+                " procedure, where it is your own."
+            },
             "summary": {"type": "string", "minLength": 1, "maxLength": 10000},
             "track": TEXT,
             "immediate_risk": {"type": "boolean"},
@@ -291,7 +295,7 @@ SCHEMAS: dict[str, Any] = {
                 "its answer (a date as YYYY-MM-DD, yes or no, or a choice's option id).",
             },
         },
-        required=["procedure", "raising_agency", "other_agency", "summary"],
+        required=["procedure", "raising_agency", "summary"],
     ),
     "ActionRequest": obj(
         {

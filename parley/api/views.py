@@ -309,9 +309,14 @@ def raise_inputs(body: dict[str, Any], person: Person) -> dict[str, Any]:
     ).first()
     if raising is None:
         raise invalid("raising_agency", "Choose an agency of your partnership")
-    other = partnership_agencies.filter(
-        pk=whole_number(body.get("other_agency"), "other_agency")
-    ).first()
+    # Under a single-agency procedure the other side is the raising agency itself.
+    other = (
+        raising
+        if selectors.procedure_of(version).single_agency
+        else partnership_agencies.filter(
+            pk=whole_number(body.get("other_agency"), "other_agency")
+        ).first()
+    )
     if other is None:
         raise invalid("other_agency", "Choose an agency of your partnership")
     professional = None

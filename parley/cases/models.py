@@ -301,6 +301,11 @@ class Disagreement(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def inside_one_agency(self) -> bool:
+        """A challenge inside one agency (a single-agency procedure): both sides are it."""
+        return self.raising_agency_id == self.other_agency_id
+
 
 class EventQuerySet(models.QuerySet["Event"]):
     def update(self, **kwargs: Any) -> int:

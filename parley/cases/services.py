@@ -612,13 +612,24 @@ def reference_next(partnership: Partnership, procedure: Procedure) -> str:
     return f"{procedure.id.upper()}-{number:06d}"
 
 
+def other_agency_of(procedure: Procedure, raising: Agency, other: Agency | None) -> Agency:
+    """The agency a disagreement is with: the raising agency itself under a single-agency
+    procedure (a reviewing officer challenging their own agency), otherwise the one
+    chosen."""
+    if procedure.single_agency:
+        return raising
+    if other is None:
+        raise Refused("Choose the agency you disagree with")
+    return other
+
+
 @transaction.atomic
 def disagreement_raise(
     *,
     procedure: ProcedureVersion,
     raised_by: Person,
     raising_agency: Agency,
-    other_agency: Agency,
+    other_agency: Agency | None,
     summary: str,
     at: datetime | None = None,
     track: str | None = None,
@@ -642,15 +653,17 @@ def disagreement_raise(
     request: Any = None,
     via: str = "command",
 ) -> Disagreement:
-    """Raise a disagreement, if the procedure's rules for raising allow this person to.
-    ``request_key`` makes a repeated submission return the first. The state, the record, the
-    audit entry and the notifications are written together, or nothing is."""
+    """Raise a disagreement, if the procedure's rules for raising allow this person to
+    (under a single-agency procedure, with the raising agency on both sides).
+    ``request_key`` makes a repeated submission return the first. The state, the record,
+    the audit entry and the notifications are written together, or nothing is."""
     if request_key:
         existing = Disagreement.objects.filter(request_key=request_key).first()
         if existing is not None:
             return existing
     at = at or timezone.now()
     partnership = procedure.partnership
+    other_agency = other_agency_of(core := procedure_of(procedure), raising_agency, other_agency)
     if (
         raising_agency.partnership_id != partnership.pk
         or other_agency.partnership_id != partnership.pk
@@ -659,7 +672,6 @@ def disagreement_raise(
         raise Refused("Both agencies must belong to the partnership")
     if other_agency.kind == Agency.Kind.PARTNERSHIP:
         raise Refused("A disagreement is with an agency, not with the partnership's business unit")
-    core = procedure_of(procedure)
     actor = raiser_actor(
         person=raised_by,
         procedure_id=core.id,

@@ -28,7 +28,13 @@ from parley.core.procedure import (
     Track,
 )
 from parley.core.roles import Actor as Actor  # re-exported: callers name it from here
-from parley.core.roles import acting_sides, involved_sides, role_of, stage_side_roles
+from parley.core.roles import (
+    acting_sides,
+    involved_sides,
+    role_of,
+    single_agency_raisers,
+    stage_side_roles,
+)
 from parley.core.words import long_date
 
 E = TypeVar("E")
@@ -577,14 +583,15 @@ def check_raising(
     side); the agencies differ; the category is the procedure's; an NHS number is one."""
     if not raising.summary.strip():
         raise Refused("Enter what the disagreement is about")
-    if raising.raising_agency == raising.other_agency:
-        raise Refused("A disagreement inside one agency goes through that agency's own procedure")
+    _check_agencies(procedure, raising)
     in_agency = {
         role
         for side, role in actor.holds
         if side is Side.RAISING and role_of(procedure, role).may_act
     }
     named = {role for stage in track.stages for role in stage.raising_side}
+    if procedure.single_agency:
+        _check_single_agency_raiser(procedure, in_agency)
     named |= set(procedure.on_behalf.by)
     wide = {role for role in actor.partnership_roles & named if role_of(procedure, role).may_act}
     if not in_agency and not wide:
@@ -603,6 +610,28 @@ def check_raising(
             raise Refused("The date of birth must be in the past")
         if at.year - born.year > OLDEST_AGE_YEARS:
             raise Refused(f"The date of birth must be within the last {OLDEST_AGE_YEARS} years")
+
+
+def _check_agencies(procedure: Procedure, raising: Raising) -> None:
+    """Two agencies, or one: a single-agency procedure is a challenge inside the raising
+    agency (its other side is that agency), and any other procedure is between two."""
+    same = raising.raising_agency == raising.other_agency
+    if procedure.single_agency and not same:
+        raise Refused(
+            f"{procedure.name} is for a challenge inside your own agency: "
+            "the other side is your own agency"
+        )
+    if not procedure.single_agency and same:
+        raise Refused("A disagreement inside one agency goes through that agency's own procedure")
+
+
+def _check_single_agency_raiser(procedure: Procedure, held: set[str]) -> None:
+    """Inside one agency, the challenge is raised by a role the procedure names on its
+    raising side (the reviewing officer), not by anyone who works there."""
+    raisers = sorted(single_agency_raisers(procedure))
+    if not held & set(raisers):
+        who = ", or the ".join(role_words(procedure, role) for role in raisers)
+        raise Refused(f"Under {procedure.name}, a challenge is raised by the {who}")
 
 
 def raise_case(
@@ -860,7 +889,10 @@ def _not_at_this_stage(procedure: Procedure, stage: Stage, spec: EventSpec) -> s
     other = stage_side_roles(stage, Side.OTHER) if Side.OTHER in spec.sides else ()
     chair = stage_side_roles(stage, Side.PARTNERSHIP) if Side.PARTNERSHIP in spec.sides else ()
     who: list[str] = []
-    if raising and set(raising) == set(other):
+    if procedure.single_agency:
+        # One agency: its sides are its roles, so the roles alone say who.
+        who += [f"the {labels(roles)}" for roles in (raising, other) if roles]
+    elif raising and set(raising) == set(other):
         who.append(f"the {labels(raising)}, of either agency")
     else:
         if raising:

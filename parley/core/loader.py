@@ -56,7 +56,7 @@ from parley.core.procedure import (
     StepAnchor,
     Track,
 )
-from parley.core.roles import DEFAULT_OWN_SIGHT, role_table, stage_side_roles
+from parley.core.roles import DEFAULT_OWN_SIGHT, PARTY_ROLE, role_table, stage_side_roles
 from parley.core.roletable import Held, Role, Sight
 
 FORMAT_VERSION = 1
@@ -764,7 +764,7 @@ def _names(words: str) -> tuple[str, ...]:
 TOP_KEYS = _names(
     "parley id name version partnership document summary scope categories roles calendar "
     "contacts signposting immediate_risk bypass raise_on_behalf outcome forms reporting "
-    "notify limits stages tracks retention_years extends source questions"
+    "notify limits stages tracks retention_years extends source questions single_agency"
 )
 STAGE_KEYS = _names(
     "id name description informal raising_side other_side kept_informed partnership_side "
@@ -1088,7 +1088,8 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         retention_years=r.number(raw, "retention_years", 7, minimum=1),
         source_file=file,
     )
-    procedure = _with_partnership_sides(_with_questions(r, raw, procedure))
+    procedure = _with_questions(r, raw, procedure)
+    procedure = _with_partnership_sides(_read_single_agency(r, raw, procedure))
     _check_consistency(r, procedure, raw)
     return procedure
 
@@ -1412,6 +1413,12 @@ def _read_questions(r: _Reader, raw: LMap) -> tuple[Question, ...]:
     return tuple(questions)
 
 
+def _read_single_agency(r: _Reader, raw: LMap, procedure: Procedure) -> Procedure:
+    """``single_agency: true``: a challenge inside one agency (the format's section "A
+    challenge inside one agency")."""
+    return dataclasses.replace(procedure, single_agency=r.flag(raw, "single_agency"))
+
+
 ROLE_KEYS = ("id", "label", "sight", "held", "may_act", "source")
 
 
@@ -1484,6 +1491,7 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
         _check_track(r, procedure, track)
         _check_clocks(r, procedure, track)
         all_stage_ids.update(stage.id for stage in track.stages)
+    _check_single_agency(r, procedure, raw)
     track_ids = [track.id for track in procedure.tracks]
     for track_id in {t for t in track_ids if track_ids.count(t) > 1}:
         r.problem(raw, "tracks", f'two tracks are called "{track_id}"')
@@ -1819,6 +1827,39 @@ SIDE_KEYS = {
     Side.OTHER: "other_side",
     Side.PARTNERSHIP: "partnership_side",
 }
+
+
+def _check_single_agency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
+    """In a procedure inside one agency, the stages tell the two sides apart by role: a
+    role held in the agency may not stand on both sides of one stage (the parties, who
+    are named people, may), and someone must be able to raise it."""
+    if not procedure.single_agency:
+        return
+    for track in procedure.tracks:
+        raisers = {role for stage in track.stages for role in stage.raising_side} - {PARTY_ROLE}
+        if not raisers:
+            r.problem(
+                raw,
+                "single_agency",
+                f"{_track_words(procedure, track)} is inside one agency, so its stages must name "
+                'on "raising_side" the role that raises it, such as [reviewing-officer]',
+            )
+        for stage in track.stages:
+            both = (set(stage.raising_side) & set(stage.other_side)) - {PARTY_ROLE}
+            if both:
+                r.problems.append(
+                    Problem(
+                        stage.source.file,
+                        stage.source.line,
+                        f'stage "{stage.id}" names {", ".join(sorted(both))} on both sides, but '
+                        "the procedure is inside one agency, where the sides are told apart by "
+                        "role: name each role on one side only",
+                    )
+                )
+
+
+def _track_words(procedure: Procedure, track: Track) -> str:
+    return f'track "{track.id}"' if len(procedure.tracks) > 1 else "the procedure"
 
 
 def _check_who_acts(r: _Reader, procedure: Procedure, stage: Stage) -> None:

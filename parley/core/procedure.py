@@ -481,6 +481,9 @@ class Procedure:
     advisory: bool = False
     questions: tuple[Question, ...] = ()
     retention_years: int = 7
+    # A challenge inside one agency (a reviewing officer and their own agency's manager):
+    # the other side is the raising agency, and the stages tell the sides apart by role.
+    single_agency: bool = False
     source_file: str = ""
 
     @property

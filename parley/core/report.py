@@ -164,6 +164,14 @@ _KIND_MONTHS = {
 }
 
 
+def between_words(raising: str, other: str) -> str:
+    """Who a disagreement was between, for the reports: "raised by → raised with", or, for
+    a challenge inside one agency (a single-agency procedure), that agency once."""
+    if raising == other:
+        return f"{raising}, inside the agency"
+    return f"{raising} → {other}"
+
+
 def _add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)

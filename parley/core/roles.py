@@ -140,15 +140,17 @@ def actor_of(
     for role, agency in assignments:
         if agency is None:
             holds.add((Side.PARTNERSHIP, role))
-        elif agency == raising_agency:
+            continue
+        if agency == raising_agency:
             holds.add((Side.RAISING, role))
-        elif agency == other_agency:
+        if agency == other_agency:
             holds.add((Side.OTHER, role))
     party: set[Side] = set()
     if person_id == raised_by:
         party.add(Side.RAISING)
     if other_professional and person_id == other_professional:
         party.add(Side.OTHER)
+    holds = one_agency_holds(holds, party, raising_agency == other_agency)
     standing = not other_professional and any(
         side is Side.OTHER and role in set(stand_in_for_other) for side, role in holds
     )
@@ -157,6 +159,37 @@ def actor_of(
         holds=frozenset(holds),
         party=frozenset(party),
         stands_in=frozenset({Side.OTHER}) if standing else frozenset(),
+    )
+
+
+def one_agency_holds(
+    holds: set[tuple[Side, str]], party: set[Side], one_agency: bool
+) -> set[tuple[Side, str]]:
+    """Inside one agency (a single-agency procedure) a role held there is held for both
+    sides, and the stage's sides, which name different roles, say which one it acts for.
+    Parley's choice for someone on both sides, which the documents do not foresee: the
+    person who raised it is on the raising side alone, and the professional named on the
+    other side on the other side alone, so that nobody answers their own challenge, or
+    judges the answer to a challenge made to them. Anyone else holding roles named on both
+    sides acts for each side their roles are named on."""
+    if not one_agency or party == {Side.RAISING, Side.OTHER}:
+        return holds
+    if Side.RAISING in party:
+        return {(side, role) for side, role in holds if side is not Side.OTHER}
+    if Side.OTHER in party:
+        return {(side, role) for side, role in holds if side is not Side.RAISING}
+    return holds
+
+
+def single_agency_raisers(procedure: Procedure) -> frozenset[str]:
+    """Who raises a challenge under a single-agency procedure: the roles its stages name on
+    the raising side (the reviewing officer), not anyone who works in the agency."""
+    return frozenset(
+        role
+        for track in procedure.tracks
+        for stage in track.stages
+        for role in stage.raising_side
+        if role != PARTY_ROLE
     )
 
 
@@ -328,8 +361,12 @@ def sight_rules(procedure: Procedure) -> SightRules:
                     lowest(anywhere, role, stage.number)
     table = role_table(procedure)
     wanted = Sight.PANEL if procedure.is_channel else Sight.PARTNERSHIP
+    # Inside one agency, a case is the agency's own until a stage names someone for the
+    # partnership: the partnership's roles see it from there (``anywhere``), not before.
     whole = frozenset(
-        role.id for role in table.values() if role.sight is wanted and role.held is not Held.AGENCY
+        role.id
+        for role in table.values()
+        if role.sight is wanted and role.held is not Held.AGENCY and not procedure.single_agency
     )
     risk = procedure.immediate_risk
     urgent = frozenset(

@@ -389,6 +389,10 @@ def who_section(board: Board, raised: Raised, names: dict[int, str]) -> Section:
                 ["Raised"],
                 [*pair_rows, total_raised],
                 chart="bars",
+                description=(
+                    "A challenge inside one agency (a single-agency procedure) is counted"
+                    " once, as that agency inside the agency."
+                ),
             ),
             Table(
                 "categories",
@@ -420,7 +424,7 @@ def _pair_rows(board: Board, raised: Raised, names: dict[int, str]) -> list[Row]
     raising, receiving, pairs = raised.raising, raised.receiving, raised.pairs
     pair_rows = [
         Row(
-            f"{names.get(a, str(a))} → {names.get(b, str(b))}",
+            core.between_words(names.get(a, str(a)), names.get(b, str(b))),
             [count(("pair", str(a), str(b)), n, link("raised", raising=a, other=b))],
         )
         for (a, b), n in sorted(

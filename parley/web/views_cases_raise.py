@@ -30,6 +30,7 @@ from parley.cases.access import person_of
 from parley.cases.models import Agency, Person, ProcedureVersion
 from parley.core.engine import Refused
 from parley.core.procedure import Procedure, SignpostKind, Stage, Track
+from parley.core.roles import single_agency_raisers
 from parley.govuk_fields import DateField
 from parley.notifications.selectors import notifications_waiting_for_case
 from parley.web import forms
@@ -89,6 +90,7 @@ class Journey:
         self.request.session[SESSION_KEY] = self.stored
         self._forms.clear()
         self.__dict__.pop("procedure_version", None)
+        self.__dict__.pop("versions", None)  # they follow the "about" answer
 
     def mark_raised(self, reference: str) -> None:
         self.request.session[SESSION_KEY] = {"key": self.key, "answers": {}, "raised": reference}
@@ -163,11 +165,22 @@ class Journey:
 
     @cached_property
     def versions(self) -> list[ProcedureVersion]:
-        return list(
-            selectors.procedure_versions_to_raise_under(
-                partnership_id=self.person.partnership_id
-            ).order_by("name")
-        )
+        """The procedures this disagreement may be raised under: a disagreement inside the
+        person's own agency under the partnership's single-agency procedures (a reviewing
+        officer's challenge), any other under the rest."""
+        inside = self.about == SignpostKind.SINGLE_AGENCY.value
+        mine = set(self.person.roles.values_list("role", flat=True))
+        found = []
+        for version in selectors.procedure_versions_to_raise_under(
+            partnership_id=self.person.partnership_id
+        ).order_by("name"):
+            procedure = selectors.procedure_of(version)
+            if procedure.single_agency != inside:
+                continue
+            if inside and not mine & single_agency_raisers(procedure):
+                continue  # a challenge this person's roles do not raise
+            found.append(version)
+        return found
 
     def procedure_hint(self, version: ProcedureVersion) -> str:
         procedure = selectors.procedure_of(version)
@@ -280,7 +293,15 @@ class Journey:
         ]
 
     @property
+    def single_agency(self) -> bool:
+        """A challenge inside the raiser's own agency: no other agency is asked for."""
+        procedure = self.procedure
+        return procedure is not None and procedure.single_agency
+
+    @property
     def other_agency(self) -> Agency | None:
+        if self.single_agency:
+            return self.raising_agency
         chosen = self.value("other-agency", "agency")
         return next((a for a in self.other_agency_choices if str(a.pk) == chosen), None)
 
@@ -349,6 +370,8 @@ def _stay(journey: Journey) -> str | None:
 
 def _signposted(journey: Journey) -> str | None:
     about = journey.about
+    if about == SignpostKind.SINGLE_AGENCY.value and journey.versions:
+        return None  # the partnership has a procedure for a challenge inside one agency
     if about and about != forms.NOT_SIGNPOSTED:
         return reverse("raise_signpost", kwargs={"kind": about})
     return None
@@ -383,7 +406,7 @@ STEPS: tuple[Step, ...] = (
     Step("your-team", forms.YourTeamForm, applies=lambda j: j.needs_team),
     Step("on-behalf", forms.OnBehalfForm, applies=lambda j: j.may_raise_on_behalf),
     Step("person", forms.PersonForm, title="Who is the disagreement about?"),
-    Step("other-agency", forms.OtherAgencyForm),
+    Step("other-agency", forms.OtherAgencyForm, applies=lambda j: not j.single_agency),
     Step("other-professional", forms.OtherProfessionalForm),
     Step(
         "category",
@@ -489,7 +512,7 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
         journey = Journey(request, journey.person)
     applicable = journey.applicable()
     if step not in applicable:
-        return redirect(_step_url(journey.first_incomplete()))
+        return redirect(journey.exit_url() or _step_url(journey.first_incomplete()))
     # Earlier questions first: a page is shown only once those before it are answered.
     for earlier in applicable[: applicable.index(step)]:
         if not journey.complete(earlier):

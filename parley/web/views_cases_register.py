@@ -79,6 +79,11 @@ class CaseRow:
     raising_agency: Named
     other_agency: Named
 
+    @property
+    def inside_one_agency(self) -> bool:
+        """A challenge inside one agency; agency names are unique in a partnership."""
+        return self.raising_agency.name == self.other_agency.name
+
     @classmethod
     def of(cls, values: tuple[Any, ...]) -> CaseRow:
         *case, raising, other = values

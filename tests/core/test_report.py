@@ -403,3 +403,14 @@ def test_period_kinds_cover_every_cadence():
     assert (
         parse_period("2026").last_day == date(2026, 12, 31) == date(2027, 1, 1) - timedelta(days=1)
     )
+
+
+def test_a_challenge_inside_one_agency_is_counted_as_that_agency_once() -> None:
+    from parley.core.report import between_words
+
+    assert between_words("Demoshire Police", "Demoshire Academy") == (
+        "Demoshire Police → Demoshire Academy"
+    )
+    assert between_words("Demoshire Council", "Demoshire Council") == (
+        "Demoshire Council, inside the agency"
+    )
