@@ -30,6 +30,9 @@ from parley.core.procedure import (
     CHOICE_WORDS,
     SETTING_WORDS,
     Cadence,
+    Cap,
+    Clock,
+    ClockKind,
     Debrief,
     EscalationTrigger,
     Form,
@@ -646,6 +649,37 @@ def _due_view(deadline: planner.Deadline, zone: ZoneInfo) -> DueView:
     )
 
 
+def _limit_words(track: Track, stage: Stage) -> str:
+    """A stage's limit in words, with the caps that bound it (the dates keep to them)."""
+    words = (
+        _cap_first(stage.within.describe()) if stage.within.is_limited else "No fixed time limit"
+    )
+    if stage.clock is not None and stage.within.is_limited:
+        words += f", counted from {_clock_words(track, stage.clock)}"
+    bounds = [
+        f"{cap.within.describe()} across {_across_words(track, cap)}"
+        for cap in track.caps
+        if cap.covers(stage.id) and not cap.advisory
+    ]
+    return words + (f", within {' and '.join(bounds)}" if bounds else "")
+
+
+def _across_words(track: Track, cap: Cap) -> str:
+    numbers = [str(track.stage(s).number) for s in cap.stage_ids]
+    if len(numbers) == 1:
+        return f"stage {numbers[0]}"
+    return f"stages {', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
+def _clock_words(track: Track, after: Clock) -> str:
+    if after.kind is ClockKind.CAP:
+        cap = next((c for c in track.caps if c.id == after.ref), None)
+        return f"the end of the limit across {_across_words(track, cap)}" if cap else str(after)
+    if after.kind is ClockKind.ANSWER:
+        return "the date given when it was raised"
+    return f"“{after.ref}”"
+
+
 def plan_view(the_plan: planner.Plan) -> dict[str, Any]:
     zone = ZoneInfo(the_plan.procedure.calendar.timezone)
     stages = []
@@ -658,9 +692,7 @@ def plan_view(the_plan: planner.Plan) -> dict[str, Any]:
         stages.append(
             PlannedStageView(
                 title=stage_title(stage.number, stage.name, informal=stage.informal),
-                limit=_cap_first(stage.within.describe())
-                if stage.within.is_limited
-                else "No fixed time limit",
+                limit=_limit_words(the_plan.track, stage),
                 dated=planned.entered_at is not None,
                 deadlines=steps,
                 ends=ends,

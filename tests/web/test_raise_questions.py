@@ -179,4 +179,12 @@ def test_the_if_raised_dates_page_keeps_to_the_cap(
     assert "15 December" not in words
     # Stage 3 runs 10 working days from the cap's end: Wednesday 23 December.
     assert "Stage 3: Partnership review" in words
+    assert (
+        "Time limit for the stage: No fixed time limit, within 5 working days across stages 1 and 2"
+        in words
+    )
+    assert (
+        "Time limit for the stage: 10 working days, counted from the end of the limit across "
+        "stages 1 and 2"
+    ) in words
     assert "Stage ends by Wednesday 23 December 2026" in words
