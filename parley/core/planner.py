@@ -280,38 +280,48 @@ def stage_plan(
                     **_fixed(calendar, limit, entered_at),
                 )
             )
-    chosen = stage.priority(priority)
-    within = chosen.within if chosen is not None else stage.within
-    if within.is_limited:
-        due = due_after(calendar, within, entered_at)
-        if due is not None and chosen is not None:
-            due = due[0], _with_note(due[1], f"the priority is {chosen.label}")
-        # The stage's own limit runs until the case leaves the stage (moved on, resolved
-        # or withdrawn), not until its steps are done: after the other practitioner's
-        # response at TWSP stage 1, or a discussion without agreement at stage 2, the 7
-        # and 4 working days still bind (Appendix 1), or a case could sit there for ever.
-        if due is not None:
-            deadlines.append(
-                Deadline(
-                    key=stage.id,
-                    kind=DeadlineKind.STAGE,
-                    label=_stage_ends(stage),
-                    stage=stage.id,
-                    due=due[0],
-                    explanation=due[1],
-                    rule=within.describe(),
-                    advisory=stage.advisory or procedure.advisory,
-                    source=(
-                        chosen.source.shown() or stage.source.shown("within")
-                        if chosen is not None
-                        else stage.source.shown("within")
-                    ),
-                    **_fixed(calendar, within, entered_at),
-                )
-            )
+    own = _stage_deadline(procedure, calendar, stage, entered_at, priority)
+    if own is not None:
+        deadlines.append(own)
     if shortened is not None:
         return [_shortened(d, calendar, stage, *shortened) for d in deadlines]
     return deadlines
+
+
+def _stage_deadline(
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    stage: Stage,
+    entered_at: datetime,
+    priority: str,
+) -> Deadline | None:
+    """The stage's own limit, or the limit of the priority given there (``priorities``).
+
+    It runs until the case leaves the stage (moved on, resolved or withdrawn), not until
+    its steps are done: after the other practitioner's response at TWSP stage 1, or a
+    discussion without agreement at stage 2, the 7 and 4 working days still bind
+    (Appendix 1), or a case could sit there for ever."""
+    chosen = stage.priority(priority)
+    within = chosen.within if chosen is not None else stage.within
+    due = due_after(calendar, within, entered_at) if within.is_limited else None
+    if due is None:
+        return None
+    source = stage.source.shown("within")
+    if chosen is not None:
+        due = due[0], _with_note(due[1], f"the priority is {chosen.label}")
+        source = chosen.source.shown() or source
+    return Deadline(
+        key=stage.id,
+        kind=DeadlineKind.STAGE,
+        label=_stage_ends(stage),
+        stage=stage.id,
+        due=due[0],
+        explanation=due[1],
+        rule=within.describe(),
+        advisory=stage.advisory or procedure.advisory,
+        source=source,
+        **_fixed(calendar, within, entered_at),
+    )
 
 
 def _with_note(explanation: Explanation, note: str) -> Explanation:
