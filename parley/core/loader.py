@@ -900,8 +900,9 @@ def _read_may_shorten(r: _Reader, node: LMap, what: str) -> MayShorten | None:
     shorten = r.mapping(node, "may_shorten", what)
     if shorten is None:
         return None
-    r.keys(shorten, ("by", "source", "choice"), "may_shorten")
-    if not node.get("within") or str(node.get("within")).strip().lower() == "none":
+    r.keys(shorten, ("by", "source"), "may_shorten")
+    within = str(node.get("within") or "none").strip().lower()
+    if within == "none" and "priorities" not in node:  # a priority has its own limit
         r.problem(
             node,
             "may_shorten",
@@ -945,7 +946,7 @@ def _read_priorities(r: _Reader, node: LMap, what: str) -> tuple[Priority, ...]:
     limit it sets; exactly one is the ``default``, whose limit is the stage's ``within``."""
     priorities = []
     for item in r.items(node, "priorities", what):
-        r.keys(item, ("id", "label", "within", "default", "source", "choice"), "a priority")
+        r.keys(item, ("id", "label", "within", "default", "source"), "a priority")
         priorities.append(
             Priority(
                 id=r.ident(item, "id", "a priority"),
