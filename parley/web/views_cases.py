@@ -385,6 +385,8 @@ def _deadline_view(d: planner.Deadline, cf: CaseFile) -> dict[str, Any]:
         "explanation": d.explanation.sentence(),
         "rule": d.rule,
         "shortened": d.shortened,
+        # A limit in calendar days counts every day; the others skip the days nobody works.
+        "every_day": "calendar day" in d.rule,
         # The document's passage, or that the document does not say and Parley chose.
         "source": d.source
         if d.source.startswith(CHOICE_WORDS)
