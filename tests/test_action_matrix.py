@@ -124,6 +124,10 @@ def fields_for(kind: EventKind, case: Disagreement) -> dict[str, Any]:
         fields["reason"] = "Sorted."
     if kind is EventKind.FORM_ACKNOWLEDGED:
         fields["form"] = next((f.id for f in engine.forms_sent(procedure, state)), "")
+    if kind is EventKind.LIMIT_SHORTENED:
+        fields["due"] = (START + timedelta(days=90)).date().isoformat()
+    if kind is EventKind.PRIORITY_SET:
+        fields["priority"] = "urgent"
     return fields
 
 

@@ -301,9 +301,24 @@ SCHEMAS: dict[str, Any] = {
         {
             "kind": {"type": "string", "enum": ACTION_KINDS},
             "text": {"type": "string", "description": "What happened (most actions)."},
-            "reason": {"type": "string", "description": "Escalating, bypassing, withdrawing."},
+            "reason": {
+                "type": "string",
+                "description": "Escalating, bypassing, withdrawing, shortening a time limit.",
+            },
+            "due": {
+                "type": "string",
+                "format": "date",
+                "description": (
+                    "Shortening the current stage's time limit (limit-shortened): its new "
+                    "last day, YYYY-MM-DD, before the day it ends now."
+                ),
+            },
             "to_stage": {"type": "string", "description": "Bypassing; some immediate-risk routes."},
             "form": {"type": "string", "description": "Acknowledging a form sent to you: its id."},
+            "priority": {
+                "type": "string",
+                "description": "Setting the priority (priority-set): the id of one of the stage's.",
+            },
             "outcome": {"type": "string", "description": "Resolving: the written outcome."},
             "outstanding": {
                 "type": "string",

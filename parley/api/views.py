@@ -469,6 +469,8 @@ def disagreement_actions(request: HttpRequest, token: ApiToken, reference: str) 
             "chaired_by",
             "present",
             "form",
+            "due",
+            "priority",
         )
         if body.get(name) is not None
     }

@@ -786,9 +786,13 @@ def disagreement_act(
     state = engine.replay(record, procedure)
     if version is not None and _moved_on_since(record, version):
         raise Stale(engine.moved_on_words(procedure, state, via), version=len(past))
-    overdue = planner.is_overdue(planner.case_deadlines(procedure, calendar, state), at)
+    deadlines = planner.case_deadlines(procedure, calendar, state)
+    overdue = planner.is_overdue(deadlines, at)
     actor = actor_for(person=person, disagreement=locked)
-    events = engine.take(procedure, state, kind, actor=actor, at=at, overdue=overdue, **fields)
+    ends = planner.stage_ends(deadlines, state.stage)
+    events = engine.take(
+        procedure, state, kind, actor=actor, at=at, overdue=overdue, stage_ends=ends, **fields
+    )
     rows = _append(locked, events, start=len(past) + 1)
     before = state
     for event in events:

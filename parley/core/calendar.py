@@ -135,6 +135,9 @@ class WorkingCalendar:
     closures: Mapping[date, str] = field(default_factory=dict)
     end_of_day: time = time(17, 0)
     timezone: str = "Europe/London"
+    # How a limit in calendar days ends on a day that is not a working day (see
+    # :meth:`explain_add_calendar_days`); empty: the procedure does not say.
+    calendar_days_end: str = ""
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _years: dict[int, _Year] = field(default_factory=dict, init=False, repr=False, compare=False)
     _bulk: dict[tuple[int, int], np.busdaycalendar] = field(
@@ -299,6 +302,40 @@ class WorkingCalendar:
         else:
             return explanation
         return dataclasses.replace(explanation, result=self.end_of_working_day(day), note=why)
+
+    def explain_add_calendar_days(self, moment: datetime, n: int) -> Explanation:
+        """A limit in calendar days: every day counts, and the limit ends at the close of
+        the n-th day after ``moment``. Where that day is a weekend, bank holiday or closure
+        day, the procedure says whether it moves to the next working day
+        (``calendar_days_end: next-working-day``) or ends there (``as-counted``). Where it
+        does not say, it moves: Parley's choice, because nobody is at work to act on the
+        day it would end, and a practitioner counting "10 days" expects to act on a day
+        they work."""
+        _check_count(n, "calendar days")
+        local = self._local(moment)
+        counted = local.date() + timedelta(days=n)
+        rule = _plural(n, "calendar day")
+        if self.is_working_day(counted) or self.calendar_days_end == "as-counted":
+            note = ""
+            if not self.is_working_day(counted):
+                note = (
+                    f"it ends on {long_date(counted, weekday=True)} as counted, although that "
+                    "is not a working day"
+                )
+            return Explanation(local, rule, self.end_of_working_day(counted), (), note=note)
+        moved = self.next_working_day(counted)
+        note = (
+            f"the last day is {long_date(counted, weekday=True)}; it moves to the next working "
+            f"day, {long_date(moved, weekday=True)}"
+        )
+        if not self.calendar_days_end:
+            note += (
+                " (Parley's choice: the document does not say whether a limit in calendar "
+                "days that ends on a day nobody works moves)"
+            )
+        return Explanation(
+            local, rule, self.end_of_working_day(moved), self._skipped(counted, moved), note=note
+        )
 
     def explain_same_working_day(self, moment: datetime) -> Explanation:
         result = self.same_working_day(moment)

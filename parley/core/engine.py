@@ -75,6 +75,8 @@ class EventKind(StrEnum):
     VERSION_CHANGED = "version-changed"
     FORM_ACKNOWLEDGED = "form-acknowledged"
     BODY_INFORMED = "body-informed"
+    LIMIT_SHORTENED = "limit-shortened"
+    PRIORITY_SET = "priority-set"
 
 
 class Who(StrEnum):
@@ -259,6 +261,24 @@ EVENTS: Mapping[EventKind, EventSpec] = {
         required=("text",),
         moves=False,
     ),
+    # "Within 10 working days or a timescale that protects the child or adult from harm
+    # (whichever is shortest)" (TWSP Appendix 1): where a stage says who may
+    # (``may_shorten``), those holding it now set a shorter limit for this case, with a
+    # reason. The date is the stage's new last day.
+    EventKind.LIMIT_SHORTENED: EventSpec(
+        "Time limit shortened for this stage",
+        _ANY_PARTY,
+        _OPEN,
+        required=("due", "reason"),
+    ),
+    # Where a stage gives priorities, each with its own time limit (``priorities``), those
+    # holding it now give the case one; the stage's limit follows it.
+    EventKind.PRIORITY_SET: EventSpec(
+        "Priority set for this stage",
+        _ANY_PARTY,
+        _OPEN,
+        required=("priority",),
+    ),
     EventKind.FORM_ACKNOWLEDGED: EventSpec(
         "Form received and acknowledged",
         frozenset({Side.PARTNERSHIP}),
@@ -282,6 +302,8 @@ FIELD_WORDS = {
     "outcome": "the written outcome",
     "outstanding": "how any outstanding issues will be pursued",
     "form": "the form you are acknowledging",
+    "due": "the new last day of the stage",
+    "priority": "the priority",
 }
 
 
@@ -331,6 +353,10 @@ class CaseState:
     # Every step done at any stage, as ("<stage id>.<step id>", when): a clock may run from
     # a step of an earlier stage (``after: stage-1.discuss``).
     done: tuple[tuple[str, datetime], ...] = ()
+    # A shorter limit set for the current stage (LIMIT_SHORTENED): its last day, and why.
+    shortened_to: date | None = None
+    shortened_because: str = ""
+    priority: str = ""  # the priority given at the current stage (PRIORITY_SET)
 
     @property
     def is_open(self) -> bool:
@@ -404,6 +430,9 @@ def apply(state: CaseState | None, event: Event, procedure: Procedure) -> CaseSt
             immediate_stage=(
                 to_stage if kind is EventKind.IMMEDIATE_RISK_DECLARED else state.immediate_stage
             ),
+            shortened_to=None,
+            shortened_because="",
+            priority="",
         )
     if kind is EventKind.RESPONSE_JUDGED_UNSATISFACTORY:
         return dataclasses.replace(state, unsatisfactory=True, agreed=False)
@@ -430,6 +459,14 @@ def apply(state: CaseState | None, event: Event, procedure: Procedure) -> CaseSt
     if kind is EventKind.FORM_ACKNOWLEDGED:
         form_id = str(event.data.get("form", ""))
         return dataclasses.replace(state, acknowledged=(*state.acknowledged, form_id))
+    if kind is EventKind.PRIORITY_SET:
+        return dataclasses.replace(state, priority=str(event.data["priority"]))
+    if kind is EventKind.LIMIT_SHORTENED:
+        return dataclasses.replace(
+            state,
+            shortened_to=date.fromisoformat(str(event.data["due"])),
+            shortened_because=str(event.data.get("reason", "")),
+        )
     changed = state
     if kind is EventKind.RESPONSE_RECORDED:
         changed = dataclasses.replace(changed, responded=True, unsatisfactory=False)
@@ -706,12 +743,15 @@ def take(
     actor: Actor,
     at: datetime,
     overdue: bool = False,
+    stage_ends: date | None = None,
     **fields: Any,
 ) -> list[Event]:
     """Check an action against the rules and return the events it implies.
 
-    ``overdue`` says whether a deadline of the current stage has passed; the caller
-    works it out from the planner so this stays free of the calendar.
+    ``overdue`` says whether a deadline of the current stage has passed, and
+    ``stage_ends`` the last day of the current stage's limit as it stands (for a shorter
+    limit, which must end before it); the caller works them out from the planner so this
+    stays free of the calendar.
     """
     spec = EVENTS[kind]
     if spec.system or kind is EventKind.RAISED:
@@ -756,7 +796,58 @@ def take(
         data.setdefault("referred_to", procedure.outcome.learning_to)
     elif kind is EventKind.BODY_INFORMED and not stage.informs:
         raise Refused(f"At {stage_words(stage)}, {procedure.name} names no one to inform")
+    elif kind is EventKind.LIMIT_SHORTENED:
+        data["due"] = _check_shortening(at, stage_ends, fields)
+    elif kind is EventKind.PRIORITY_SET:
+        _check_priority(stage, state, fields)
     return [Event(kind, at, actor.id, state.stage, data)]
+
+
+def _check_shortening(at: datetime, stage_ends: date | None, fields: Mapping[str, Any]) -> str:
+    """A shorter limit for this stage, for this case (who may is the gate's, acts_for): to
+    a day from today that is before the limit ends now. The new last day, as written in
+    the record."""
+    raw = fields.get("due")
+    try:
+        due = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+    except ValueError:
+        raise Refused("The new last day must be a real date, for example 18 12 2026") from None
+    if isinstance(due, datetime):
+        due = due.date()
+    if due < at.date():
+        raise Refused("The new last day cannot be in the past")
+    if stage_ends is not None and due >= stage_ends:
+        raise Refused(
+            f"The new last day must be before {_day_words(stage_ends)}, when the stage's time "
+            "limit ends now: a time limit can be made shorter, never longer"
+        )
+    return due.isoformat()
+
+
+def _check_priority(stage: Stage, state: CaseState, fields: Mapping[str, Any]) -> None:
+    wanted = str(fields.get("priority") or "")
+    labels = [p.label for p in stage.priorities]
+    if wanted not in {p.id for p in stage.priorities}:
+        raise Refused(f"Choose the priority: {' or '.join(labels)}")
+    if wanted == (state.priority or getattr(stage.priority(), "id", "")):
+        raise Refused("The disagreement already has that priority at this stage")
+
+
+_SIDE_WORDS = {
+    Side.RAISING: "the raising agency",
+    Side.OTHER: "the other agency",
+    Side.PARTNERSHIP: "the partnership",
+}
+
+
+def _side_list(sides: Iterable[Side]) -> str:
+    chosen = set(sides)
+    words = [words for side, words in _SIDE_WORDS.items() if side in chosen]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _day_words(day: date) -> str:
+    return long_date(day, weekday=True)
 
 
 # --- forms sent to someone ------------------------------------------------------------
@@ -847,7 +938,29 @@ def acting_for(
             f"{spec.label}: only the person a form of this disagreement was sent to can do this"
         )
     stage = procedure.track(state.track).stage(state.stage)
+    if kind is EventKind.LIMIT_SHORTENED:
+        raise Refused(_not_shortened_here(procedure, stage, spec))
+    if kind is EventKind.PRIORITY_SET and not stage.priorities:
+        raise Refused(
+            f"Setting a priority is not something anyone does at {stage_words(stage)}: "
+            f"{procedure.name} gives it no priorities"
+        )
     raise Refused(_not_at_this_stage(procedure, stage, spec))
+
+
+def _not_shortened_here(procedure: Procedure, stage: Stage, spec: EventSpec) -> str:
+    """Why this person may not shorten this stage's limit: the stage does not say anyone
+    may (``may_shorten``), or it names other sides, or they do not hold the stage."""
+    shorten = stage.may_shorten
+    if shorten is None:
+        return (
+            f"Shortening the time limit is not something anyone does at {stage_words(stage)}: "
+            f"{procedure.name} does not allow it"
+        )
+    return (
+        f"At {stage_words(stage)}, the time limit can be shortened only by "
+        f"{_side_list(shorten.by)}, holding the stage now. It is not yours to do at this stage."
+    )
 
 
 def acts_for(
@@ -865,7 +978,13 @@ def acts_for(
         return spec.sides if forms_to_acknowledge(procedure, state, actor) else frozenset()
     if spec.who is Who.INVOLVED:
         return involved_sides(procedure, track, state.stages_reached, actor) & spec.sides
-    sides = acting_sides(procedure, track.stage(state.stage), actor) & spec.sides
+    stage = track.stage(state.stage)
+    sides = acting_sides(procedure, stage, actor) & spec.sides
+    if kind is EventKind.LIMIT_SHORTENED:
+        # Only where the stage says who may shorten its limit, and only those sides.
+        sides &= stage.may_shorten.by if stage.may_shorten else frozenset()
+    if kind is EventKind.PRIORITY_SET and not stage.priorities:
+        return frozenset()
     if not sides and spec.raiser_too and actor.id == state.raised_by:
         return frozenset({Side.RAISING})
     return sides
@@ -1100,7 +1219,7 @@ def allowed_actions(
     for kind, spec in EVENTS.items():
         if spec.system or kind is EventKind.RAISED:
             continue
-        fields = dict(probe)
+        fields: dict[str, Any] = dict(probe)
         if kind is EventKind.ESCALATED:
             if not _any_escalation(procedure, state, actor, at, overdue):
                 continue
@@ -1108,6 +1227,12 @@ def allowed_actions(
             continue
         if kind is EventKind.BYPASSED:
             fields["to_stage"] = next(iter(bypass_targets(procedure, state)), "")
+        if kind is EventKind.LIMIT_SHORTENED:
+            fields["due"] = at.date().isoformat()
+        if kind is EventKind.PRIORITY_SET:
+            stage = procedure.track(state.track).stage(state.stage)
+            given = state.priority or getattr(stage.priority(), "id", "")
+            fields["priority"] = next((p.id for p in stage.priorities if p.id != given), "")
         if kind is EventKind.FORM_ACKNOWLEDGED:
             pending = forms_to_acknowledge(procedure, state, actor)
             fields["form"] = pending[0].id if pending else ""

@@ -34,11 +34,13 @@ from parley.core.procedure import (
     EscalationTrigger,
     Form,
     ImmediateRisk,
+    MayShorten,
     Notify,
     NotifyWhen,
     OnBehalf,
     Option,
     Outcome,
+    Priority,
     Procedure,
     Question,
     QuestionKind,
@@ -769,7 +771,7 @@ TOP_KEYS = _names(
 STAGE_KEYS = _names(
     "id name description informal raising_side other_side kept_informed partnership_side "
     "escalate_by steps within cumulative escalate_when next notify forms resolution "
-    "advisory source remove informs after"
+    "advisory source remove informs after may_shorten priorities"
 )
 STEP_KEYS = _names(
     "id name by action within after only_if_agreed cumulative form advisory source remove"
@@ -913,7 +915,7 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         partnership_side=r.roles(node, "partnership_side"),
         escalate_by=r.roles(node, "escalate_by"),
         steps=tuple(steps),
-        within=r.duration(node, "within"),
+        within=_stage_within(r, node),
         cumulative=r.optional_duration(node, "cumulative"),
         informal=r.flag(node, "informal"),
         escalate_when=frozenset(triggers),
@@ -923,9 +925,96 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         resolution=tuple(_read_resolution(r, n) for n in r.items(node, "resolution", what)),
         advisory=r.flag(node, "advisory"),
         informs=r.text(node, "informs", what),
+        may_shorten=_read_may_shorten(r, node, what),
+        priorities=_read_priorities(r, node, what),
         source=r.source(node),
         clock=_stage_clock(r, node, what),
     )
+
+
+SHORTEN_SIDES = (Side.RAISING, Side.OTHER, Side.PARTNERSHIP)
+
+
+def _read_may_shorten(r: _Reader, node: LMap, what: str) -> MayShorten | None:
+    """``may_shorten: {by: [raising, other], source: ...}``: who may shorten the stage's
+    limit for one case; ``by`` left out, whoever holds the stage on any side."""
+    shorten = r.mapping(node, "may_shorten", what)
+    if shorten is None:
+        return None
+    r.keys(shorten, ("by", "source"), "may_shorten")
+    within = str(node.get("within") or "none").strip().lower()
+    if within == "none" and "priorities" not in node:  # a priority has its own limit
+        r.problem(
+            node,
+            "may_shorten",
+            f'{what} has no time limit to shorten: give it a "within" or take out "may_shorten"',
+        )
+    raw = shorten.get("by", [side.value for side in SHORTEN_SIDES])
+    values = raw if isinstance(raw, list) else [raw]
+    sides: set[Side] = set()
+    for value in values:
+        if value in {side.value for side in SHORTEN_SIDES}:
+            sides.add(Side(value))
+        else:
+            r.problem(
+                shorten,
+                "by",
+                f'"{value}" is not a side: "by" of may_shorten lists the sides whose people '
+                'may shorten the limit, from "raising", "other" and "partnership"',
+            )
+    return MayShorten(by=frozenset(sides), source=r.source(shorten))
+
+
+def _stage_within(r: _Reader, node: LMap) -> Duration:
+    """A stage's limit: its ``within``, or, left out, its default priority's."""
+    if "within" in node or not isinstance(node.get("priorities"), list):
+        return r.duration(node, "within")
+    for item in node["priorities"]:
+        if isinstance(item, dict) and item.get("default") is True and "within" in item:
+            try:
+                return parse_duration(item["within"])
+            except DurationError:
+                return NO_LIMIT  # said where the priority is read
+    return NO_LIMIT
+
+
+def _same(a: Duration, b: Duration) -> bool:
+    return (a.unit, a.amount) == (b.unit, b.amount)
+
+
+def _read_priorities(r: _Reader, node: LMap, what: str) -> tuple[Priority, ...]:
+    """``priorities``: the priorities a case may be given at this stage, each with the time
+    limit it sets; exactly one is the ``default``, whose limit is the stage's ``within``."""
+    priorities = []
+    for item in r.items(node, "priorities", what):
+        r.keys(item, ("id", "label", "within", "default", "source"), "a priority")
+        priorities.append(
+            Priority(
+                id=r.ident(item, "id", "a priority"),
+                label=r.text(item, "label", "a priority", required=True),
+                within=r.duration(item, "within"),
+                default=r.flag(item, "default"),
+                source=r.source(item),
+            )
+        )
+    if not priorities:
+        return ()
+    defaults = [p for p in priorities if p.default]
+    if len(defaults) != 1:
+        r.problem(
+            node,
+            "priorities",
+            f'{what}: mark exactly one priority "default: true", the one a case has until '
+            "someone gives it another",
+        )
+    elif "within" in node and not _same(r.duration(node, "within"), defaults[0].within):
+        r.problem(
+            node,
+            "within",
+            f'{what}: "within" must be the default priority\'s limit '
+            f'("{defaults[0].within}"), or be left out',
+        )
+    return tuple(priorities)
 
 
 def _read_track(
@@ -993,7 +1082,9 @@ def _replace(stage: Stage, **changes: Any) -> Stage:
 def _read_calendar(r: _Reader, node: LMap | None) -> CalendarSpec:
     if node is None:
         return CalendarSpec()
-    r.keys(node, ("region", "end_of_day", "closures", "timezone"), "the calendar")
+    r.keys(
+        node, ("region", "end_of_day", "closures", "timezone", "calendar_days_end"), "the calendar"
+    )
     region = r.text(node, "region", "the calendar") or "england-and-wales"
     if region not in REGIONS:
         nearest = difflib.get_close_matches(region, REGIONS, n=1, cutoff=0.4)
@@ -1032,7 +1123,26 @@ def _read_calendar(r: _Reader, node: LMap | None) -> CalendarSpec:
         end_of_day=end_of_day,
         closures=tuple(closures),
         timezone=r.text(node, "timezone", "the calendar") or "Europe/London",
+        calendar_days_end=_read_calendar_days_end(r, node),
     )
+
+
+CALENDAR_DAYS_ENDS = ("next-working-day", "as-counted")
+
+
+def _read_calendar_days_end(r: _Reader, node: LMap) -> str:
+    """Where a limit in calendar days ends when its last day is not a working day."""
+    value = r.text(node, "calendar_days_end", "the calendar")
+    if value and value not in CALENDAR_DAYS_ENDS:
+        r.problem(
+            node,
+            "calendar_days_end",
+            f'"{value}" is not a way for calendar days to end: use "next-working-day" (a '
+            "limit that ends on a weekend or bank holiday moves to the next working day) or "
+            '"as-counted" (it ends on the day counted, whatever day that is)',
+        )
+        return ""
+    return value
 
 
 def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:

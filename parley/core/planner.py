@@ -59,6 +59,9 @@ class Deadline:
     # Where the limit comes from, as every page shows it: the document's passage, or
     # "Parley's choice: the document does not say" and the reason (Source.shown).
     source: str = ""
+    # Under a stage's shorter limit for this case: "Shortened to Wednesday 23 December 2026
+    # because ...", as the case page shows it; empty otherwise.
+    shortened: str = ""
 
     @property
     def is_met(self) -> bool:
@@ -75,7 +78,11 @@ def calendar_for(
     closures = dict(spec.closures)
     closures.update(extra_closures or {})
     return WorkingCalendar(
-        region=spec.region, closures=closures, end_of_day=spec.end_of_day, timezone=spec.timezone
+        region=spec.region,
+        closures=closures,
+        end_of_day=spec.end_of_day,
+        timezone=spec.timezone,
+        calendar_days_end=spec.calendar_days_end,
     )
 
 
@@ -147,11 +154,11 @@ def due_after(
         explanation = calendar.explain_same_working_day(anchor)
         assert isinstance(explanation.result, datetime)
         return explanation.result, explanation
-    # Calendar days: the end of the last day, whatever day of the week it is.
-    local = anchor.astimezone(calendar.end_of_working_day(anchor.date()).tzinfo)
-    last = local.date() + timedelta(days=limit.amount)
-    due = datetime.combine(last, calendar.end_of_day, tzinfo=local.tzinfo)
-    return due, Explanation(local, limit.describe(), due, ())
+    # Calendar days: every day counts; the procedure says whether a last day nobody works
+    # moves to the next working day (calendar.explain_add_calendar_days).
+    explanation = calendar.explain_add_calendar_days(anchor, limit.amount)
+    assert isinstance(explanation.result, datetime)
+    return explanation.result, explanation
 
 
 def _immediate_limit(procedure: Procedure) -> Duration:
@@ -313,8 +320,15 @@ def stage_plan(
     agreed: bool = True,
     immediate: bool = False,
     clocks: Clocks | None = None,
+    shortened: tuple[date, str] | None = None,
+    priority: str = "",
 ) -> list[Deadline]:
     """The deadlines of one stage entered at ``entered_at``.
+
+    ``priority``: the priority given at this stage (``priorities``), which sets its limit;
+    empty, its default. ``shortened``: a shorter limit set for this stage in this case (its
+    last day and the reason, ``may_shorten``); the stage, and any step that would end
+    later, end then.
 
     A step's clock starts when the step it follows is done, or when that step was due if it
     is not done yet (so the plan shows the latest each step can be, if every one runs to its
@@ -372,8 +386,11 @@ def stage_plan(
         if clocks is not None:
             clocks.steps[f"{stage.id}.{step.id}"] = (end, end_how)
         previous_end, previous_how = end, end_how
-    deadlines.extend(_stage_limits(procedure, calendar, stage, entered_at, immediate, clocks))
-    return _capped(stage, deadlines, clocks)
+    limits = _stage_limits(procedure, calendar, stage, entered_at, immediate, clocks, priority)
+    deadlines = _capped(stage, [*deadlines, *limits], clocks)
+    if shortened is not None:
+        return [_shortened(d, calendar, stage, *shortened) for d in deadlines]
+    return deadlines
 
 
 def _stage_limits(
@@ -383,6 +400,7 @@ def _stage_limits(
     entered_at: datetime,
     immediate: bool,
     clocks: Clocks | None,
+    priority: str = "",
 ) -> list[Deadline]:
     """The limits of a stage as a whole: reaching a stage with no steps on the
     immediate-risk route, and the stage's own limit."""
@@ -406,33 +424,92 @@ def _stage_limits(
                     **_fixed(calendar, limit, entered_at),
                 )
             )
-    if stage.within.is_limited:
-        usual = entered_at, FIXED
-        anchor, how, words, note = _clocked(procedure, calendar, stage.clock, clocks, usual)
-        due = due_after(calendar, stage.within, anchor)
-        # The stage's own limit runs until the case leaves the stage (moved on, resolved
-        # or withdrawn), not until its steps are done: after the other practitioner's
-        # response at TWSP stage 1, or a discussion without agreement at stage 2, the 7
-        # and 4 working days still bind (Appendix 1), or a case could sit there for ever.
-        if due is not None:
-            due = _told(due, words, note)
-            start_on, working_days = _flat(_counted(calendar, stage.within, anchor, how))
-            deadlines.append(
-                Deadline(
-                    key=stage.id,
-                    kind=DeadlineKind.STAGE,
-                    label=_stage_ends(stage),
-                    stage=stage.id,
-                    due=due[0],
-                    explanation=due[1],
-                    rule=stage.within.describe(),
-                    advisory=stage.advisory or procedure.advisory,
-                    source=stage.source.shown("within"),
-                    start_on=start_on,
-                    working_days=working_days,
-                )
-            )
+    own = _stage_deadline(procedure, calendar, stage, entered_at, priority, clocks)
+    if own is not None:
+        deadlines.append(own)
     return deadlines
+
+
+def _stage_deadline(
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    stage: Stage,
+    entered_at: datetime,
+    priority: str,
+    clocks: Clocks | None = None,
+) -> Deadline | None:
+    """The stage's own limit, or the limit of the priority given there (``priorities``).
+
+    It runs until the case leaves the stage (moved on, resolved or withdrawn), not until
+    its steps are done: after the other practitioner's response at TWSP stage 1, or a
+    discussion without agreement at stage 2, the 7 and 4 working days still bind
+    (Appendix 1), or a case could sit there for ever."""
+    chosen = stage.priority(priority)
+    within = chosen.within if chosen is not None else stage.within
+    if not within.is_limited:
+        return None
+    usual = entered_at, FIXED
+    anchor, how, words, note = _clocked(procedure, calendar, stage.clock, clocks, usual)
+    due = due_after(calendar, within, anchor)
+    if due is None:
+        return None
+    due = _told(due, words, note)
+    start_on, working_days = _flat(_counted(calendar, within, anchor, how))
+    source = stage.source.shown("within")
+    if chosen is not None:
+        due = due[0], _with_note(due[1], f"the priority is {chosen.label}")
+        source = chosen.source.shown() or source
+    return Deadline(
+        key=stage.id,
+        kind=DeadlineKind.STAGE,
+        label=_stage_ends(stage),
+        stage=stage.id,
+        due=due[0],
+        explanation=due[1],
+        rule=within.describe(),
+        advisory=stage.advisory or procedure.advisory,
+        source=source,
+        start_on=start_on,
+        working_days=working_days,
+    )
+
+
+def _with_note(explanation: Explanation, note: str) -> Explanation:
+    joined = f"{note}; {explanation.note}" if explanation.note else note
+    return dataclasses.replace(explanation, note=joined)
+
+
+def _shortened(
+    deadline: Deadline, calendar: WorkingCalendar, stage: Stage, day: date, because: str
+) -> Deadline:
+    """A deadline under a stage's shorter limit: the earlier of its own and the new last
+    day ("whichever is shortest", TWSP Appendix 1), saying so in its explanation."""
+    ends = calendar.end_of_working_day(day)
+    if deadline.is_met or deadline.due <= ends:
+        return deadline
+    words = f"shortened to {long_date(day, weekday=True)} because {because.strip().rstrip('.')}"
+    note = words if deadline.kind is DeadlineKind.STAGE else f"the stage's time limit was {words}"
+    written = deadline.explanation
+    explanation = Explanation(written.start, written.rule, ends, (), written.connective, note)
+    shorten = stage.may_shorten
+    return dataclasses.replace(
+        deadline,
+        due=ends,
+        explanation=explanation,
+        shortened=words[:1].upper() + words[1:],
+        start_on=None,
+        working_days=None,
+        source=shorten.source.shown() if shorten is not None else deadline.source,
+    )
+
+
+def stage_ends(deadlines: list[Deadline], stage_id: str) -> date | None:
+    """The last day of a stage's own limit as the case's deadlines have it now (the day a
+    shorter limit must come before); None if the stage has no limit."""
+    for deadline in deadlines:
+        if deadline.kind is DeadlineKind.STAGE and deadline.stage == stage_id:
+            return deadline.due.date()
+    return None
 
 
 def case_deadlines(
@@ -453,6 +530,8 @@ def case_deadlines(
         agreed=state.agreed,
         immediate=state.route is Route.IMMEDIATE_RISK and state.immediate_stage == stage.id,
         clocks=clocks,
+        shortened=((state.shortened_to, state.shortened_because) if state.shortened_to else None),
+        priority=state.priority,
     )
     deadlines.extend(_span_deadlines(procedure, calendar, track, state, clocks))
     return sorted(deadlines, key=lambda d: (d.due, d.kind != DeadlineKind.STEP))

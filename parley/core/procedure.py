@@ -229,6 +229,29 @@ class ResolutionMethod:
 
 
 @dataclass(frozen=True)
+class MayShorten:
+    """Who may set a shorter time limit for this stage in one case, with a reason, to
+    protect the child or adult: "within 10 working days or a timescale that protects the
+    child or adult from harm (whichever is shortest)" (TWSP Appendix 1). Never longer than
+    the written limit."""
+
+    by: frozenset[Side]  # the sides whose people, holding the stage now, may shorten it
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class Priority:
+    """A priority the people holding a stage may give a case there, which sets the stage's
+    time limit: "Urgent: within 1 working day", "Routine: within 5 working days"."""
+
+    id: str
+    label: str
+    within: Duration
+    default: bool = False
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
 class Stage:
     id: str
     number: int  # as the document numbers it: formal stages from 1, an informal stage 0
@@ -256,6 +279,8 @@ class Stage:
     # Whom those acting for the partnership here may inform, as a recorded action (TWSP:
     # the Executive informs "relevant professional bodies if appropriate").
     informs: str = ""
+    may_shorten: MayShorten | None = None
+    priorities: tuple[Priority, ...] = ()
     source: Source = field(default_factory=Source)
     # Where the stage's own limit runs from, when not from reaching the stage (``after``).
     clock: Clock | None = None
@@ -268,6 +293,13 @@ class Stage:
                 (*self.raising_side, *self.other_side, *self.partnership_side, *self.kept_informed)
             )
         )
+
+    def priority(self, priority_id: str = "") -> Priority | None:
+        """The priority given (by id), or the stage's default; None if it has none."""
+        for priority in self.priorities:
+            if priority.id == priority_id:
+                return priority
+        return next((p for p in self.priorities if p.default), None)
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -452,6 +484,10 @@ class CalendarSpec:
     end_of_day: time = time(17, 0)
     closures: tuple[tuple[date, str], ...] = ()
     timezone: str = "Europe/London"
+    # Whether a limit in calendar days that ends on a weekend, bank holiday or closure day
+    # moves to the next working day ("next-working-day") or ends where it falls
+    # ("as-counted"); empty where the file does not say (Parley's choice: it moves).
+    calendar_days_end: str = ""
 
 
 @dataclass(frozen=True)

@@ -797,6 +797,45 @@ class CloseForm(ActionForm):
     text = long_text("anything to add", required=False, label="Anything to add (optional)")
 
 
+class ShortenLimitForm(ActionForm):
+    """A shorter time limit for the stage the case is at, for this case ("whichever is
+    less"): its new last day and why. Whether it may be, and how short, is the core's
+    (engine: ``limit-shortened``); the page only reads the date."""
+
+    due = DateField(
+        what="the new last day of the stage",
+        label="What is the stage's new last day?",
+        help_text="For example, 23 12 2026",
+    )
+    reason = long_text(
+        "why the time limit must be shorter",
+        label="Why must it be shorter?",
+        help_text="What a shorter time protects the child or adult from.",
+    )
+
+    def setup(self) -> None:
+        if self.choices.get("hint"):
+            self.fields["due"].help_text = self.choices["hint"]
+
+    def fields_for_service(self) -> dict[str, Any]:
+        fields = super().fields_for_service()
+        fields["due"] = self.cleaned_data["due"].isoformat()
+        return fields
+
+
+class PriorityForm(ActionForm):
+    """The priority given at this stage, which sets its time limit (``priorities``)."""
+
+    priority = radios(
+        [],
+        label="What priority does this disagreement have?",
+        required_message="Select the priority",
+    )
+
+    def setup(self) -> None:
+        self.fields["priority"].choices = self.choices["priorities"]
+
+
 class WithdrawForm(ActionForm):
     reason = long_text("why you are withdrawing it", label="Why are you withdrawing it?")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -27,6 +27,7 @@ from parley.cases.models import Disagreement, Event, Person
 from parley.core import engine, planner
 from parley.core.engine import Actor, CaseState, EventKind, Refused
 from parley.core.procedure import CHOICE_WORDS, Procedure, Side, Stage, StepAction, Track
+from parley.core.words import long_date
 from parley.directory.selectors import holders as directory_holders
 from parley.web import forms
 from parley.web import services as web_services
@@ -233,6 +234,26 @@ ACTIONS: tuple[ActionPage, ...] = (
         describe="For example the Care Quality Commission.",
     ),
     ActionPage(
+        EventKind.LIMIT_SHORTENED,
+        "shorten-limit",
+        "Set a shorter time limit for this stage",
+        forms.ShortenLimitForm,
+        "Set the shorter limit",
+        done="Shorter time limit set",
+        describe="Where a shorter time protects the child or adult.",
+        group="other",
+    ),
+    ActionPage(
+        EventKind.PRIORITY_SET,
+        "set-priority",
+        "Set the priority",
+        forms.PriorityForm,
+        "Set the priority",
+        done="Priority set",
+        describe="The priority sets this stage's time limit.",
+        group="other",
+    ),
+    ActionPage(
         EventKind.FORM_ACKNOWLEDGED,
         "acknowledge-form",
         "Acknowledge a form sent to you",
@@ -380,6 +401,12 @@ def timeline(cf: CaseFile) -> list[dict[str, Any]]:
             details.append(("Outstanding issues", str(data["outstanding"])))
         if kind is EventKind.NOTE_ADDED and data.get("visibility") in VISIBLE_TO_SIDE:
             details.append(("Who can read it", _side_words(cf, str(data["visibility"]))))
+        if kind is EventKind.PRIORITY_SET and data.get("priority"):
+            given = _priority_label(cf, event.stage, str(data["priority"]))
+            details.append(("Priority", given))
+        if kind is EventKind.LIMIT_SHORTENED and data.get("due"):
+            new_day = date.fromisoformat(str(data["due"]))
+            details.append(("New last day of the stage", long_date(new_day, weekday=True)))
         if kind is EventKind.DEADLINES_MOVED and data.get("reason"):
             details.append(("Why", str(data["reason"])))
         if kind is EventKind.VERSION_CHANGED:
@@ -449,6 +476,9 @@ def _deadline_view(d: planner.Deadline, cf: CaseFile) -> dict[str, Any]:
         "advisory": d.advisory,
         "explanation": d.explanation.sentence(),
         "rule": d.rule,
+        "shortened": d.shortened,
+        # A limit in calendar days counts every day; the others skip the days nobody works.
+        "every_day": "calendar day" in d.rule,
         # The document's passage, or that the document does not say and Parley chose.
         "source": d.source
         if d.source.startswith(CHOICE_WORDS)
@@ -495,6 +525,10 @@ def deadline_summary(cf: CaseFile) -> dict[str, Any]:
         "next": _deadline_view(upcoming, cf) if upcoming else None,
         "overall": _deadline_view(overall, cf) if overall else None,
         "all": [_deadline_view(d, cf) for d in cf.deadlines],
+        # A shorter limit set for this stage in this case ("whichever is less").
+        "shortened": next(
+            (d.shortened for d in cf.deadlines if d.kind is planner.DeadlineKind.STAGE), ""
+        ),
     }
 
 
@@ -613,9 +647,39 @@ def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
         choices["forms"] = [
             (form.id, form.name) for form in engine.forms_to_acknowledge(procedure, state, actor)
         ]
+    elif action.kind is EventKind.LIMIT_SHORTENED:
+        choices["hint"] = _shorten_hint(cf)
+    elif action.kind is EventKind.PRIORITY_SET:
+        given = cf.stage.priority(cf.state.priority)
+        choices["priorities"] = [
+            (p.id, f"{p.label}: within {p.within.describe()}")
+            for p in cf.stage.priorities
+            if given is None or p.id != given.id
+        ]
     elif action.kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
         choices["hint"] = f"It goes to the {procedure.outcome.learning_to}."
     return choices
+
+
+def _priority_label(cf: CaseFile, stage_id: str, priority_id: str) -> str:
+    try:
+        found = cf.track.stage(stage_id).priority(priority_id)
+    except KeyError:
+        return priority_id
+    return found.label if found is not None and found.id == priority_id else priority_id
+
+
+def _shorten_hint(cf: CaseFile) -> str:
+    """When the stage's limit ends now, which the new last day must come before."""
+    ends = planner.stage_ends(cf.deadlines, cf.state.stage)
+    if ends is None:
+        return "For example, 23 12 2026"
+    example = ends - timedelta(days=1)
+    return (
+        f"The time limit for this stage ends on {long_date(ends, weekday=True)}. The new "
+        f"last day must be before then. For example, {example.day} {example.month} "
+        f"{example.year}"
+    )
 
 
 def _refusal(action: ActionPage, cf: CaseFile) -> str:

@@ -36,7 +36,7 @@ def test_the_business_manager_publishes_a_procedure_in_the_browser(
     twsp = (LIBRARY / "twsp.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "twsp.yaml"
     broken.write_text(
-        twsp.replace('version: "2024-2"', 'version: "2027-1"', 1)
+        twsp.replace('version: "2024-3"', 'version: "2027-1"', 1)
         .replace("within: 5 working days", "within: 5 days", 1)
         .replace("raising_side: [practitioner]", "raising_side: [practitionr]", 1)
     )
@@ -51,7 +51,7 @@ def test_the_business_manager_publishes_a_procedure_in_the_browser(
 
     good = tmp_path / "good" / "twsp.yaml"
     good.parent.mkdir()
-    good.write_text(twsp.replace('version: "2024-2"', 'version: "2027-1"', 1))
+    good.write_text(twsp.replace('version: "2024-3"', 'version: "2027-1"', 1))
     page.set_input_files("#id_file", str(good))
     page.get_by_role("button", name="Check the file").click()
     assert page.locator("h1").inner_text() == "Check version 2027-1 before you publish it"
@@ -88,7 +88,7 @@ def test_the_business_manager_moves_open_cases_and_each_record_says_so(
     twsp = (LIBRARY / "twsp.yaml").read_text(encoding="utf-8")
     services.procedure_publish(
         partnership=partnership,
-        text=twsp.replace('version: "2024-2"', 'version: "2027-1"', 1),
+        text=twsp.replace('version: "2024-3"', 'version: "2027-1"', 1),
         source_name="twsp.yaml",
         by=ben,
         via="web",
@@ -106,12 +106,12 @@ def test_the_business_manager_moves_open_cases_and_each_record_says_so(
     assert page.locator("h1").inner_text() == "Move open disagreements to version 2027-1"
     axe_check()
     screenshot("publishing-move")
-    page.get_by_label(f"{reference}, on version 2024-2").check()
+    page.get_by_label(f"{reference}, on version 2024-3").check()
     page.get_by_role("button", name="Move them").click()
     assert "moved to version 2027-1" in page.locator(".govuk-notification-banner").inner_text()
 
     page.goto(f"{live_server.url}/cases/{reference}/")
     record = page.locator("main").inner_text()
     assert "Moved onto a new version of the procedure" in record
-    assert "From 2024-2 to 2027-1" in record
+    assert "From 2024-3 to 2027-1" in record
     screenshot("publishing-moved-case")

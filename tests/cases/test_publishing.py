@@ -36,7 +36,7 @@ def partnership(demo, db) -> Partnership:
 
 def twsp_changed(tmp_path: Path, version: str = "2027-1", *, within: str = "3") -> Path:
     text = (LIBRARY / "twsp.yaml").read_text(encoding="utf-8")
-    text = text.replace('version: "2024-2"', f'version: "{version}"', 1)
+    text = text.replace('version: "2024-3"', f'version: "{version}"', 1)
     path = tmp_path / "twsp.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -66,7 +66,7 @@ def test_a_dry_run_checks_and_says_what_would_happen_but_changes_nothing(
     assert (status, err) == (0, "")
     assert out == (
         "twsp.yaml: ok — TWSP Resolution and Escalation Process, version 2027-1 would be "
-        "published for Demoshire Safeguarding Partnership in place of version 2024-2. "
+        "published for Demoshire Safeguarding Partnership in place of version 2024-3. "
         "Dry run: nothing was published.\n"
     )
     assert (versions(partnership), AuditEntry.objects.count()) == before
@@ -78,7 +78,7 @@ def test_loading_publishes_a_new_version_recorded_with_who_and_when(partnership,
     )
     assert (status, err) == (0, "")
     assert "published TWSP Resolution and Escalation Process, version 2027-1" in out
-    assert versions(partnership) == [("2024-2", False), ("2027-1", True)]
+    assert versions(partnership) == [("2024-3", False), ("2027-1", True)]
     new = ProcedureVersion.objects.get(partnership=partnership, version="2027-1")
     assert (new.published_by.user.username, new.published_via) == ("ben.business", "command")
     entry = AuditEntry.objects.order_by("-sequence").first()
@@ -89,7 +89,7 @@ def test_loading_publishes_a_new_version_recorded_with_who_and_when(partnership,
         partnership.pk,
     )
     assert entry.detail["procedure"] == "twsp@2027-1"
-    assert entry.detail["previous"] == "twsp@2024-2"
+    assert entry.detail["previous"] == "twsp@2024-3"
     assert entry.detail["via"] == "command"
     # The same file again changes nothing and records nothing.
     count = AuditEntry.objects.count()
@@ -101,16 +101,16 @@ def test_loading_publishes_a_new_version_recorded_with_who_and_when(partnership,
 def test_a_changed_file_that_keeps_its_version_is_refused_with_its_line(
     partnership, tmp_path, capsys
 ):
-    path = twsp_changed(tmp_path, "2024-2")
+    path = twsp_changed(tmp_path, "2024-3")
     path.write_text(path.read_text() + "\n# changed\n")
     status, out, err = run(capsys, str(path), "--partnership", "demo")
     assert status == 1
     line = next(
         n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("version:")
     )
-    assert err.startswith(f'twsp.yaml, line {line}: version "2024-2" of "twsp" was published on ')
+    assert err.startswith(f'twsp.yaml, line {line}: version "2024-3" of "twsp" was published on ')
     assert 'with different contents: give this file a new "version" to publish it' in err
-    assert versions(partnership) == [("2024-2", True)]
+    assert versions(partnership) == [("2024-3", True)]
 
 
 def test_a_broken_file_is_refused_with_every_problem_and_nothing_is_published(
@@ -123,7 +123,7 @@ def test_a_broken_file_is_refused_with_every_problem_and_nothing_is_published(
     assert status == 1
     assert "twsp.yaml, line " in err and "does not say which days count" in err
     assert err.endswith("twsp.yaml: refused — 1 problem; nothing was published\n")
-    assert versions(partnership) == [("2024-2", True)]
+    assert versions(partnership) == [("2024-3", True)]
     assert AuditEntry.objects.count() == before
 
 

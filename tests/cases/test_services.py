@@ -183,7 +183,7 @@ def test_a_repeated_submission_does_not_create_a_second_case(partnership, twsp):
 
 def test_a_case_keeps_the_procedure_version_it_started_under(partnership, twsp):
     case = raise_twsp(partnership, twsp, at(2026, 12, 21, 10))
-    text = twsp.source_text.replace('version: "2024-2"', 'version: "2025-1"').replace(
+    text = twsp.source_text.replace('version: "2024-3"', 'version: "2025-1"').replace(
         "within: 3 working days\n        source: Appendix 1, stage 1",
         "within: 3 working days\n        source: changed",
     )

@@ -147,6 +147,16 @@ def expected(procedure: Procedure, state: CaseState, person: Person, kind: Event
                 if form.when == "resolved-at" and form.from_stage in ("", state.resolved_stage)
             )
         )
+    if kind is EventKind.LIMIT_SHORTENED:
+        # Those holding the stage now, on the sides its ``may_shorten`` names; nobody at a
+        # stage without one.
+        shorten = track.stage(state.stage).may_shorten
+        now = sides_at(procedure, track.stage(state.stage), person)
+        return shorten is not None and bool(now & shorten.by)
+    if kind is EventKind.PRIORITY_SET:
+        # Those holding the stage now, where it gives priorities.
+        stage = track.stage(state.stage)
+        return bool(stage.priorities) and bool(sides_at(procedure, stage, person) & spec.sides)
     assert kind in MOVING, kind
     now = sides_at(procedure, track.stage(state.stage), person)
     if kind is EventKind.CLOSED and person.place == RAISER:

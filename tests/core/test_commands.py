@@ -79,7 +79,7 @@ def test_procedures_list_lists_every_shipped_procedure_with_its_version_and_scop
     assert [line.split()[0] for line in out.splitlines()] == list(SHIPPED)
     assert (
         "twsp                     TWSP Resolution and Escalation Process — Telford and Wrekin "
-        "Safeguarding Partnership (version 2024-2; adults, children)"
+        "Safeguarding Partnership (version 2024-3; adults, children)"
     ) in out.splitlines()
 
 
@@ -90,7 +90,7 @@ def test_procedures_check_passes_every_shipped_file(capsys: pytest.CaptureFixtur
 
     assert (status, err) == (0, "")
     assert [line.split(":")[0] for line in out.splitlines()] == [f"{n}.yaml" for n in SHIPPED]
-    assert "twsp.yaml: ok — TWSP Resolution and Escalation Process, version 2024-2" in out
+    assert "twsp.yaml: ok — TWSP Resolution and Escalation Process, version 2024-3" in out
 
 
 def test_procedures_check_finds_a_shipped_procedure_by_its_id(
@@ -166,7 +166,7 @@ def test_procedures_show_prints_the_ladder(capsys: pytest.CaptureFixture[str]) -
     assert (status, err) == (0, "")
     lines = out.splitlines()
     assert lines[:3] == [
-        "TWSP Resolution and Escalation Process (version 2024-2)",
+        "TWSP Resolution and Escalation Process (version 2024-3)",
         "Telford and Wrekin Safeguarding Partnership",
         "Scope: adults, children",
     ]
@@ -249,7 +249,7 @@ def test_timeline_json_has_the_documented_keys(capsys: pytest.CaptureFixture[str
     assert plan["procedure"] == {
         "id": "twsp",
         "name": "TWSP Resolution and Escalation Process",
-        "version": "2024-2",
+        "version": "2024-3",
     }
     assert (plan["raised"], plan["immediate_risk"], plan["track"]) == (
         "2026-12-21T09:00:00+00:00",
@@ -399,7 +399,7 @@ def test_timeline_text_says_when_each_step_is_due(capsys: pytest.CaptureFixture[
     assert (status, err) == (0, "")
     lines = out.splitlines()
     assert lines[:2] == [
-        "TWSP Resolution and Escalation Process (version 2024-2)",
+        "TWSP Resolution and Escalation Process (version 2024-3)",
         "If raised Monday 21 December 2026, 09:00, and every stage runs to its limit:",
     ]
     assert (

@@ -264,6 +264,10 @@ WHO_MAY: dict[EventKind, tuple[frozenset[Side], frozenset[Status]]] = {
         frozenset({Status.RESOLVED, Status.CLOSED}),
     ),
     EventKind.BODY_INFORMED: (frozenset({Side.PARTNERSHIP}), NOT_ENDED),
+    # Where the stage says who may (may_shorten): TWSP lets every side holding it.
+    EventKind.LIMIT_SHORTENED: (ANY, OPEN),
+    # Where the stage gives priorities: none of the shipped procedures does.
+    EventKind.PRIORITY_SET: (ANY, OPEN),
 }
 RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED, EventKind.VERSION_CHANGED}
 
@@ -291,6 +295,9 @@ FIELDS: dict[EventKind, dict[str, Any]] = {
     EventKind.VERSION_CHANGED: {},
     EventKind.FORM_ACKNOWLEDGED: {"form": "outcome"},
     EventKind.BODY_INFORMED: {"text": "Told the Care Quality Commission"},
+    # A day after every walk's moments; the day the stage ends is the door's to give.
+    EventKind.LIMIT_SHORTENED: {"due": "2099-12-31", "reason": "The child goes home soon"},
+    EventKind.PRIORITY_SET: {"priority": "urgent"},
 }
 
 # Colleagues on each side who did not raise it, each holding every role of their place.

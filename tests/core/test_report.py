@@ -366,7 +366,7 @@ def test_a_shorter_timescale_makes_more_past_cases_overdue_at_that_stage():
 def test_stages_missing_from_a_proposal_are_reported_and_their_cases_left_out():
     twsp = shipped("twsp")
     renamed = check_text(
-        TWSP_TEXT.replace('version: "2024-2"', 'version: "2026-proposed"')
+        TWSP_TEXT.replace('version: "2024-3"', 'version: "2026-proposed"')
         .replace("id: stage-2\n", "id: managers\n")
         .replace("stages: [stage-1, stage-2]", "stages: [stage-1, managers]"),
         "proposed.yaml",

@@ -170,6 +170,13 @@ def expected(proc: Procedure, state: CaseState, someone: Someone, kind: EventKin
         for stage_id in state.stages_reached:
             sides |= sides_at(track.stage(stage_id), someone, proc)
         return bool(sides & spec.sides)
+    if kind is EventKind.LIMIT_SHORTENED:
+        stage = track.stage(state.stage)
+        shorten = stage.may_shorten
+        return shorten is not None and bool(sides_at(stage, someone, proc) & shorten.by)
+    if kind is EventKind.PRIORITY_SET:
+        stage = track.stage(state.stage)
+        return bool(stage.priorities) and bool(sides_at(stage, someone, proc) & spec.sides)
     assert kind in MOVING, kind
     if kind is EventKind.CLOSED and someone.name == RAISER:
         return True

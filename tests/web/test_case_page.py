@@ -28,7 +28,7 @@ def test_the_case_page_shows_summary_holders_deadlines_and_record(
     act(case, "sam.social", EventKind.RESPONSE_RECORDED, text="We reviewed the file.")
     audited.clear()  # what raising and answering it recorded
     page = main_html(as_person("nia.nurse").get(f"/cases/{case.reference}/"))
-    assert "TWSP Resolution and Escalation Process (version 2024-2)" in page
+    assert "TWSP Resolution and Escalation Process (version 2024-3)" in page
     assert "Stage 1: Practitioners" in page
     assert "Child A" in page and "Threshold for action" in page and "A plan." in page
     assert "How this date was worked out" in page

@@ -75,7 +75,7 @@ def test_the_list_shows_the_partnerships_current_procedures(client):
     ):
         assert name in words
         assert partnership in words
-    assert "2024-2" in words
+    assert "2024-3" in words
     assert "Children, Adults" in words
     assert "Channel (Prevent)" in words
 

@@ -47,7 +47,7 @@ def words(response) -> str:
 
 
 def twsp(version: str = "2027-1") -> str:
-    return TWSP.replace('version: "2024-2"', f'version: "{version}"', 1)
+    return TWSP.replace('version: "2024-3"', f'version: "{version}"', 1)
 
 
 def upload(client, text: str, name: str = "twsp.yaml"):
@@ -96,7 +96,7 @@ def test_check_publish_list_and_download(partnership, ben):
     assert response.status_code == 200, words(response)[:600]
     text = words(response)
     assert "Check version 2027-1 before you publish it" in text
-    assert "Version in use now 2024-2" in text
+    assert "Version in use now 2024-3" in text
     assert "What would change for open disagreements" in text
     for reference in open_twsp:
         assert reference in text
@@ -131,12 +131,12 @@ def test_check_publish_list_and_download(partnership, ben):
     assert "Version 2027-1 of TWSP Resolution and Escalation Process published" in text
     assert "2027-1 In use" in text and "Ben Achebe" in text
     old = ProcedureVersion.objects.get(
-        partnership=partnership, procedure_id="twsp", version="2024-2"
+        partnership=partnership, procedure_id="twsp", version="2024-3"
     )
     download = ben.get(f"/publishing/versions/{old.pk}.yaml")
     assert download.status_code == 200
     assert download.content.decode() == TWSP
-    assert 'filename="twsp-2024-2.yaml"' in download["Content-Disposition"]
+    assert 'filename="twsp-2024-3.yaml"' in download["Content-Disposition"]
 
 
 def test_open_cases_stay_until_moved_and_each_move_is_on_its_record(partnership, ben):
@@ -164,7 +164,7 @@ def test_open_cases_stay_until_moved_and_each_move_is_on_its_record(partnership,
         last = Event.objects.filter(disagreement=case).order_by("-sequence").first()
         assert last is not None and last.kind == EventKind.VERSION_CHANGED.value
         assert last.actor.name == "Ben Achebe"
-        assert last.data == {"from_version": "2024-2", "to_version": "2027-1"}
+        assert last.data == {"from_version": "2024-3", "to_version": "2027-1"}
     assert AuditEntry.objects.filter(action="case.change").order_by("-sequence").first()
 
 
