@@ -12,7 +12,7 @@ from parley import dbprepared
 from parley.accounts.backends import _USER_WITH_PERSON
 from parley.cases import access
 from parley.cases.demo import demo_load
-from parley.cases.models import Disagreement, Event, Person, RoleAssignment
+from parley.cases.models import Disagreement, Event, Person, ProcedureVersion, RoleAssignment
 from parley.cases.selectors import _RECORD_OF
 from parley.dbprepared import NotPreparable, Prepared
 from parley.directory.selectors import _HOLDERS
@@ -228,3 +228,31 @@ def test_the_parts_of_django_relied_on_are_as_they_were_when_checked():
         if digest != expected:
             changed[dotted] = digest
     assert changed == {}
+
+
+def test_people_whose_sight_differs_only_in_agencies_and_stages_share_one_statement(partnership):
+    """A person's sight is a statement's layout by its shape; which versions, agencies and
+    stages it names are values (before, each person's sight was a statement of its own)."""
+    seen = Prepared(
+        lambda shape, person_id, **sight: Disagreement.objects.filter(
+            access.Sight.q_of(shape, person_id, **sight)
+        ).order_by("pk")
+    )
+    versions = sorted(v.pk for v in ProcedureVersion.objects.filter(partnership=partnership))
+    agencies = sorted(partnership.agencies.values_list("pk", flat=True))
+    person = Person.objects.filter(partnership=partnership).first()
+    assert person is not None and len(agencies) >= 3
+    for n, agency in enumerate(agencies[:3]):
+        sight = access.Sight(
+            tuple(versions[:1]),
+            (
+                (versions[0], "raising_agency", agency, 1 + n),
+                (versions[-1], access.UNNAMED, agency, 2),
+                (versions[-1], access.URGENT, 0, 0),
+                (versions[-1], "", 0, 3 - n),
+            ),
+        )
+        found = seen(layout=sight.shape(), person_id=person.pk, **sight.values())
+        plain = list(Disagreement.objects.filter(sight.q(person.pk)).order_by("pk"))
+        assert [c.pk for c in found] == [c.pk for c in plain]
+    assert len(seen._compiled) == 1

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import lru_cache
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
@@ -187,8 +188,7 @@ class Sight:
     """What gives a person sight of cases beyond being a party to them, as plain data:
     the procedure versions they see whole, and the rungs they hold (version, which
     agency field or "" for a role held partnership-wide, agency, lowest stage).
-    Hashable, so a query built from it is compiled once
-    (:class:`parley.dbprepared.Prepared`'s layout)."""
+    Its :meth:`shape` is what a prepared query keys on, its :meth:`values` what it sends."""
 
     whole: tuple[int, ...]
     rungs: tuple[tuple[int, str, int, int], ...]
@@ -196,22 +196,51 @@ class Sight:
     def q(self, person_id: int, prefix: str = "") -> Q:
         """The filter: :func:`can_view` as a query, for ``person_id``, over the cases at
         ``prefix`` (e.g. ``"disagreement__"`` from a deadline)."""
+        return Sight.q_of(self.shape(), person_id, prefix, **self.values())
+
+    def shape(self) -> tuple[bool, tuple[str, ...]]:
+        """What decides the form of :meth:`q`'s SQL: whether versions are seen whole, and
+        the kind of each rung; not which versions, agencies or stages, which are
+        :meth:`values`. People whose sight differs only in those share one statement
+        (:class:`parley.dbprepared.Prepared`'s layout)."""
+        return bool(self.whole), tuple(field for _, field, _, _ in self.rungs)
+
+    def values(self) -> dict[str, int | list[int]]:
+        """The versions, agencies and stages of :meth:`q`, by name, as :meth:`q_of` takes
+        them."""
+        found: dict[str, int | list[int]] = {}
+        if self.whole:
+            found["sight_whole"] = list(self.whole)
+        for n, (version_id, field, agency_id, lowest) in enumerate(self.rungs):
+            found[f"sight_{n}_version"] = version_id
+            if field != URGENT:
+                found[f"sight_{n}_lowest"] = lowest
+            if field and field != URGENT:
+                found[f"sight_{n}_agency"] = agency_id
+        return found
+
+    @staticmethod
+    def q_of(
+        shape: tuple[bool, tuple[str, ...]], person_id: int, prefix: str = "", **values: Any
+    ) -> Q:
+        """:meth:`q` from a sight's :meth:`shape` and :meth:`values`."""
         allowed = Q(**{f"{prefix}raised_by_id": person_id}) | Q(
             **{f"{prefix}other_professional_id": person_id}
         )
-        if self.whole:
-            allowed |= Q(**{f"{prefix}procedure_id__in": list(self.whole)})
-        for version_id, field, agency_id, lowest in self.rungs:
-            where: dict[str, object] = {f"{prefix}procedure_id": version_id}
+        whole, fields = shape
+        if whole:
+            allowed |= Q(**{f"{prefix}procedure_id__in": values["sight_whole"]})
+        for n, field in enumerate(fields):
+            where: dict[str, object] = {f"{prefix}procedure_id": values[f"sight_{n}_version"]}
             if field == URGENT:
                 where[f"{prefix}route"] = Disagreement.Route.IMMEDIATE_RISK
             else:
-                where[f"{prefix}highest_stage_number__gte"] = lowest
+                where[f"{prefix}highest_stage_number__gte"] = values[f"sight_{n}_lowest"]
             if field == UNNAMED:
-                where[f"{prefix}other_agency_id"] = agency_id
+                where[f"{prefix}other_agency_id"] = values[f"sight_{n}_agency"]
                 where[f"{prefix}other_professional_id__isnull"] = True
             elif field and field != URGENT:
-                where[f"{prefix}{field}_id"] = agency_id
+                where[f"{prefix}{field}_id"] = values[f"sight_{n}_agency"]
             allowed |= Q(**where)
         return allowed
 

@@ -87,16 +87,16 @@ def _mine(person_id: int, agencies: list[int], partnership_side: bool) -> Q:
 
 
 # The home page's reads, compiled once per process for each shape of a person's sight
-# (parley.dbprepared): the layout is what decides the form of the SQL.
+# (parley.dbprepared, access.Sight.shape): its versions, agencies and stages are values.
 _WAITING_ON = Prepared(
-    lambda layout, person_id, partnership_id, agencies: (
+    lambda layout, person_id, partnership_id, agencies, **sight: (
         Deadline.objects.filter(
             disagreement__partnership_id=partnership_id,
             disagreement__status=Disagreement.Status.OPEN,
             met_at__isnull=True,
             kind="step",
         )
-        .filter(layout[0].q(person_id, prefix="disagreement__"))
+        .filter(access.Sight.q_of(layout[0], person_id, "disagreement__", **sight))
         .filter(_mine(person_id, agencies, layout[1]))
         .select_related(
             "disagreement", "disagreement__raising_agency", "disagreement__other_agency"
@@ -138,18 +138,18 @@ _EARLIER = Prepared(
     )
 )
 _AGENCY_CASES = Prepared(
-    lambda sight, person_id, partnership_id, agencies: (
+    lambda shape, person_id, partnership_id, agencies, **sight: (
         Disagreement.objects.filter(partnership_id=partnership_id, status=Disagreement.Status.OPEN)
-        .filter(sight.q(person_id))
+        .filter(access.Sight.q_of(shape, person_id, **sight))
         .filter(Q(raising_agency_id__in=agencies) | Q(other_agency_id__in=agencies))
         .order_by(F("next_due_at").asc(nulls_last=True), "-raised_at")
         .values_list(*CASE_ROW)[:LIST_LIMIT]
     )
 )
 _ONGOING = Prepared(
-    lambda sight, person_id, partnership_id, now: (
+    lambda shape, person_id, partnership_id, now, **sight: (
         Disagreement.objects.filter(partnership_id=partnership_id, status=Disagreement.Status.OPEN)
-        .filter(sight.q(person_id))
+        .filter(access.Sight.q_of(shape, person_id, **sight))
         .values("partnership_id")
         .annotate(ongoing=Count("pk"), overdue=Count("pk", filter=Q(next_due_at__lt=now)))
         .values_list("ongoing", "overdue")
@@ -222,10 +222,11 @@ def home(request: HttpRequest) -> HttpResponse:
     partnership_side = any(r.agency_id is None and r.role in for_partnership for r in roles)
     deadlines = []
     for deadline in _WAITING_ON(
-        layout=(sight, partnership_side),
+        layout=(sight.shape(), partnership_side),
         person_id=person.pk,
         partnership_id=person.partnership_id,
         agencies=agencies,
+        **sight.values(),
     ):
         procedure = procedures.get(deadline.disagreement.procedure_id)
         if not holds_step(person, roles, deadline, procedure):
@@ -255,16 +256,21 @@ def home(request: HttpRequest) -> HttpResponse:
     agency_cases: list[dict[str, Any]] = []
     if rung_agencies:
         found = _AGENCY_CASES(
-            layout=sight,
+            layout=sight.shape(),
             person_id=person.pk,
             partnership_id=person.partnership_id,
             agencies=rung_agencies,
+            **sight.values(),
         )
         agency_cases = _case_rows(found, procedures, now)
     partnership = None
     if has_register_sight(person):
         counted = _ONGOING(
-            layout=sight, person_id=person.pk, partnership_id=person.partnership_id, now=now
+            layout=sight.shape(),
+            person_id=person.pk,
+            partnership_id=person.partnership_id,
+            now=now,
+            **sight.values(),
         )
         ongoing, overdue = counted[0] if counted else (0, 0)
         partnership = {"ongoing": ongoing, "overdue": overdue}

@@ -139,21 +139,26 @@ class Filters:
         return urlencode({k: v for k, v in values.items() if v})
 
 
+SightShape = tuple[bool, tuple[str, ...]]
+
+
 def _ongoing(
-    layout: tuple[access.Sight, Filters],
+    layout: tuple[SightShape, Filters],
     person_id: int,
     partnership_id: int,
     procedure: str = "",
     stage: str = "",
     agency: int | None = None,
     now: datetime | None = None,
+    **sight: Any,
 ) -> QuerySet[Disagreement]:
     """The open cases this person can see, filtered and sorted as the register asks.
-    Which filters apply and the order are the layout; the values typed are values."""
-    sight, filters = layout
+    Which filters apply, the order and the shape of the person's sight are the layout; the
+    values typed, and the sight's versions, agencies and stages, are values."""
+    sight_shape, filters = layout
     cases = Disagreement.objects.filter(
         partnership_id=partnership_id, status=Disagreement.Status.OPEN
-    ).filter(sight.q(person_id))
+    ).filter(access.Sight.q_of(sight_shape, person_id, **sight))
     if procedure:
         cases = cases.filter(procedure__procedure_id=procedure)
     if stage:
@@ -183,10 +188,11 @@ def _values(person: Person, filters: Filters, now: datetime) -> dict[str, Any]:
         values["agency"] = int(filters.agency)
     if filters.overdue:
         values["now"] = now
+    values.update(access.sight_of(person).values())
     return values
 
 
-def _layout(person: Person, filters: Filters) -> tuple[access.Sight, Filters]:
+def _layout(person: Person, filters: Filters) -> tuple[SightShape, Filters]:
     # Only what shapes the SQL: which filters are set and the order, not what was typed.
     shape = Filters(
         procedure="x" if filters.procedure else "",
@@ -196,7 +202,7 @@ def _layout(person: Person, filters: Filters) -> tuple[access.Sight, Filters]:
         sort=filters.sort,
         descending=filters.descending,
     )
-    return access.sight_of(person), shape
+    return access.sight_of(person).shape(), shape
 
 
 def ongoing(person: Person, filters: Filters, now: datetime) -> QuerySet[Disagreement]:
