@@ -69,6 +69,16 @@ def day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def answer_text(value: Any) -> str:
+    """An answer as a case keeps it: YAML reads 2026-12-01 as a date, kept as "2026-12-01";
+    yes-no as "yes" or "no" (YAML reads an unquoted yes as true)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
 def cases(procedure: Path) -> list[dict[str, Any]]:
     data = yaml.safe_load(timeline_file(procedure).read_text(encoding="utf-8"))
     assert isinstance(data, list) and data, f"{timeline_file(procedure).name} lists no cases"

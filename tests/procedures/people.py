@@ -21,7 +21,7 @@ from parley.cases.models import (
 )
 from parley.cli import main
 from parley.core.engine import EventKind
-from parley.core.procedure import Procedure, Track
+from parley.core.procedure import Procedure, QuestionKind, Track
 from parley.core.roles import Held, role_of
 from tests import ladder
 from tests.procedures.library import base_of, raw
@@ -44,8 +44,10 @@ def load_and_staff(
     procedure = selectors.procedure_of(version)
     agencies = {
         name: Agency.objects.create(partnership=partnership, name=name, kind=Agency.Kind.OTHER)
-        for name in (RAISING, OTHER)
+        for name in ((RAISING,) if procedure.single_agency else (RAISING, OTHER))
     }
+    if procedure.single_agency:  # a challenge inside one agency: both sides work in it
+        agencies[OTHER] = agencies[RAISING]
     people: dict[tuple[str | None, str], Person] = {}
 
     def hold(agency: str | None, role: str) -> None:
@@ -92,17 +94,22 @@ def take_to_the_top(
 ) -> Disagreement:
     """Raise a case on ``track``, take it up every formal stage, resolve it at the top and
     close it; check its record, its stored state and its audit trail."""
-    agencies = {a.name: a for a in Agency.objects.filter(partnership=partnership)}
+    procedure = selectors.procedure_of(version)
+    raising = Agency.objects.get(partnership=partnership, name=RAISING)
+    single = procedure.single_agency
     case = services.disagreement_raise(
         procedure=version,
-        raised_by=people[(RAISING, "practitioner")],
-        raising_agency=agencies[RAISING],
-        other_agency=agencies[OTHER],
+        raised_by=people[(RAISING, _raiser_role(procedure, track))],
+        raising_agency=raising,
+        other_agency=None if single else Agency.objects.get(partnership=partnership, name=OTHER),
         other_professional=people[(OTHER, "practitioner")],
         summary="A disagreement taken to the top.",
         track=track.id,
+        answers=_answers(procedure, at),
         at=at,
     )
+    if single:  # nobody outside the one agency: the other side is the raising agency
+        assert case.other_agency_id == case.raising_agency_id == raising.pk
     formal = [stage.id for stage in track.formal_stages()]
     top = formal[-1]
     assert case.stage == formal[0]
@@ -122,6 +129,30 @@ def take_to_the_top(
     assert [s for s in dict.fromkeys(stages) if s in formal] == formal
     _audited(case)
     return case
+
+
+def _raiser_role(procedure: Procedure, track: Track) -> str:
+    """Who raises it: a practitioner; inside one agency, the first role other than the
+    parties' that the first stage names on the raising side (docs/procedure-format.md, "A
+    challenge inside one agency")."""
+    if not procedure.single_agency:
+        return "practitioner"
+    first = next(iter(track.formal_stages()))
+    return next(role for role in first.raising_side if role != "practitioner")
+
+
+def _answers(procedure: Procedure, at: datetime) -> dict[str, str]:
+    """An answer to every question the procedure asks at the raise, as a raise keeps it: a
+    date (the day before), yes, or a choice's first option."""
+    found: dict[str, str] = {}
+    for question in procedure.questions:
+        if question.kind is QuestionKind.DATE:
+            found[question.id] = (at - timedelta(days=1)).date().isoformat()
+        elif question.kind is QuestionKind.YES_NO:
+            found[question.id] = "yes"
+        else:
+            found[question.id] = question.options[0].id
+    return found
 
 
 def _audited(case: Disagreement) -> None:
