@@ -106,6 +106,10 @@ class Raising:
     start_stage: str = ""  # immediate risk, where the raiser chooses
     category: str = "Something else"
     name: str = "Child A"
+    # The procedure's own questions, by id: a date as YYYY-MM-DD, otherwise the label to
+    # choose ("Yes", or a choice's option). A question not given is left blank.
+    answers: tuple[tuple[str, str], ...] = ()
+    inside: bool = False  # a challenge inside the raiser's own agency (single_agency)
 
 
 def raise_disagreement(walker: Walker, raising: Raising) -> str:
@@ -133,7 +137,9 @@ def answer_page(walker: Walker, slug: str, raising: Raising) -> None:
         walker.choose("Yes" if raising.at_risk else "No")
     elif slug == "about":
         walker.choose(
-            "None of these: I disagree with another agency's decision, action or inaction"
+            "A disagreement inside your own agency"
+            if raising.inside
+            else "None of these: I disagree with another agency's decision, action or inaction"
         )
     elif slug == "procedure":
         walker.choose(raising.procedure)
@@ -160,6 +166,8 @@ def answer_page(walker: Walker, slug: str, raising: Raising) -> None:
         walker.fill("What is your concern based on?", "Records of three home visits.")
     elif slug == "outcome":
         walker.fill("What outcome do you want?", "A strategy discussion this week.")
+    elif slug.startswith("question-"):
+        answer_question(walker, dict(raising.answers).get(slug.removeprefix("question-")))
     else:
         raise AssertionError(f"unexpected question page {slug}")
 
@@ -185,3 +193,16 @@ def act(
     assert "There is a problem" not in walker.page.content(), walker.page.url
     assert walker.page.url.endswith(f"/cases/{reference}/"), walker.page.url
     walker.check()
+
+
+def answer_question(walker: Walker, answer: str | None) -> None:
+    """A page asking one of the procedure's own questions: a date in its day, month and
+    year boxes, or the radio labelled with the answer; blank where none is given."""
+    if answer is None:
+        return
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", answer):
+        year, month, day = answer.split("-")
+        for label, value in (("Day", day), ("Month", month), ("Year", year)):
+            walker.fill(label, str(int(value)))
+    else:
+        walker.choose(answer)

@@ -8,13 +8,14 @@ tests/procedures/test_procedures.py; this one test stays to the pages, to stay f
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from parley.core.loader import check_file
-from parley.core.procedure import Scope
+from parley.core.procedure import Procedure, QuestionKind, Scope
 from tests.browser.journeys import Raising, Walker, raise_disagreement
 from tests.procedures.library import base_of, procedure_files
 
@@ -73,6 +74,8 @@ def test_it_is_published_in_the_browser_and_a_case_raised_under_it(
     # A Channel procedure's cases are raised by the Channel panel (tests/browser/test_journeys.py).
     channel = Scope.CHANNEL in procedure.scope
     practitioner = walker_for("cora.channel" if channel else "nia.nurse")
+    if procedure.single_agency:  # raised inside her own agency, by a role that challenges
+        _hold_the_raising_role(person("nia.nurse"), procedure)
     # The question pages are the same templates for every procedure, checked by axe in
     # tests/browser/test_journeys.py; here axe looks at the pages this procedure fills.
     axe, practitioner.axe = practitioner.axe, _no_axe
@@ -85,6 +88,8 @@ def test_it_is_published_in_the_browser_and_a_case_raised_under_it(
             category=procedure.categories[0].label if procedure.categories else "Something else",
             start=f"Formally: {procedure.track().first_stage().name}",
             your_agency="Demoshire Partnership Business Unit" if channel else "",
+            answers=_answers(procedure),
+            inside=procedure.single_agency,
         ),
     )
     practitioner.axe = axe
@@ -93,3 +98,28 @@ def test_it_is_published_in_the_browser_and_a_case_raised_under_it(
     assert reference in practitioner.heading() or reference in words
     assert procedure.track().first_stage().name in words
     practitioner.shoot(f"library-{path.stem}-case")
+
+
+def _answers(procedure: Procedure) -> tuple[tuple[str, str], ...]:
+    """An answer to each question the procedure asks: yesterday, yes, the first option."""
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    found = []
+    for question in procedure.questions:
+        if question.kind is QuestionKind.DATE:
+            found.append((question.id, yesterday))
+        elif question.kind is QuestionKind.YES_NO:
+            found.append((question.id, "Yes"))
+        else:
+            found.append((question.id, question.options[0].label))
+    return tuple(found)
+
+
+def _hold_the_raising_role(someone: Any, procedure: Procedure) -> None:
+    """Under a single-agency procedure only the roles its first stage names to challenge
+    raise it (docs/procedure-format.md, "A challenge inside one agency")."""
+    from parley.cases.models import RoleAssignment
+
+    first = next(iter(procedure.track().formal_stages()))
+    role = next(r for r in first.raising_side if r != "practitioner")
+    agency = someone.roles.exclude(agency=None).first().agency
+    RoleAssignment.objects.create(person=someone, agency=agency, role=role)
