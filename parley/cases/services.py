@@ -653,34 +653,23 @@ def disagreement_raise(
     request: Any = None,
     via: str = "command",
 ) -> Disagreement:
-    """Raise a disagreement, if the procedure's rules for raising allow this person to
-    (under a single-agency procedure, with the raising agency on both sides).
-    ``request_key`` makes a repeated submission return the first. The state, the record,
-    the audit entry and the notifications are written together, or nothing is."""
-    if request_key:
-        existing = Disagreement.objects.filter(request_key=request_key).first()
-        if existing is not None:
-            return existing
+    """Raise a disagreement if the procedure's rules allow this person to; a repeated
+    ``request_key`` returns the first. State, record, audit and notices are written as one."""
+    existing = _raised_already(request_key)
+    if existing is not None:
+        return existing
     at = at or timezone.now()
     partnership = procedure.partnership
     other_agency = other_agency_of(core := procedure_of(procedure), raising_agency, other_agency)
-    if (
-        raising_agency.partnership_id != partnership.pk
-        or other_agency.partnership_id != partnership.pk
-        or raised_by.partnership_id != partnership.pk
-    ):
-        raise Refused("Both agencies must belong to the partnership")
-    if other_agency.kind == Agency.Kind.PARTNERSHIP:
-        raise Refused("A disagreement is with an agency, not with the partnership's business unit")
-    actor = raiser_actor(
-        person=raised_by,
-        procedure_id=core.id,
-        raising_agency=raising_agency,
-        other_agency=other_agency,
-    )
+    _check_raise_parties(partnership, raised_by, raising_agency, other_agency)
     events = engine.raise_case(
         core,
-        actor=actor,
+        actor=raiser_actor(
+            person=raised_by,
+            procedure_id=core.id,
+            raising_agency=raising_agency,
+            other_agency=other_agency,
+        ),
         at=at,
         raising=engine.Raising(
             raising_agency=str(raising_agency.pk),
@@ -724,15 +713,8 @@ def disagreement_raise(
         raising_team=raising_team,
         request_key=request_key or None,
     )
-    try:
-        with transaction.atomic():
-            disagreement.save()
-    except IntegrityError:
-        if request_key:
-            found = Disagreement.objects.filter(request_key=request_key).first()
-            if found is not None:
-                return found
-        raise
+    if (found := _saved_unless_raised(disagreement)) is not None:
+        return found
     rows = _append(disagreement, events, start=1)
     state = engine.replay(events, core)
     _store_state(disagreement, state, core, calendar_of(partnership, core), version=len(rows))
@@ -741,6 +723,41 @@ def disagreement_raise(
     )
     hooks.run(change)
     return disagreement
+
+
+def _saved_unless_raised(disagreement: Disagreement) -> Disagreement | None:
+    """Save a new disagreement; or, where the same submission was raised by another request
+    a moment before this one, leave it unsaved and return that one."""
+    try:
+        with transaction.atomic():
+            disagreement.save()
+    except IntegrityError:
+        if (found := _raised_already(disagreement.request_key)) is not None:
+            return found
+        raise
+    return None
+
+
+def _raised_already(request_key: str | None) -> Disagreement | None:
+    """The disagreement a submission with this key raised already, if any."""
+    if not request_key:
+        return None
+    return Disagreement.objects.filter(request_key=request_key).first()
+
+
+def _check_raise_parties(
+    partnership: Partnership, raised_by: Person, raising_agency: Agency, other_agency: Agency
+) -> None:
+    """Both agencies and the person raising it are the partnership's, and the other side
+    is an agency, not the partnership's business unit."""
+    if (
+        raising_agency.partnership_id != partnership.pk
+        or other_agency.partnership_id != partnership.pk
+        or raised_by.partnership_id != partnership.pk
+    ):
+        raise Refused("Both agencies must belong to the partnership")
+    if other_agency.kind == Agency.Kind.PARTNERSHIP:
+        raise Refused("A disagreement is with an agency, not with the partnership's business unit")
 
 
 # --- acting on a disagreement -----------------------------------------------------------
