@@ -264,6 +264,10 @@ WHO_MAY: dict[EventKind, tuple[frozenset[Side], frozenset[Status]]] = {
         frozenset({Status.RESOLVED, Status.CLOSED}),
     ),
     EventKind.BODY_INFORMED: (frozenset({Side.PARTNERSHIP}), NOT_ENDED),
+    EventKind.VIEWS_RECORDED: (ANY, NOT_ENDED),
+    EventKind.ADVICE_REQUESTED: (ANY, OPEN),
+    EventKind.ADVICE_RECORDED: (frozenset({Side.PARTNERSHIP}), NOT_ENDED),
+    EventKind.AGENCY_INVOLVED: (ANY, OPEN),
 }
 RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED, EventKind.VERSION_CHANGED}
 
@@ -291,6 +295,10 @@ FIELDS: dict[EventKind, dict[str, Any]] = {
     EventKind.VERSION_CHANGED: {},
     EventKind.FORM_ACKNOWLEDGED: {"form": "outcome"},
     EventKind.BODY_INFORMED: {"text": "Told the Care Quality Commission"},
+    EventKind.VIEWS_RECORDED: {"text": "Wants to stay with her aunt"},
+    EventKind.ADVICE_REQUESTED: {"adviser": "designated-doctor", "text": "Is this bruising?"},
+    EventKind.ADVICE_RECORDED: {"text": "Refer for a child protection medical"},
+    EventKind.AGENCY_INVOLVED: {"agency": "school"},
 }
 
 # Colleagues on each side who did not raise it, each holding every role of their place.
