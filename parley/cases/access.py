@@ -17,6 +17,10 @@ always agree. What each role sees is a column of the roles table in the pure cor
    Partnership Board chair from stage 4; the TWSP Executive from stage 5).
 5. A role limited to some procedures (``RoleAssignment.procedure_ids``) counts only for
    those. The administrator sees no case.
+6. Beyond the two sides: an adviser (a designated doctor or nurse, held partnership-wide)
+   sees the cases they were asked about, and no other; at a meeting of every agency
+   involved, the roles the meeting names, held in an agency the case records as
+   involved, see the case from that stage on.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from parley.cases.models import Disagreement, Person, ProcedureVersion, RoleAssignment
+from parley.cases.models import Disagreement, Event, Person, ProcedureVersion, RoleAssignment
 from parley.cases.selectors import procedure_of
 from parley.core.procedure import Procedure
 from parley.core.roles import PAGES, opens_page, sight_rules
@@ -48,6 +52,10 @@ class Rungs:
     urgent: frozenset[str] = frozenset()
     # Who stands in for an other professional not in Parley, from which stage.
     unnamed_other: dict[str, int] = dataclass_field(default_factory=dict)
+    # A meeting of every agency involved: its lowest stage number and the roles it names.
+    meeting: int | None = None
+    meeting_roles: frozenset[str] = frozenset()
+    adviser_roles: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=512)
@@ -84,8 +92,10 @@ _CASE_BY_REFERENCE = Prepared(
 def rungs_of(procedure: Procedure) -> Rungs:
     rules = sight_rules(procedure)
     return Rungs(
-        rules.raising, rules.other, rules.anywhere, rules.whole, rules.urgent, rules.unnamed_other
-    )
+        rules.raising, rules.other, rules.anywhere, rules.whole, rules.urgent,
+        rules.unnamed_other, rules.meeting, rules.meeting_roles,
+        frozenset(a.role for a in procedure.advisers),
+    )  # fmt: skip
 
 
 def rungs_for(version: ProcedureVersion) -> Rungs:
@@ -164,13 +174,46 @@ def has_partnership_sight(person: Person, case: Disagreement, rungs: Rungs) -> b
     return False
 
 
+ADVICE_REQUESTED = "advice-requested"
+AGENCY_INVOLVED = "agency-involved"
+
+
+def advisers_asked(case: Disagreement) -> set[str]:
+    """The adviser roles asked about this case (its record's "advice-requested")."""
+    rows = Event.objects.filter(disagreement_id=case.pk, kind=ADVICE_REQUESTED)
+    return {str(data.get("adviser", "")) for data in rows.values_list("data", flat=True)}
+
+
+def agencies_involved(case: Disagreement) -> set[str]:
+    """The agencies the case records as involved beyond its two sides, by id."""
+    rows = Event.objects.filter(disagreement_id=case.pk, kind=AGENCY_INVOLVED)
+    return {str(data.get("agency", "")) for data in rows.values_list("data", flat=True)}
+
+
+def beyond_the_sides(person: Person, case: Disagreement, rungs: Rungs) -> bool:
+    """Sight as an adviser asked about the case, or from an agency involved in its
+    meeting (parley.core.roles.sees)."""
+    mine = [a for a in roles_of(person) if role_applies(a, case.procedure.procedure_id)]
+    partnership_roles = {a.role for a in mine if a.agency_id is None} & rungs.adviser_roles
+    if partnership_roles and partnership_roles & advisers_asked(case):
+        return True
+    if rungs.meeting is None or case.highest_stage_number < rungs.meeting:
+        return False
+    in_agencies = {str(a.agency_id) for a in mine if a.role in rungs.meeting_roles and a.agency_id}
+    return bool(in_agencies and in_agencies & agencies_involved(case))
+
+
 def can_view(person: Person | None, case: Disagreement) -> bool:
     if person is None or person.partnership_id != case.partnership_id:
         return False
     if is_party(person, case):
         return True
     rungs = rungs_for(case.procedure)
-    return in_escalation_line(person, case, rungs) or has_partnership_sight(person, case, rungs)
+    return (
+        in_escalation_line(person, case, rungs)
+        or has_partnership_sight(person, case, rungs)
+        or beyond_the_sides(person, case, rungs)
+    )
 
 
 # --- the same rules as a query ----------------------------------------------------------
@@ -192,6 +235,10 @@ class Sight:
 
     whole: tuple[int, ...]
     rungs: tuple[tuple[int, str, int, int], ...]
+    # Adviser roles held partnership-wide (version, role), and agencies whose roles a
+    # meeting names (version, agency, lowest stage): sight beyond the two sides.
+    advisers: tuple[tuple[int, str], ...] = ()
+    involved: tuple[tuple[int, int, int], ...] = ()
 
     def q(self, person_id: int, prefix: str = "") -> Q:
         """The filter: :func:`can_view` as a query, for ``person_id``, over the cases at
@@ -213,18 +260,42 @@ class Sight:
             elif field and field != URGENT:
                 where[f"{prefix}{field}_id"] = agency_id
             allowed |= Q(**where)
+        return allowed | self._beyond(prefix)
+
+    def _beyond(self, prefix: str) -> Q:
+        """Advisers asked about a case; agencies involved in its meeting, from there."""
+        allowed = Q(pk__in=[])
+        for version_id, role in self.advisers:
+            asked = Event.objects.filter(kind=ADVICE_REQUESTED, data__adviser=role)
+            allowed |= Q(
+                **{f"{prefix}procedure_id": version_id},
+                **{f"{prefix}pk__in": asked.values("disagreement_id")},
+            )
+        for version_id, agency_id, lowest in self.involved:
+            involved = Event.objects.filter(kind=AGENCY_INVOLVED, data__agency=str(agency_id))
+            allowed |= Q(
+                **{f"{prefix}procedure_id": version_id},
+                **{f"{prefix}highest_stage_number__gte": lowest},
+                **{f"{prefix}pk__in": involved.values("disagreement_id")},
+            )
         return allowed
 
 
 def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None) -> Sight:
     whole: list[int] = []
     rungs: list[tuple[int, str, int, int]] = []
+    advisers: list[tuple[int, str]] = []
+    involved: list[tuple[int, int, int]] = []
     assignments = roles_of(person)
     for version in versions_of(person) if versions is None else versions:
         found = rungs_for(version)
         for a in assignments:
             if not role_applies(a, version.procedure_id):
                 continue
+            if a.agency_id is None and a.role in found.adviser_roles:
+                advisers.append((version.pk, a.role))
+            elif found.meeting is not None and a.role in found.meeting_roles:
+                involved.append((version.pk, a.agency_id, found.meeting))
             if a.agency_id is None:
                 if a.role in found.sight_of_all:
                     whole.append(version.pk)
@@ -242,7 +313,10 @@ def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None)
                 lowest = side.get(a.role)
                 if lowest is not None:
                     rungs.append((version.pk, field, a.agency_id, lowest))
-    return Sight(tuple(sorted(set(whole))), tuple(sorted(set(rungs))))
+    return Sight(
+        tuple(sorted(set(whole))), tuple(sorted(set(rungs))),
+        tuple(sorted(set(advisers))), tuple(sorted(set(involved))),
+    )  # fmt: skip
 
 
 def visibility_filter(person: Person, versions: Iterable[ProcedureVersion]) -> Q:

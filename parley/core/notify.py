@@ -76,6 +76,9 @@ class Audience(StrEnum):
     HOLDER = "holder"  # whoever must act: the roles of a stage, on the side(s) due
     NEXT_RUNG = "next-rung"  # the roles of the next stage, on the same side(s)
     ROLE = "role"  # a role the procedure names (notify, kept_informed, immediate_risk)
+    # The roles named, held in each agency the case records as involved beyond its two
+    # sides: a meeting of every agency involved.
+    INVOLVED = "involved"
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,8 @@ def _event_notices(
             if rule.when is NotifyWhen.ESCALATED:
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
         notices.extend(_entry_alerts(procedure, stage, notice, raised=False))
+        if stage.meeting is not None:
+            notices.append(_meeting_alert(stage, notice))
         if kind is EventKind.IMMEDIATE_RISK_DECLARED:
             notices.extend(_immediate_alerts(procedure, notice))
     elif kind is EventKind.RESPONSE_RECORDED:
@@ -298,6 +303,8 @@ def _event_notices(
                 )
             else:
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
+    elif kind in (EventKind.ADVICE_REQUESTED, EventKind.AGENCY_INVOLVED):
+        notices.extend(_beyond_the_sides(procedure, stage, event, notice))
     elif kind is EventKind.WITHDRAWN:
         notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH, track=track)))
         if stage.kept_informed:
@@ -326,6 +333,41 @@ def _entry_alerts(
     if stage.kept_informed:
         notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
     return notices
+
+
+def _meeting_alert(stage: Stage, notice: _Make) -> Notice:
+    """Every agency involved is told of a meeting of every agency involved: the roles the
+    meeting names, in each of them."""
+    roles = tuple(
+        r for r in dict.fromkeys((*stage.raising_side, *stage.other_side)) if r != PARTY_ROLE
+    )
+    return notice(
+        NoticeKind.NAMED_ALERT,
+        Recipient(Audience.INVOLVED, (RoleGroup(Side.BOTH, roles),)),
+        why=f"{stage.name}: your agency is involved and is asked to the meeting.",
+        cite=stage.meeting.source.shown() if stage.meeting else "",
+    )
+
+
+def _beyond_the_sides(
+    procedure: Procedure, stage: Stage, event: Event, notice: _Make
+) -> list[Notice]:
+    """An adviser asked is told (held partnership-wide); an agency added while the
+    meeting of every agency involved is under way is told of it."""
+    if event.kind is EventKind.ADVICE_REQUESTED:
+        adviser = procedure.adviser(str(event.data.get("adviser", "")))
+        if adviser is None:
+            return []
+        group = RoleGroup(Side.PARTNERSHIP, (adviser.role,))
+        return [
+            notice(
+                NoticeKind.NAMED_ALERT,
+                Recipient(Audience.ROLE, (group,)),
+                why=f"Your advice is asked for, as {adviser.label.lower()}.",
+                cite=adviser.source.shown(),
+            )
+        ]
+    return [_meeting_alert(stage, notice)] if stage.meeting is not None else []
 
 
 def _immediate_alerts(procedure: Procedure, notice: _Make) -> list[Notice]:

@@ -231,6 +231,7 @@ def actor_of(
     ``stand_in_for_other``: the roles that stand in for the other professional when they
     are not in Parley (:func:`stand_ins`); asked only when ``other_professional`` is empty."""
     holds: set[tuple[Side, str]] = set()
+    assignments = list(assignments)
     involved_in = set(involved_agencies) - {raising_agency, other_agency}
     involved = {role for role, agency in assignments if agency in involved_in}
     for role, agency in assignments:
