@@ -92,10 +92,16 @@ _CASE_BY_REFERENCE = Prepared(
 def rungs_of(procedure: Procedure) -> Rungs:
     rules = sight_rules(procedure)
     return Rungs(
-        rules.raising, rules.other, rules.anywhere, rules.whole, rules.urgent,
-        rules.unnamed_other, rules.meeting, rules.meeting_roles,
+        rules.raising,
+        rules.other,
+        rules.anywhere,
+        rules.whole,
+        rules.urgent,
+        rules.unnamed_other,
+        rules.meeting,
+        rules.meeting_roles,
         frozenset(a.role for a in procedure.advisers),
-    )  # fmt: skip
+    )
 
 
 def rungs_for(version: ProcedureVersion) -> Rungs:
@@ -314,9 +320,11 @@ def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None)
                 if lowest is not None:
                     rungs.append((version.pk, field, a.agency_id, lowest))
     return Sight(
-        tuple(sorted(set(whole))), tuple(sorted(set(rungs))),
-        tuple(sorted(set(advisers))), tuple(sorted(set(involved))),
-    )  # fmt: skip
+        tuple(sorted(set(whole))),
+        tuple(sorted(set(rungs))),
+        tuple(sorted(set(advisers))),
+        tuple(sorted(set(involved))),
+    )
 
 
 def visibility_filter(person: Person, versions: Iterable[ProcedureVersion]) -> Q:

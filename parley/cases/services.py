@@ -796,9 +796,13 @@ def disagreement_act(
 def _agency_involved(disagreement: Disagreement, agency: Any) -> str:
     """The id of an agency of the case's partnership, beyond its two sides, that the case
     records as involved (for a meeting of every agency involved)."""
-    found = Agency.objects.filter(
-        partnership_id=disagreement.partnership_id, pk=str(agency or "")
-    ).first() if str(agency or "").isdigit() else None  # fmt: skip
+    found = (
+        Agency.objects.filter(
+            partnership_id=disagreement.partnership_id, pk=str(agency or "")
+        ).first()
+        if str(agency or "").isdigit()
+        else None
+    )
     if found is None:
         raise Refused("Choose an agency of this partnership")
     if found.pk in (disagreement.raising_agency_id, disagreement.other_agency_id):

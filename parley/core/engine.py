@@ -412,8 +412,9 @@ def _apply_participant(state: CaseState, event: Event) -> CaseState:
         return dataclasses.replace(state, views_recorded_at=(*state.views_recorded_at, event.at))
     if event.kind is EventKind.ADVICE_REQUESTED:
         role = str(event.data.get("adviser", ""))
-        asked = state.advisers_asked if role in state.advisers_asked else (
-            *state.advisers_asked, role)  # fmt: skip
+        asked = (
+            state.advisers_asked if role in state.advisers_asked else (*state.advisers_asked, role)
+        )
         return dataclasses.replace(state, advisers_asked=asked)
     if event.kind is EventKind.ADVICE_RECORDED:
         return dataclasses.replace(state, advice_count=state.advice_count + 1)

@@ -502,6 +502,7 @@ class _Reader:
         self._role_refs: list[tuple[str, str, int]] = []  # role, file, line
         # Stages (by file and line) whose file says when they escalate, not the default.
         self.explicit_triggers: set[tuple[str, int]] = set()
+        self.advisers: tuple[Adviser, ...] = ()  # read with the roles: they extend them
 
     # problem reporting -------------------------------------------------------------------
     def problem(self, where: LMap | LList, key: str | None, message: str) -> None:
@@ -1005,7 +1006,6 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         key = "parley" if "parley" in raw else None
         r.problem(raw, key, f'start the file with "parley: {FORMAT_VERSION}" (the format version)')
     role_specs = _read_roles(r, raw)
-    advisers = _read_advisers(r, raw, role_specs)
 
     scope_values = raw.get("scope") or []
     scope: set[Scope] = set()
@@ -1270,11 +1270,9 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         overall=overall,
         advisory=advisory,
         retention_years=r.number(raw, "retention_years", 7, minimum=1),
-        participants=_read_participants(r, raw),
-        advisers=advisers,
         source_file=file,
     )
-    procedure = _with_partnership_sides(procedure)
+    procedure = _with_partnership_sides(_with_participants(r, raw, procedure))
     _check_consistency(r, procedure, raw)
     return procedure
 
@@ -1285,6 +1283,13 @@ ROLE_KEYS = ("id", "label", "sight", "held", "may_act", "source")
 PARTICIPANTS = {"subject": "the person the disagreement is about, or their representative"}
 PARTICIPANT_KEYS = ("label", "told", "views", "source", "choice")
 TOLD_WHEN = (NotifyWhen.RAISED, NotifyWhen.ENTRY, NotifyWhen.OUTCOME, NotifyWhen.CLOSED)
+
+
+def _with_participants(r: _Reader, raw: LMap, procedure: Procedure) -> Procedure:
+    """The procedure with those beyond the two sides: its participants and advisers."""
+    return dataclasses.replace(
+        procedure, participants=_read_participants(r, raw), advisers=r.advisers
+    )
 
 
 def _read_participants(r: _Reader, raw: LMap) -> tuple[Participant, ...]:
@@ -1346,9 +1351,12 @@ def _read_advisers(r: _Reader, raw: LMap, role_specs: dict[str, Role]) -> tuple[
         if role not in role_specs:
             r.known_roles[role] = label
             role_specs[role] = Role(
-                id=role, label=label, sight=Sight.NONE, held=Held.PARTNERSHIP,
+                id=role,
+                label=label,
+                sight=Sight.NONE,
+                held=Held.PARTNERSHIP,
                 source=r.text(node, "source", "an adviser"),
-            )  # fmt: skip
+            )
         found.append(Adviser(role=role, label=label, source=r.source(node)))
     return tuple(found)
 
@@ -1391,6 +1399,7 @@ def _read_roles(r: _Reader, raw: LMap) -> dict[str, Role]:
             may_act=r.flag(role_node, "may_act", True),
             source=r.text(role_node, "source", "a role"),
         )
+    r.advisers = _read_advisers(r, raw, specs)
     return specs
 
 

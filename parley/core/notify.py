@@ -250,8 +250,6 @@ def _event_notices(
             if rule.when is NotifyWhen.ESCALATED:
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
         notices.extend(_entry_alerts(procedure, stage, notice, raised=False))
-        if stage.meeting is not None:
-            notices.append(_meeting_alert(stage, notice))
         if kind is EventKind.IMMEDIATE_RISK_DECLARED:
             notices.extend(_immediate_alerts(procedure, notice))
     elif kind is EventKind.RESPONSE_RECORDED:
@@ -303,13 +301,11 @@ def _event_notices(
                 )
             else:
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
-    elif kind in (EventKind.ADVICE_REQUESTED, EventKind.AGENCY_INVOLVED):
-        notices.extend(_beyond_the_sides(procedure, stage, event, notice))
     elif kind is EventKind.WITHDRAWN:
         notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH, track=track)))
         if stage.kept_informed:
             notices.append(notice(NoticeKind.WITHDRAWN, _roles(stage.kept_informed)))
-    return notices
+    return notices + _beyond_the_sides(procedure, stage, event, notice)
 
 
 class _Make(Protocol):
@@ -332,6 +328,8 @@ def _entry_alerts(
         notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
     if stage.kept_informed:
         notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
+    if stage.meeting is not None and not raised:
+        notices.append(_meeting_alert(stage, notice))
     return notices
 
 
@@ -367,7 +365,9 @@ def _beyond_the_sides(
                 cite=adviser.source.shown(),
             )
         ]
-    return [_meeting_alert(stage, notice)] if stage.meeting is not None else []
+    if event.kind is EventKind.AGENCY_INVOLVED and stage.meeting is not None:
+        return [_meeting_alert(stage, notice)]
+    return []
 
 
 def _immediate_alerts(procedure: Procedure, notice: _Make) -> list[Notice]:

@@ -211,10 +211,11 @@ def notifications_for_change(
         partnership_id=partnership.pk,
         roles={role for n in notices for role in n.recipient.roles},
         agency_ids=(
-            disagreement.raising_agency_id, disagreement.other_agency_id,
+            disagreement.raising_agency_id,
+            disagreement.other_agency_id,
             *(int(a) for a in agencies_involved(disagreement) if a.isdigit()),
         ),
-    )  # fmt: skip
+    )
     context = _Case(
         case=disagreement,
         procedure=procedure,

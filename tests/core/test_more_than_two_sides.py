@@ -59,8 +59,10 @@ def test_the_procedure_reads_its_participant_advisers_and_meeting() -> None:
     # An adviser's role extends the roles table: held partnership-wide, no sight of its own.
     doctor = role_of(procedure, "designated-doctor")
     assert (doctor.label, doctor.sight.value, doctor.held.value) == (
-        "Designated doctor", "none", "partnership",
-    )  # fmt: skip
+        "Designated doctor",
+        "none",
+        "partnership",
+    )
     assert [s.id for s in procedure.track().stages if s.meeting] == ["stage-4"]
 
 
@@ -135,28 +137,40 @@ def test_an_adviser_sees_only_the_cases_they_were_asked_about() -> None:
     rules = sight_rules(procedure)
     assert not sees(procedure, DOCTOR, highest_stage_number=4, rules=rules)
     assert sees(
-        procedure, DOCTOR, highest_stage_number=1, rules=rules,
+        procedure,
+        DOCTOR,
+        highest_stage_number=1,
+        rules=rules,
         advisers_asked=("designated-doctor",),
-    )  # fmt: skip
+    )
     assert not sees(
-        procedure, NURSE, highest_stage_number=1, rules=rules,
+        procedure,
+        NURSE,
+        highest_stage_number=1,
+        rules=rules,
         advisers_asked=("designated-doctor",),
-    )  # fmt: skip
+    )
 
 
 def test_agencies_involved_see_the_case_from_the_meeting() -> None:
     procedure = sussex()
     rules = sight_rules(procedure)
     lead = actor_of(
-        person_id="lee", assignments=[("safeguarding-lead", "school")],
-        raising_agency="police", other_agency="health", raised_by="rita",
+        person_id="lee",
+        assignments=[("safeguarding-lead", "school")],
+        raising_agency="police",
+        other_agency="health",
+        raised_by="rita",
         involved_agencies=["school"],
-    )  # fmt: skip
+    )
     worker = actor_of(
-        person_id="pat", assignments=[("practitioner", "school")],
-        raising_agency="police", other_agency="health", raised_by="rita",
+        person_id="pat",
+        assignments=[("practitioner", "school")],
+        raising_agency="police",
+        other_agency="health",
+        raised_by="rita",
         involved_agencies=["school"],
-    )  # fmt: skip
+    )
     assert lead.involved == frozenset({"safeguarding-lead"})
     assert not sees(procedure, lead, highest_stage_number=3, rules=rules)
     assert sees(procedure, lead, highest_stage_number=4, rules=rules)

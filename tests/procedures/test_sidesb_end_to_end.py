@@ -56,10 +56,15 @@ def test_a_case_with_the_child_an_adviser_and_a_network_meeting() -> None:
 
     def raise_one(when: datetime) -> Disagreement:
         return services.disagreement_raise(
-            procedure=version, raised_by=person("nia.nurse"), raising_agency=health,
-            other_agency=council, other_professional=person("sam.social"),
-            summary="Bruising not followed up.", subject_name="Child C", at=when,
-        )  # fmt: skip
+            procedure=version,
+            raised_by=person("nia.nurse"),
+            raising_agency=health,
+            other_agency=council,
+            other_professional=person("sam.social"),
+            summary="Bruising not followed up.",
+            subject_name="Child C",
+            at=when,
+        )
 
     case = raise_one(at(2027, 3, 1, 10))
     other_case = raise_one(at(2027, 3, 1, 11))
@@ -74,16 +79,26 @@ def test_a_case_with_the_child_an_adviser_and_a_network_meeting() -> None:
 
     # The child: told when it is raised, their views recorded.
     assert due().endswith("tell them of the disagreement and record their views")
-    act("nia.nurse", EventKind.VIEWS_RECORDED, at(2027, 3, 1, 12),
-        text="Says home is fine; wants to stay at school", by="the child")  # fmt: skip
+    act(
+        "nia.nurse",
+        EventKind.VIEWS_RECORDED,
+        at(2027, 3, 1, 12),
+        text="Says home is fine; wants to stay at school",
+        by="the child",
+    )
     assert due() == ""
 
     # The adviser: sees nothing until asked, then this case alone, and advises.
     assert not visible(dee, case)
     with pytest.raises(Refused):
         act(dee, EventKind.ADVICE_RECORDED, at(2027, 3, 1, 13), text="Unasked")
-    act("nia.nurse", EventKind.ADVICE_REQUESTED, at(2027, 3, 1, 13),
-        adviser="designated-doctor", text="Is the bruising consistent with the account?")  # fmt: skip
+    act(
+        "nia.nurse",
+        EventKind.ADVICE_REQUESTED,
+        at(2027, 3, 1, 13),
+        adviser="designated-doctor",
+        text="Is the bruising consistent with the account?",
+    )
     assert visible(dee, case) and not visible(dee, other_case)
     assert Notification.objects.filter(recipient=dee, disagreement=case).exists()
     act(dee, EventKind.ADVICE_RECORDED, at(2027, 3, 1, 15), text="Not consistent: refer")
@@ -107,10 +122,19 @@ def test_a_case_with_the_child_an_adviser_and_a_network_meeting() -> None:
     assert Notification.objects.filter(recipient=dev, disagreement=case).exists()
 
     # The meeting's outcome recorded; the child told of it and their views recorded.
-    act("priya.lead", EventKind.MEETING_HELD, at(2027, 3, 8, 10),
-        text="All agencies met: child protection medical arranged")  # fmt: skip
-    act("priya.lead", EventKind.RESOLVED, at(2027, 3, 8, 11),
-        outcome="Medical arranged; school to monitor", outstanding="None")  # fmt: skip
+    act(
+        "priya.lead",
+        EventKind.MEETING_HELD,
+        at(2027, 3, 8, 10),
+        text="All agencies met: child protection medical arranged",
+    )
+    act(
+        "priya.lead",
+        EventKind.RESOLVED,
+        at(2027, 3, 8, 11),
+        outcome="Medical arranged; school to monitor",
+        outstanding="None",
+    )
     assert due().endswith("tell them of the outcome and record their views")
     act("priya.lead", EventKind.VIEWS_RECORDED, at(2027, 3, 8, 12), text="Relieved")
     state = disagreement_state(case)
