@@ -1282,7 +1282,7 @@ ROLE_KEYS = ("id", "label", "sight", "held", "may_act", "source")
 # The participants a procedure may name: only the person the disagreement is about.
 PARTICIPANTS = {"subject": "the person the disagreement is about, or their representative"}
 PARTICIPANT_KEYS = ("label", "told", "views", "source", "choice")
-TOLD_WHEN = (NotifyWhen.RAISED, NotifyWhen.ENTRY, NotifyWhen.OUTCOME, NotifyWhen.CLOSED)
+TOLD_WHEN = (NotifyWhen.RAISED, NotifyWhen.ENTRY, NotifyWhen.OUTCOME)
 
 
 def _with_participants(r: _Reader, raw: LMap, procedure: Procedure) -> Procedure:
