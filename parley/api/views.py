@@ -450,6 +450,9 @@ def disagreement_actions(request: HttpRequest, token: ApiToken, reference: str) 
             "chaired_by",
             "present",
             "form",
+            "by",
+            "adviser",
+            "agency",
         )
         if body.get(name) is not None
     }

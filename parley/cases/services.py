@@ -767,6 +767,7 @@ def disagreement_act(
     overdue = planner.is_overdue(planner.case_deadlines(procedure, calendar, state), at)
     actor = actor_for(person=person, disagreement=locked)
     if kind is EventKind.AGENCY_INVOLVED:
+        engine.acting_for(procedure, state, kind, actor)  # whose it is, before which agency
         fields["agency"] = _agency_involved(locked, fields.get("agency"))
     events = engine.take(procedure, state, kind, actor=actor, at=at, overdue=overdue, **fields)
     rows = _append(locked, events, start=len(past) + 1)
