@@ -22,7 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from parley.cases import hooks
-from parley.cases.access import role_applies, roles_of, rungs_for
+from parley.cases.access import agencies_involved, role_applies, roles_of, rungs_for
 from parley.cases.models import (
     Agency,
     ClosureDay,
@@ -434,6 +434,7 @@ def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
         raised_by=str(disagreement.raised_by_id),
         other_professional=str(disagreement.other_professional_id or ""),
         stand_in_for_other=rungs_for(disagreement.procedure).unnamed_other,
+        involved_agencies=agencies_involved(disagreement),
     )
 
 
@@ -807,6 +808,9 @@ def disagreement_act(
     overdue = planner.is_overdue(deadlines, at)
     actor = actor_for(person=person, disagreement=locked)
     ends = planner.stage_ends(deadlines, state.stage)
+    if kind is EventKind.AGENCY_INVOLVED:
+        engine.acting_for(procedure, state, kind, actor)  # whose it is, before which agency
+        fields["agency"] = _agency_involved(locked, fields.get("agency"))
     events = engine.take(
         procedure, state, kind, actor=actor, at=at, overdue=overdue, stage_ends=ends, **fields
     )
@@ -843,6 +847,23 @@ def disagreement_act(
     )
     disagreement.refresh_from_db()
     return rows
+
+
+def _agency_involved(disagreement: Disagreement, agency: Any) -> str:
+    """The id of an agency of the case's partnership, beyond its two sides, that the case
+    records as involved (for a meeting of every agency involved)."""
+    found = (
+        Agency.objects.filter(
+            partnership_id=disagreement.partnership_id, pk=str(agency or "")
+        ).first()
+        if str(agency or "").isdigit()
+        else None
+    )
+    if found is None:
+        raise Refused("Choose an agency of this partnership")
+    if found.pk in (disagreement.raising_agency_id, disagreement.other_agency_id):
+        raise Refused(f"{found.name} is one of the two sides of this disagreement already")
+    return str(found.pk)
 
 
 def _moved_on_since(record: list[engine.Event], version: int) -> bool:

@@ -20,6 +20,7 @@ from parley.core.procedure import (
     Debrief,
     EscalationTrigger,
     Form,
+    NotifyWhen,
     Procedure,
     QuestionKind,
     Side,
@@ -77,6 +78,10 @@ class EventKind(StrEnum):
     BODY_INFORMED = "body-informed"
     LIMIT_SHORTENED = "limit-shortened"
     PRIORITY_SET = "priority-set"
+    VIEWS_RECORDED = "views-recorded"
+    ADVICE_REQUESTED = "advice-requested"
+    ADVICE_RECORDED = "advice-recorded"
+    AGENCY_INVOLVED = "agency-involved"
 
 
 class Who(StrEnum):
@@ -86,6 +91,7 @@ class Who(StrEnum):
     INVOLVED = "involved"  # a party, or anyone who acts at a stage the case has reached
     RAISER = "raiser"  # the person who raised it, alone
     SENT_TO = "sent-to"  # whoever holds, partnership-wide, a role a form of the case went to
+    ADVISER = "adviser"  # whoever holds, partnership-wide, an adviser's role asked on the case
     NOBODY = "nobody"  # recorded by Parley itself
 
 
@@ -279,6 +285,41 @@ EVENTS: Mapping[EventKind, EventSpec] = {
         _OPEN,
         required=("priority",),
     ),
+    # The person the disagreement is about, or their representative (``participants``):
+    # whoever holds the stage tells them and records their views.
+    EventKind.VIEWS_RECORDED: EventSpec(
+        "Views recorded",
+        _ANY_PARTY,
+        _NOT_ENDED,
+        required=("text",),
+        moves=False,
+    ),
+    # An adviser (``advisers``: a designated doctor or nurse) may be asked at any stage by
+    # whoever holds it; the adviser then records advice on that case, and on no other.
+    EventKind.ADVICE_REQUESTED: EventSpec(
+        "Adviser asked",
+        _ANY_PARTY,
+        _OPEN,
+        required=("adviser", "text"),
+        moves=False,
+    ),
+    EventKind.ADVICE_RECORDED: EventSpec(
+        "Advice recorded",
+        frozenset({Side.PARTNERSHIP}),
+        _NOT_ENDED,
+        required=("text",),
+        who=Who.ADVISER,
+        moves=False,
+    ),
+    # A network meeting (a stage's ``meeting``) brings in every agency involved, beyond
+    # the two sides: whoever holds the stage records which they are.
+    EventKind.AGENCY_INVOLVED: EventSpec(
+        "Agency involved added",
+        _ANY_PARTY,
+        _OPEN,
+        required=("agency",),
+        moves=False,
+    ),
     EventKind.FORM_ACKNOWLEDGED: EventSpec(
         "Form received and acknowledged",
         frozenset({Side.PARTNERSHIP}),
@@ -304,6 +345,8 @@ FIELD_WORDS = {
     "form": "the form you are acknowledging",
     "due": "the new last day of the stage",
     "priority": "the priority",
+    "adviser": "which adviser to ask",
+    "agency": "the agency involved",
 }
 
 
@@ -357,6 +400,10 @@ class CaseState:
     shortened_to: date | None = None
     shortened_because: str = ""
     priority: str = ""  # the priority given at the current stage (PRIORITY_SET)
+    views_recorded_at: tuple[datetime, ...] = ()  # the subject's views, each time recorded
+    advisers_asked: tuple[str, ...] = ()  # the adviser roles asked about this case
+    agencies_involved: tuple[str, ...] = ()  # beyond the two sides: agency ids, as added
+    advice_count: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -467,12 +514,64 @@ def apply(state: CaseState | None, event: Event, procedure: Procedure) -> CaseSt
             shortened_to=date.fromisoformat(str(event.data["due"])),
             shortened_because=str(event.data.get("reason", "")),
         )
+    if kind in PARTICIPANT_EVENTS:
+        return _apply_participant(state, event)
     changed = state
     if kind is EventKind.RESPONSE_RECORDED:
         changed = dataclasses.replace(changed, responded=True, unsatisfactory=False)
     if event.data.get("agreed") is True:
         changed = dataclasses.replace(changed, agreed=True)
     return _complete_steps(changed, stage, event, procedure)
+
+
+PARTICIPANT_EVENTS = frozenset(
+    {
+        EventKind.VIEWS_RECORDED,
+        EventKind.ADVICE_REQUESTED,
+        EventKind.ADVICE_RECORDED,
+        EventKind.AGENCY_INVOLVED,
+    }
+)
+
+
+def _apply_participant(state: CaseState, event: Event) -> CaseState:
+    """The record of those beyond the two sides: the subject's views, advisers asked and
+    their advice, the agencies involved."""
+    if event.kind is EventKind.VIEWS_RECORDED:
+        return dataclasses.replace(state, views_recorded_at=(*state.views_recorded_at, event.at))
+    if event.kind is EventKind.ADVICE_REQUESTED:
+        role = str(event.data.get("adviser", ""))
+        asked = (
+            state.advisers_asked if role in state.advisers_asked else (*state.advisers_asked, role)
+        )
+        return dataclasses.replace(state, advisers_asked=asked)
+    if event.kind is EventKind.ADVICE_RECORDED:
+        return dataclasses.replace(state, advice_count=state.advice_count + 1)
+    agency = str(event.data.get("agency", ""))
+    return dataclasses.replace(state, agencies_involved=(*state.agencies_involved, agency))
+
+
+def views_due(procedure: Procedure, state: CaseState) -> str:
+    """The task of telling the person the disagreement is about and recording their
+    views, where the procedure says they are told and it is not yet done: the words of
+    the task for whoever holds the stage, or "" when nothing is due now."""
+    subject = procedure.subject
+    if subject is None or state.status in (Status.CLOSED, Status.WITHDRAWN):
+        return ""
+    last = max(state.views_recorded_at, default=None)
+    since: datetime | None = None
+    if NotifyWhen.OUTCOME in subject.told and state.resolved_at is not None:
+        since = state.resolved_at
+    elif NotifyWhen.ENTRY in subject.told and state.is_open:
+        since = state.stage_entered_at
+    elif NotifyWhen.RAISED in subject.told and state.is_open:
+        since = state.raised_at
+    if since is None or (last is not None and last >= since):
+        return ""
+    what = "the outcome" if since == state.resolved_at else "the disagreement"
+    # Told at: raised (the disagreement), entry (each stage), outcome (how it ended).
+    who = subject.label[:1].upper() + subject.label[1:]
+    return f"{who}: tell them of {what} and record their views"
 
 
 def _complete_steps(
@@ -800,6 +899,8 @@ def take(
         data["due"] = _check_shortening(at, stage_ends, fields)
     elif kind is EventKind.PRIORITY_SET:
         _check_priority(stage, state, fields)
+    elif kind in PARTICIPANT_EVENTS:
+        _check_participant(procedure, state, kind, fields)
     return [Event(kind, at, actor.id, state.stage, data)]
 
 
@@ -906,6 +1007,29 @@ def _check_acknowledgement(
         raise Refused(f'"{wanted}" is not a form sent to you for this disagreement')
 
 
+def _check_participant(
+    procedure: Procedure, state: CaseState, kind: EventKind, fields: Mapping[str, Any]
+) -> None:
+    """What the procedure must allow for those beyond the two sides to be recorded."""
+    if kind is EventKind.VIEWS_RECORDED:
+        subject = procedure.subject
+        if subject is None or not subject.views:
+            raise Refused(f"{procedure.name} does not record the views of the person it is about")
+    elif kind is EventKind.ADVICE_REQUESTED:
+        role = str(fields.get("adviser") or "")
+        if procedure.adviser(role) is None:
+            names = ", ".join(a.label for a in procedure.advisers)
+            raise Refused(
+                f"{procedure.name} names no such adviser"
+                + (f": choose one of {names}" if names else "")
+            )
+    elif kind is EventKind.AGENCY_INVOLVED:
+        if not procedure.has_network_meeting:
+            raise Refused(f"{procedure.name} has no meeting of every agency involved")
+        if str(fields.get("agency")) in state.agencies_involved:
+            raise Refused("That agency is recorded as involved already")
+
+
 def _check_visibility(actor: Actor, fields: Mapping[str, Any]) -> None:
     """A note is for everyone who sees the case, or kept to a side its writer is on."""
     chosen = str(fields.get("visibility") or "all")
@@ -937,6 +1061,8 @@ def acting_for(
         raise Refused(
             f"{spec.label}: only the person a form of this disagreement was sent to can do this"
         )
+    if spec.who is Who.ADVISER:
+        raise Refused(f"{spec.label}: only an adviser asked about this disagreement can do this")
     stage = procedure.track(state.track).stage(state.stage)
     if kind is EventKind.LIMIT_SHORTENED:
         raise Refused(_not_shortened_here(procedure, stage, spec))
@@ -976,6 +1102,8 @@ def acts_for(
     track = procedure.track(state.track)
     if spec.who is Who.SENT_TO:
         return spec.sides if forms_to_acknowledge(procedure, state, actor) else frozenset()
+    if spec.who is Who.ADVISER:
+        return spec.sides if actor.partnership_roles & set(state.advisers_asked) else frozenset()
     if spec.who is Who.INVOLVED:
         return involved_sides(procedure, track, state.stages_reached, actor) & spec.sides
     stage = track.stage(state.stage)
@@ -1214,6 +1342,8 @@ def allowed_actions(
         "filename": "-",
         "outcome": "-",
         "outstanding": "-",
+        "agency": "-",
+        "adviser": procedure.advisers[0].role if procedure.advisers else "-",
     }
     allowed: list[EventKind] = []
     for kind, spec in EVENTS.items():

@@ -20,7 +20,9 @@ import yaml
 
 from parley.core.durations import NO_LIMIT, Duration, DurationError, parse_duration
 from parley.core.procedure import (
+    EVERY_AGENCY_INVOLVED,
     STANDARD_ROLES,
+    Adviser,
     Bypass,
     Cadence,
     CalendarSpec,
@@ -35,11 +37,13 @@ from parley.core.procedure import (
     Form,
     ImmediateRisk,
     MayShorten,
+    NetworkMeeting,
     Notify,
     NotifyWhen,
     OnBehalf,
     Option,
     Outcome,
+    Participant,
     Priority,
     Procedure,
     Question,
@@ -506,6 +510,7 @@ class _Reader:
         self._role_refs: list[tuple[str, str, int]] = []  # role, file, line
         # Stages (by file and line) whose file says when they escalate, not the default.
         self.explicit_triggers: set[tuple[str, int]] = set()
+        self.advisers: tuple[Adviser, ...] = ()  # read with the roles: they extend them
 
     # problem reporting -------------------------------------------------------------------
     def problem(self, where: LMap | LList, key: str | None, message: str) -> None:
@@ -766,12 +771,13 @@ def _names(words: str) -> tuple[str, ...]:
 TOP_KEYS = _names(
     "parley id name version partnership document summary scope categories roles calendar "
     "contacts signposting immediate_risk bypass raise_on_behalf outcome forms reporting "
-    "notify limits stages tracks retention_years extends source questions single_agency"
+    "notify limits stages tracks retention_years extends source questions single_agency "
+    "participants advisers"
 )
 STAGE_KEYS = _names(
     "id name description informal raising_side other_side kept_informed partnership_side "
     "escalate_by steps within cumulative escalate_when next notify forms resolution "
-    "advisory source remove informs after may_shorten priorities"
+    "advisory source remove informs after may_shorten priorities meeting"
 )
 STEP_KEYS = _names(
     "id name by action within after only_if_agreed cumulative form advisory source remove"
@@ -927,6 +933,7 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         informs=r.text(node, "informs", what),
         may_shorten=_read_may_shorten(r, node, what),
         priorities=_read_priorities(r, node, what),
+        meeting=_read_meeting(r, node, what),
         source=r.source(node),
         clock=_stage_clock(r, node, what),
     )
@@ -1199,7 +1206,8 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         source_file=file,
     )
     procedure = _with_questions(r, raw, procedure)
-    procedure = _with_partnership_sides(_read_single_agency(r, raw, procedure))
+    procedure = _with_participants(r, raw, _read_single_agency(r, raw, procedure))
+    procedure = _with_partnership_sides(procedure)
     _check_consistency(r, procedure, raw)
     return procedure
 
@@ -1531,6 +1539,99 @@ def _read_single_agency(r: _Reader, raw: LMap, procedure: Procedure) -> Procedur
 
 ROLE_KEYS = ("id", "label", "sight", "held", "may_act", "source")
 
+# The participants a procedure may name: only the person the disagreement is about.
+PARTICIPANTS = {"subject": "the person the disagreement is about, or their representative"}
+PARTICIPANT_KEYS = ("label", "told", "views", "source", "choice")
+TOLD_WHEN = (NotifyWhen.RAISED, NotifyWhen.ENTRY, NotifyWhen.OUTCOME)
+
+
+def _with_participants(r: _Reader, raw: LMap, procedure: Procedure) -> Procedure:
+    """The procedure with those beyond the two sides: its participants and advisers."""
+    return dataclasses.replace(
+        procedure, participants=_read_participants(r, raw), advisers=r.advisers
+    )
+
+
+def _read_participants(r: _Reader, raw: LMap) -> tuple[Participant, ...]:
+    """``participants``: people the disagreement is about, who are not users of Parley but
+    are told of it and whose views are recorded (the child or their representative)."""
+    node = r.mapping(raw, "participants", "the procedure")
+    if node is None:
+        return ()
+    found: list[Participant] = []
+    for key, value in node.items():
+        if key not in PARTICIPANTS:
+            r.problem(node, key, f'"{key}" is not a participant Parley knows; use "subject"')
+            continue
+        if not isinstance(value, LMap):
+            r.problem(node, key, f'"{key}" should be a set of named settings, such as "label"')
+            continue
+        r.keys(value, PARTICIPANT_KEYS, f'the participant "{key}"')
+        told: list[NotifyWhen] = []
+        options = ", ".join(w.value for w in TOLD_WHEN)
+        for when in r.ids(value, "told", f'the participant "{key}"', "[raised, outcome]"):
+            if when in {w.value for w in TOLD_WHEN}:
+                told.append(NotifyWhen(when))
+            else:
+                r.problem(value, "told", f'"{when}" is not when someone is told; use: {options}')
+        found.append(
+            Participant(
+                id=key,
+                label=r.text(value, "label", f'the participant "{key}"') or PARTICIPANTS[key],
+                told=tuple(told),
+                views=r.flag(value, "views"),
+                source=r.source(value),
+            )
+        )
+    return tuple(found)
+
+
+def _read_advisers(r: _Reader, raw: LMap, role_specs: dict[str, Role]) -> tuple[Adviser, ...]:
+    """``advisers``: roles that may be consulted at any stage without being a stage. Each
+    extends the roles table as a partnership-wide role that sees only the cases it was
+    asked about (adding to ``role_specs``), unless the procedure declares it itself."""
+    found: list[Adviser] = []
+    for node in r.items(raw, "advisers", "the procedure"):
+        r.keys(node, ("role", "label", "source", "choice"), "an adviser")
+        role = r.ident(node, "role", "an adviser")
+        if not role:
+            continue
+        if role in STANDARD_ROLES:
+            r.problem(
+                node, "role", f'"{role}" acts at stages already: an adviser needs a role of its own'
+            )
+            continue
+        if any(a.role == role for a in found):
+            r.problem(node, "role", f'the adviser "{role}" is listed twice')
+            continue
+        declared = role_specs.get(role)
+        label = r.text(node, "label", "an adviser") or (
+            declared.label if declared else role.replace("-", " ").capitalize()
+        )
+        if role not in role_specs:
+            r.known_roles[role] = label
+            role_specs[role] = Role(
+                id=role,
+                label=label,
+                sight=Sight.NONE,
+                held=Held.PARTNERSHIP,
+                source=r.text(node, "source", "an adviser"),
+            )
+        found.append(Adviser(role=role, label=label, source=r.source(node)))
+    return tuple(found)
+
+
+def _read_meeting(r: _Reader, node: LMap, what: str) -> NetworkMeeting | None:
+    """A stage's ``meeting``: the stage is a meeting of every agency involved."""
+    meeting = r.mapping(node, "meeting", what)
+    if meeting is None:
+        return None
+    r.keys(meeting, ("of", "source", "choice"), "a meeting")
+    of = r.text(meeting, "of", "a meeting") or EVERY_AGENCY_INVOLVED
+    if of != EVERY_AGENCY_INVOLVED:
+        r.problem(meeting, "of", f'a meeting is "of: {EVERY_AGENCY_INVOLVED}"; "{of}" is not')
+    return NetworkMeeting(of=EVERY_AGENCY_INVOLVED, source=r.source(meeting))
+
 
 def _read_roles(r: _Reader, raw: LMap) -> dict[str, Role]:
     """The procedure's own roles, as rows of the roles table (parley.core.roles)."""
@@ -1558,6 +1659,7 @@ def _read_roles(r: _Reader, raw: LMap) -> dict[str, Role]:
             may_act=r.flag(role_node, "may_act", True),
             source=r.text(role_node, "source", "a role"),
         )
+    r.advisers = _read_advisers(r, raw, specs)
     return specs
 
 

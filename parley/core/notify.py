@@ -76,6 +76,9 @@ class Audience(StrEnum):
     HOLDER = "holder"  # whoever must act: the roles of a stage, on the side(s) due
     NEXT_RUNG = "next-rung"  # the roles of the next stage, on the same side(s)
     ROLE = "role"  # a role the procedure names (notify, kept_informed, immediate_risk)
+    # The roles named, held in each agency the case records as involved beyond its two
+    # sides: a meeting of every agency involved.
+    INVOLVED = "involved"
 
 
 @dataclass(frozen=True)
@@ -302,7 +305,7 @@ def _event_notices(
         notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH, track=track)))
         if stage.kept_informed:
             notices.append(notice(NoticeKind.WITHDRAWN, _roles(stage.kept_informed)))
-    return notices
+    return notices + _beyond_the_sides(procedure, stage, event, notice)
 
 
 class _Make(Protocol):
@@ -325,7 +328,46 @@ def _entry_alerts(
         notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
     if stage.kept_informed:
         notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
+    if stage.meeting is not None and not raised:
+        notices.append(_meeting_alert(stage, notice))
     return notices
+
+
+def _meeting_alert(stage: Stage, notice: _Make) -> Notice:
+    """Every agency involved is told of a meeting of every agency involved: the roles the
+    meeting names, in each of them."""
+    roles = tuple(
+        r for r in dict.fromkeys((*stage.raising_side, *stage.other_side)) if r != PARTY_ROLE
+    )
+    return notice(
+        NoticeKind.NAMED_ALERT,
+        Recipient(Audience.INVOLVED, (RoleGroup(Side.BOTH, roles),)),
+        why=f"{stage.name}: your agency is involved and is asked to the meeting.",
+        cite=stage.meeting.source.shown() if stage.meeting else "",
+    )
+
+
+def _beyond_the_sides(
+    procedure: Procedure, stage: Stage, event: Event, notice: _Make
+) -> list[Notice]:
+    """An adviser asked is told (held partnership-wide); an agency added while the
+    meeting of every agency involved is under way is told of it."""
+    if event.kind is EventKind.ADVICE_REQUESTED:
+        adviser = procedure.adviser(str(event.data.get("adviser", "")))
+        if adviser is None:
+            return []
+        group = RoleGroup(Side.PARTNERSHIP, (adviser.role,))
+        return [
+            notice(
+                NoticeKind.NAMED_ALERT,
+                Recipient(Audience.ROLE, (group,)),
+                why=f"Your advice is asked for, as {adviser.label.lower()}.",
+                cite=adviser.source.shown(),
+            )
+        ]
+    if event.kind is EventKind.AGENCY_INVOLVED and stage.meeting is not None:
+        return [_meeting_alert(stage, notice)]
+    return []
 
 
 def _immediate_alerts(procedure: Procedure, notice: _Make) -> list[Notice]:

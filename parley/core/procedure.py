@@ -216,6 +216,42 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Participant:
+    """Someone the disagreement is about, or their representative (``participants``):
+    not a user of Parley, but told of the case and their views put on the record."""
+
+    id: str  # "subject": the person the disagreement is about
+    label: str
+    told: tuple[NotifyWhen, ...] = ()  # when the holder of the stage tells them
+    views: bool = False  # their views are recorded on the case
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class Adviser:
+    """Someone who may be consulted at any stage without being a stage (``advisers``):
+    a designated doctor or nurse. Their role is held partnership-wide and gives sight
+    only of the cases they were asked about."""
+
+    role: str
+    label: str
+    source: Source = field(default_factory=Source)
+
+
+# Whom a network meeting (a stage's ``meeting``) brings together.
+EVERY_AGENCY_INVOLVED = "every-agency-involved"
+
+
+@dataclass(frozen=True)
+class NetworkMeeting:
+    """A stage that is a meeting of every agency involved (``meeting``): the two sides and
+    the agencies the case records as involved, each told and each seeing the case."""
+
+    of: str = EVERY_AGENCY_INVOLVED
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
 class ResolutionMethod:
     kind: ResolutionKind
     description: str = ""
@@ -281,6 +317,7 @@ class Stage:
     informs: str = ""
     may_shorten: MayShorten | None = None
     priorities: tuple[Priority, ...] = ()
+    meeting: NetworkMeeting | None = None  # the stage is a meeting of every agency involved
     source: Source = field(default_factory=Source)
     # Where the stage's own limit runs from, when not from reaching the stage (``after``).
     clock: Clock | None = None
@@ -520,7 +557,22 @@ class Procedure:
     # A challenge inside one agency (a reviewing officer and their own agency's manager):
     # the other side is the raising agency, and the stages tell the sides apart by role.
     single_agency: bool = False
+    participants: tuple[Participant, ...] = ()
+    advisers: tuple[Adviser, ...] = ()
     source_file: str = ""
+
+    @property
+    def subject(self) -> Participant | None:
+        """The person the disagreement is about, where the procedure makes them a
+        participant who is told and whose views are recorded."""
+        return next((p for p in self.participants if p.id == "subject"), None)
+
+    def adviser(self, role: str) -> Adviser | None:
+        return next((a for a in self.advisers if a.role == role), None)
+
+    @property
+    def has_network_meeting(self) -> bool:
+        return any(stage.meeting for track in self.tracks for stage in track.stages)
 
     @property
     def key(self) -> str:

@@ -728,6 +728,35 @@ class BypassForm(ActionForm):
         self.fields["to_stage"].choices = self.choices["stages"]
 
 
+class ViewsForm(TextActionForm):
+    """The views of the person the disagreement is about, or their representative."""
+
+    by = short_text(
+        "who gave them",
+        label="Who gave their views?",
+        help_text=(
+            "The child or adult themselves, or their representative and how they are related."
+        ),
+    )
+
+
+class AskAdviserForm(ActionForm):
+    adviser = radios(
+        [], label="Which adviser are you asking?", required_message="Select the adviser"
+    )
+    text = long_text("your question", label="What do you want to ask them?")
+
+    def setup(self) -> None:
+        self.fields["adviser"].choices = self.choices["advisers"]
+
+
+class AgencyInvolvedForm(ActionForm):
+    agency = radios([], label="Which agency is involved?", required_message="Select the agency")
+
+    def setup(self) -> None:
+        self.fields["agency"].choices = self.choices["agencies"]
+
+
 class AcknowledgeFormForm(ActionForm):
     form = radios([], label="Which form have you received?", required_message="Select the form")
 

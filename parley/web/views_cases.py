@@ -254,6 +254,45 @@ ACTIONS: tuple[ActionPage, ...] = (
         group="other",
     ),
     ActionPage(
+        EventKind.VIEWS_RECORDED,
+        "record-views",
+        "Record their views",
+        forms.ViewsForm,
+        "Save their views",
+        label="What are their views?",
+        required="Enter their views",
+        done="Their views are recorded",
+        describe="The views of the person the disagreement is about, or their representative.",
+    ),
+    ActionPage(
+        EventKind.ADVICE_REQUESTED,
+        "ask-adviser",
+        "Ask an adviser",
+        forms.AskAdviserForm,
+        "Ask them",
+        done="The adviser is asked, and can now see this disagreement",
+        describe="For example the designated doctor or nurse, at any stage.",
+    ),
+    ActionPage(
+        EventKind.ADVICE_RECORDED,
+        "record-advice",
+        "Record your advice",
+        forms.TextActionForm,
+        "Save your advice",
+        label="What is your advice?",
+        required="Enter your advice",
+        done="Your advice is recorded",
+    ),
+    ActionPage(
+        EventKind.AGENCY_INVOLVED,
+        "add-agency",
+        "Add an agency involved",
+        forms.AgencyInvolvedForm,
+        "Add it",
+        done="Agency added: it is told of the meeting of every agency involved",
+        describe="Another agency working with the child or adult, for the network meeting.",
+    ),
+    ActionPage(
         EventKind.FORM_ACKNOWLEDGED,
         "acknowledge-form",
         "Acknowledge a form sent to you",
@@ -609,8 +648,25 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "action_groups": [(heading, actions) for heading, actions in groups if actions],
             "documents": documents(cf),
             "overdue": cf.overdue,
+            "beyond": beyond_the_sides(cf),
         },
     )
+
+
+def beyond_the_sides(cf: CaseFile) -> dict[str, Any]:
+    """Those beyond the two sides, for the case page: whether the views of the person it
+    is about are recorded (and the task, if due), the advisers asked, the agencies
+    involved."""
+    procedure, state = cf.procedure, cf.state
+    names = dict(selectors.agency_names(cf.case.partnership_id, state.agencies_involved))
+    return {
+        "subject": procedure.subject,
+        "views": len(state.views_recorded_at),
+        "views_due": engine.views_due(procedure, state),
+        "advisers": [procedure.role_label(role) for role in state.advisers_asked],
+        "advice": state.advice_count,
+        "agencies": [names.get(a, a) for a in state.agencies_involved],
+    }
 
 
 # --- action pages -----------------------------------------------------------------------
@@ -656,6 +712,12 @@ def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
             for p in cf.stage.priorities
             if given is None or p.id != given.id
         ]
+    elif action.kind is EventKind.ADVICE_REQUESTED:
+        choices["advisers"] = [(a.role, a.label) for a in procedure.advisers]
+    elif action.kind is EventKind.AGENCY_INVOLVED:
+        choices["agencies"] = selectors.agencies_to_add(cf.case, state)
+    elif action.kind is EventKind.VIEWS_RECORDED and procedure.subject is not None:
+        choices["hint"] = f"Record the views of {procedure.subject.label}."
     elif action.kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
         choices["hint"] = f"It goes to the {procedure.outcome.learning_to}."
     return choices
@@ -685,6 +747,8 @@ def _shorten_hint(cf: CaseFile) -> str:
 def _refusal(action: ActionPage, cf: CaseFile) -> str:
     """Why this action is not open to this person now, in the engine's words."""
     probe = {"text": "-", "reason": "-", "outcome": "-", "outstanding": "-", "filename": "-"}
+    probe["adviser"] = next((a.role for a in cf.procedure.advisers), "-")
+    probe["agency"] = "-"
     try:
         engine.take(
             cf.procedure,
