@@ -20,13 +20,16 @@ import yaml
 
 from parley.core.durations import NO_LIMIT, Duration, DurationError, parse_duration
 from parley.core.procedure import (
+    SIDE_ROUTE_SIDES,
     STANDARD_ROLES,
+    Branch,
     Bypass,
     Cadence,
     CalendarSpec,
     Cap,
     Category,
     Choice,
+    Condition,
     Contact,
     Debrief,
     EscalationTrigger,
@@ -42,6 +45,8 @@ from parley.core.procedure import (
     ResolutionMethod,
     Scope,
     Side,
+    SideRoute,
+    SideRouteFrom,
     Signpost,
     SignpostKind,
     Source,
@@ -753,7 +758,7 @@ TOP_KEYS = (
     "parley", "id", "name", "version", "partnership", "document", "summary", "scope",
     "categories", "roles", "calendar", "contacts", "signposting", "immediate_risk", "bypass",
     "raise_on_behalf", "outcome", "forms", "reporting", "notify", "limits", "stages", "tracks",
-    "retention_years", "extends", "source",
+    "retention_years", "extends", "source", "side_routes",
 )  # fmt: skip
 STAGE_KEYS = (
     "id", "name", "description", "informal", "raising_side", "other_side", "kept_informed",
@@ -817,7 +822,7 @@ def _read_resolution(r: _Reader, node: LMap) -> ResolutionMethod:
 
 
 def _read_notify(r: _Reader, node: LMap, default_when: NotifyWhen) -> Notify:
-    r.keys(node, ("who", "when", "why", "source", "with_forms"), "a notification")
+    r.keys(node, ("who", "when", "why", "source", "with_forms", "only_if"), "a notification")
     who = r.roles(node, "who")
     if not who:
         r.problem(node, None, 'a notification needs "who": the role to tell')
@@ -826,8 +831,79 @@ def _read_notify(r: _Reader, node: LMap, default_when: NotifyWhen) -> Notify:
         when=r.choice(node, "when", NotifyWhen, default_when) or default_when,
         why=r.text(node, "why", "a notification"),
         with_forms=r.flag(node, "with_forms"),
+        only_if=_read_condition(r, node, "only_if", "a notification"),
         source=r.source(node),
     )
+
+
+def _read_condition(r: _Reader, node: LMap, key: str, what: str) -> Condition:
+    """A condition on the raiser's answers: ``{question-id: answer, ...}``, every pair to
+    hold. A yes-no answer written bare (``yes``) is read by YAML as true: it means "yes"."""
+    value = node.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, LMap) or not value:
+        r.problem(
+            node,
+            key,
+            f'"{key}" of {what} should name a question and the answer it needs, such as '
+            "{subject: child} or {reviewing-officer: yes}",
+        )
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for question, answer in value.items():
+        if isinstance(answer, bool):
+            answer = "yes" if answer else "no"
+        if answer is None or isinstance(answer, LMap | LList):
+            r.problem(
+                value,
+                question,
+                f'the answer to "{question}" should be one answer: "yes" or "no", or the id '
+                "of one of its options",
+            )
+            continue
+        pairs.append((str(question), str(answer).strip()))
+    return tuple(pairs)
+
+
+def _read_next(r: _Reader, node: LMap, what: str) -> tuple[str | None, tuple[Branch, ...]]:
+    """A stage's ``next``: a stage id; ``none`` for the top of a ladder; or a list of ways
+    up, each ``{when: {question: answer}, stage: id}``, the last ``{stage: id}`` alone,
+    where a case goes when no condition holds."""
+    value = node.get("next")
+    if not isinstance(value, LList):
+        text = r.text(node, "next", what)
+        return (None if text in ("", "none") else text), ()
+    entries = r.items(node, "next", what)
+    branches: list[Branch] = []
+    for index, entry in enumerate(entries):
+        r.keys(entry, ("when", "stage", "source"), "a way up")
+        last = index == len(entries) - 1
+        if last and "when" in entry:
+            r.problem(
+                entry,
+                "when",
+                f"the last way up from {what} is where a case goes when no condition holds: "
+                'leave out its "when"',
+            )
+        elif not last and "when" not in entry:
+            r.problem(
+                entry,
+                None,
+                f'a way up from {what} needs "when" (only the last one, where a case goes '
+                "otherwise, leaves it out)",
+            )
+        when = _read_condition(r, entry, "when", "a way up")
+        branches.append(Branch(r.ident(entry, "stage", "a way up"), when, r.source(entry)))
+    if len(branches) < 2:
+        r.problem(
+            node,
+            "next",
+            f'"next" of {what} lists the ways up: give at least one with "when", then the '
+            "stage a case goes to otherwise; for one stage, write its id",
+        )
+    otherwise = branches[-1].stage if branches and not branches[-1].when else None
+    return otherwise or None, tuple(branches)
 
 
 def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
@@ -861,6 +937,7 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         r.explicit_triggers.add((node.file, node.line))
     else:
         triggers = set(EscalationTrigger)
+    above, branches = _read_next(r, node, what)
     return Stage(
         id=stage_id,
         number=number,
@@ -876,7 +953,8 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         cumulative=r.optional_duration(node, "cumulative"),
         informal=r.flag(node, "informal"),
         escalate_when=frozenset(triggers),
-        next=r.text(node, "next", what) or None,
+        next=above,
+        branches=branches,
         notify=tuple(_read_notify(r, n, NotifyWhen.ENTRY) for n in r.items(node, "notify", what)),
         forms=r.ids(node, "forms", what, "[referral]"),
         resolution=tuple(_read_resolution(r, n) for n in r.items(node, "resolution", what)),
@@ -903,6 +981,7 @@ def _read_track(
         if stage.next is None and index + 1 < len(stages) and "next" not in stage_nodes[index]:
             stage = _replace(stage, next=stages[index + 1].id)
         linked.append(stage)
+    linked = _numbered_by_route(linked)
     caps: list[Cap] = []
     limits = r.mapping(node, "limits", f'track "{track_id}"') if "limits" in node else None
     if limits is not None and own:
@@ -945,6 +1024,99 @@ def _read_track(
 
 def _replace(stage: Stage, **changes: Any) -> Stage:
     return dataclasses.replace(stage, **changes)
+
+
+def _numbered_by_route(stages: list[Stage]) -> list[Stage]:
+    """Where a stage's ``next`` chooses between stages, those stages are the same rung: a
+    joint procedure's last stage goes to the children's or the adults' board chair, and
+    either is its stage 4. So a ladder with such a choice numbers each formal stage by how
+    many formal stages a case climbs to reach it (the fewest), not by where it is written."""
+    if not any(stage.branches for stage in stages):
+        return stages
+    by_id = {stage.id: stage for stage in stages}
+    numbers: dict[str, int] = {}
+    queue = [(stages[0], 0)]
+    while queue:
+        stage, below = queue.pop(0)
+        if stage.id in numbers:
+            continue
+        number = 0 if stage.informal else below + 1
+        numbers[stage.id] = number
+        queue.extend((by_id[s], number) for s in stage.next_stages if s in by_id)
+    return [_replace(s, number=numbers[s.id]) if s.id in numbers else s for s in stages]
+
+
+SIDE_ROUTE_KEYS = ("id", "name", "description", "may_start", "from", "stages", "source")
+SIDE_STAGE_KEYS: tuple[str, ...] = ("id", "name", "description", "raising_side", "other_side")
+SIDE_STAGE_KEYS += ("partnership_side", "within", "advisory", "source")
+
+
+def _read_side_routes(r: _Reader, raw: LMap) -> tuple[SideRoute, ...]:
+    """The short routes out of the ladder a party can start from a case (``side_routes``):
+    each with its own stages, one after another, each with a time limit."""
+    routes: list[SideRoute] = []
+    for node in r.items(raw, "side_routes", "the procedure"):
+        r.keys(node, SIDE_ROUTE_KEYS, "a side route")
+        route_id = r.ident(node, "id", "a side route")
+        what = f'side route "{route_id}"'
+        stages: list[Stage] = []
+        for number, stage_node in enumerate(r.items(node, "stages", what), start=1):
+            r.keys(stage_node, SIDE_STAGE_KEYS, "a stage of a side route")
+            stage_id = r.ident(stage_node, "id", f"stage {number} of {what}")
+            stage_what = f'stage "{stage_id}" of {what}'
+            stage = Stage(
+                id=stage_id,
+                number=number,
+                name=r.text(stage_node, "name", stage_what, required=True),
+                description=r.text(stage_node, "description", stage_what),
+                raising_side=r.roles(stage_node, "raising_side"),
+                other_side=r.roles(stage_node, "other_side"),
+                partnership_side=r.roles(stage_node, "partnership_side"),
+                steps=(),
+                within=r.duration(stage_node, "within"),
+                advisory=r.flag(stage_node, "advisory"),
+                source=r.source(stage_node),
+            )
+            if not stage.roles:
+                r.problem(
+                    stage_node,
+                    None,
+                    f'{stage_what} needs to say who acts: "partnership_side", "raising_side" '
+                    'or "other_side"',
+                )
+            stages.append(stage)
+        if not stages:
+            r.problem(node, None, f'{what} needs "stages": at least one')
+        linked = [
+            _replace(s, next=stages[i + 1].id) if i + 1 < len(stages) else s
+            for i, s in enumerate(stages)
+        ]
+        may_start = r.ids(node, "may_start", what, "[raising, other]")
+        for value in may_start:
+            if value not in SIDE_ROUTE_SIDES:
+                r._role_refs.append(
+                    (value, node.file_of("may_start"), node.key_lines.get("may_start", node.line))
+                )
+        if not may_start:
+            r.problem(
+                node,
+                None,
+                f'{what} needs "may_start": the roles, or the sides of the case (raising, '
+                "other, partnership), who may start it",
+            )
+        routes.append(
+            SideRoute(
+                id=route_id,
+                name=r.text(node, "name", what, required=True),
+                description=r.text(node, "description", what),
+                stages=tuple(linked),
+                may_start=may_start,
+                start_from=r.choice(node, "from", SideRouteFrom, SideRouteFrom.ANY_STAGE)
+                or SideRouteFrom.ANY_STAGE,
+                source=r.source(node),
+            )
+        )
+    return tuple(routes)
 
 
 def _read_calendar(r: _Reader, node: LMap | None) -> CalendarSpec:
@@ -1238,6 +1410,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             'write the version in quotes, such as version: "2026-1", so that it is read '
             "exactly as written",
         )
+    side_routes = _read_side_routes(r, raw)
     r.check_roles()
     procedure = Procedure(
         id=r.ident(raw, "id", "the procedure"),
@@ -1264,6 +1437,7 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         overall=overall,
         advisory=advisory,
         retention_years=r.number(raw, "retention_years", 7, minimum=1),
+        side_routes=side_routes,
         source_file=file,
     )
     procedure = _with_partnership_sides(procedure)
@@ -1559,16 +1733,20 @@ def _check_track(r: _Reader, procedure: Procedure, track: Track) -> None:
     known = set(ids)
     for stage in track.stages:
         file, line = stage.source.file, stage.source.line
-        if stage.next is not None and stage.next not in known:
-            r.problems.append(
-                Problem(
-                    file,
-                    line,
-                    f'stage "{stage.id}" goes next to "{stage.next}", which is not a stage of '
-                    f"this {'track' if len(procedure.tracks) > 1 else 'procedure'}"
-                    + _suggest(stage.next, known - {stage.id}),
+        ways: list[tuple[str | None, str, int]] = [
+            (b.stage, b.source.file, b.source.line) for b in stage.branches
+        ]
+        for above, at_file, at_line in ways or [(stage.next, file, line)]:
+            if above is not None and above not in known:
+                r.problems.append(
+                    Problem(
+                        at_file,
+                        at_line,
+                        f'stage "{stage.id}" goes next to "{above}", which is not a stage of '
+                        f"this {'track' if len(procedure.tracks) > 1 else 'procedure'}"
+                        + _suggest(above, known - {stage.id}),
+                    )
                 )
-            )
         step_ids = [step.id for step in stage.steps]
         for step_id in {s for s in step_ids if step_ids.count(s) > 1}:
             r.problems.append(
@@ -1711,9 +1889,29 @@ def _check_ladder(r: _Reader, track: Track) -> list[str]:
     longest run of steps); a step's cumulative limit is the total before its stage plus
     when the step ends within it. Returns the stages reached, in order.
     """
-    seen: list[str] = []
-    running = 0
-    current: Stage | None = track.stages[0] if track.stages else None
+    reached: list[str] = []
+    ways: list[tuple[Stage, list[str], int]] = [(track.stages[0], [], 0)] if track.stages else []
+    while ways:
+        start, below, running = ways.pop(0)
+        # A stage whose next chooses between stages: each other way is followed too.
+        for seen in _check_ladder_from(r, track, start, below, running, ways):
+            if seen not in reached:
+                reached.append(seen)
+    return reached
+
+
+def _check_ladder_from(
+    r: _Reader,
+    track: Track,
+    start: Stage,
+    below: list[str],
+    running: int,
+    ways: list[tuple[Stage, list[str], int]],
+) -> list[str]:
+    """One way up the ladder from ``start``, with the stages and total below it; the other
+    ways a stage's ``next`` may go are added to ``ways``."""
+    seen = list(below)
+    current: Stage | None = start
     while current is not None:
         stage = current
         if stage.id in seen:
@@ -1758,6 +1956,9 @@ def _check_ladder(r: _Reader, track: Track) -> list[str]:
                 f'stage "{stage.id}" is the top of the ladder but does not say how it '
                 'resolves ("resolution")',
             )
+        for branch in stage.branches:
+            if branch.stage != stage.next and track.has_stage(branch.stage):
+                ways.append((track.stage(branch.stage), list(seen), running))
         current = track.stage(stage.next) if stage.next and track.has_stage(stage.next) else None
     return seen
 

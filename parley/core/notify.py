@@ -25,7 +25,7 @@ nothing by an hour.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -235,7 +235,7 @@ def _event_notices(
             # gives their side something to do: not at Torbay children's Stage One, the
             # worker's own consultation "before approaching the other agency".
             notices.append(notice(NoticeKind.RAISED_WITH_YOU, OTHER_PARTY))
-        notices.extend(_entry_alerts(procedure, stage, notice, raised=True))
+        notices.extend(_entry_alerts(procedure, stage, notice, raised=True, answers=after.answers))
         if urgent:
             notices.extend(_immediate_alerts(procedure, notice))
     elif kind in moving and before is not None:
@@ -244,9 +244,9 @@ def _event_notices(
         if feedback is NotifyWhen.EVERY_STAGE:
             notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="stage-changed"))
         for rule in left.notify:
-            if rule.when is NotifyWhen.ESCALATED:
+            if rule.when is NotifyWhen.ESCALATED and rule.applies(after.answers):
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
-        notices.extend(_entry_alerts(procedure, stage, notice, raised=False))
+        notices.extend(_entry_alerts(procedure, stage, notice, raised=False, answers=after.answers))
         if kind is EventKind.IMMEDIATE_RISK_DECLARED:
             notices.extend(_immediate_alerts(procedure, notice))
     elif kind is EventKind.RESPONSE_RECORDED:
@@ -261,7 +261,7 @@ def _event_notices(
         if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
             notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="resolved"))
         for rule in (*stage.notify, *procedure.notify):
-            if rule.when is NotifyWhen.OUTCOME:
+            if rule.when is NotifyWhen.OUTCOME and rule.applies(after.answers):
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
         if stage.kept_informed:
             notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
@@ -284,7 +284,7 @@ def _event_notices(
         # with the forms themselves.
         used = forms_used(procedure, after)
         for rule in (*stage.notify, *procedure.notify):
-            if rule.when is not NotifyWhen.CLOSED:
+            if rule.when is not NotifyWhen.CLOSED or not rule.applies(after.answers):
                 continue
             if rule.with_forms and used:
                 notices.append(
@@ -312,7 +312,12 @@ class _Make(Protocol):
 
 
 def _entry_alerts(
-    procedure: Procedure, stage: Stage, notice: _Make, *, raised: bool
+    procedure: Procedure,
+    stage: Stage,
+    notice: _Make,
+    *,
+    raised: bool,
+    answers: Mapping[str, str] | None = None,
 ) -> list[Notice]:
     """The named alerts and kept-informed notices when a case reaches ``stage``."""
     notices = []
@@ -322,7 +327,10 @@ def _entry_alerts(
         # e.g. Torbay Channel para 5: "The Channel chair must be alerted to the dispute".
         rules += [r for r in procedure.notify if r.when is NotifyWhen.RAISED]
     for rule in rules:
-        notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
+        # "Tell the reviewing officer in writing, where one is involved": a rule with
+        # ``only_if`` is for the cases whose answers meet it.
+        if rule.applies(answers):
+            notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
     if stage.kept_informed:
         notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
     return notices

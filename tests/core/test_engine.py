@@ -264,6 +264,11 @@ WHO_MAY: dict[EventKind, tuple[frozenset[Side], frozenset[Status]]] = {
         frozenset({Status.RESOLVED, Status.CLOSED}),
     ),
     EventKind.BODY_INFORMED: (frozenset({Side.PARTNERSHIP}), NOT_ENDED),
+    # A side route runs beside the case, even once it has ended: each route says when it
+    # may start (tests/core/test_routing.py).
+    EventKind.SIDE_ROUTE_STARTED: (ANY, frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED})),
+    EventKind.SIDE_ROUTE_MOVED_ON: (ANY, frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED})),
+    EventKind.SIDE_ROUTE_ENDED: (ANY, frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED})),
 }
 RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED, EventKind.VERSION_CHANGED}
 
@@ -291,6 +296,9 @@ FIELDS: dict[EventKind, dict[str, Any]] = {
     EventKind.VERSION_CHANGED: {},
     EventKind.FORM_ACKNOWLEDGED: {"form": "outcome"},
     EventKind.BODY_INFORMED: {"text": "Told the Care Quality Commission"},
+    EventKind.SIDE_ROUTE_STARTED: {"route": "complaint", "text": "Handled badly"},
+    EventKind.SIDE_ROUTE_MOVED_ON: {"route": "complaint", "reason": "Not satisfied"},
+    EventKind.SIDE_ROUTE_ENDED: {"route": "complaint", "outcome": "Upheld"},
 }
 
 # Colleagues on each side who did not raise it, each holding every role of their place.
