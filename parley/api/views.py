@@ -348,7 +348,21 @@ def raise_inputs(body: dict[str, Any], person: Person) -> dict[str, Any]:
         "subject_client_reference": text(body, "subject_client_reference", 60),
         "subject_gp": text(body, "subject_gp", 200),
         "raising_team": text(body, "raising_team", 200),
+        "answers": _answers(body),
     }
+
+
+def _answers(body: dict[str, Any]) -> dict[str, str]:
+    """The answers to the procedure's questions, as ``{question id: text}``; the core
+    checks them against the procedure (parley.core.engine.check_answers)."""
+    answers = body.get("answers")
+    if answers is None:
+        return {}
+    if not isinstance(answers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and len(v) <= 200 for k, v in answers.items()
+    ):
+        raise invalid("answers", "answers must map each question's id to an answer written as text")
+    return dict(answers)
 
 
 @api_view({"GET": "read"})

@@ -8,7 +8,7 @@ pure core (:mod:`parley.core.engine`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -624,15 +624,14 @@ def disagreement_raise(
     subject_client_reference: str = "",
     subject_gp: str = "",
     raising_team: str = "",
+    answers: Mapping[str, str] | None = None,
     request_key: str | None = None,
     request: Any = None,
     via: str = "command",
 ) -> Disagreement:
     """Raise a disagreement, if the procedure's rules for raising allow this person to.
-
-    ``request_key`` makes a repeated submission return the first. The state, the record,
-    the audit entry and the notifications are written together, or nothing is.
-    """
+    ``request_key`` makes a repeated submission return the first. The state, the record, the
+    audit entry and the notifications are written together, or nothing is."""
     if request_key:
         existing = Disagreement.objects.filter(request_key=request_key).first()
         if existing is not None:
@@ -665,6 +664,7 @@ def disagreement_raise(
             category=category,
             subject_nhs_number=subject_nhs_number,
             subject_date_of_birth=subject_date_of_birth,
+            answers=dict(answers or {}),
         ),
         track=track,
         immediate_risk=immediate_risk,
@@ -973,6 +973,7 @@ def _checked(
                 category=case.category,
                 subject_nhs_number=case.subject_nhs_number,
                 subject_date_of_birth=case.subject_date_of_birth,
+                answers=dict(raised.data.get("answers") or {}),
             ),
             actor=actor(raised.actor),
             at=raised.at,

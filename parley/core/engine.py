@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from parley.core.procedure import (
     Debrief,
     EscalationTrigger,
     Form,
     Procedure,
+    QuestionKind,
     Side,
     SideRoute,
     SideRouteFrom,
@@ -485,6 +487,7 @@ class Raising:
     category: str = ""
     subject_nhs_number: str = ""
     subject_date_of_birth: date | None = None
+    answers: Mapping[str, str] = field(default_factory=dict)
 
 
 def nhs_number_is_valid(digits: str) -> bool:
@@ -506,6 +509,41 @@ def categories_of(procedure: Procedure) -> list[tuple[str, str]]:
     if not any(label.strip().lower() in ("other", "something else") for _, label in choices):
         choices.append((SOMETHING_ELSE, "Something else"))
     return choices
+
+
+def check_answers(procedure: Procedure, answers: Mapping[str, str], at: datetime) -> dict[str, str]:
+    """The raiser's answers to the procedure's questions, checked and tidied (a date as
+    YYYY-MM-DD, yes-no as "yes" or "no", a choice as its option's id); blank ones left out.
+    Refused, in words the raiser can act on, where one cannot be kept."""
+    today = at.astimezone(ZoneInfo(procedure.calendar.timezone)).date()
+    kept: dict[str, str] = {}
+    known = {question.id for question in procedure.questions}
+    for question_id in answers:
+        if question_id not in known:
+            raise Refused(f'"{question_id}" is not a question {procedure.name} asks')
+    for question in procedure.questions:
+        value = str(answers.get(question.id) or "").strip()
+        if not value:
+            if question.required:
+                raise Refused(f"Answer “{question.text}”")
+            continue
+        if question.kind is QuestionKind.DATE:
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise Refused(f"Enter a real date for “{question.text}”") from None
+            if day > today:
+                raise Refused(f"The answer to “{question.text}” must be today or in the past")
+            value = day.isoformat()
+        elif question.kind is QuestionKind.YES_NO:
+            value = value.lower()
+            if value not in ("yes", "no"):
+                raise Refused(f"Answer “{question.text}” with yes or no")
+        elif value not in {option.id for option in question.options}:
+            labels = ", ".join(option.label for option in question.options)
+            raise Refused(f"For “{question.text}”, choose one of: {labels}")
+        kept[question.id] = value
+    return kept
 
 
 def check_raising(
@@ -530,6 +568,7 @@ def check_raising(
         raise Refused(
             "You can only raise a disagreement for an agency you work for: choose your own agency"
         )
+    check_answers(procedure, raising.answers, at)
     if raising.category and raising.category not in dict(categories_of(procedure)):
         raise Refused(f'"{raising.category}" is not a kind of disagreement {procedure.name} lists')
     number = raising.subject_nhs_number.replace(" ", "").replace("-", "")
@@ -554,6 +593,7 @@ def raise_case(
     start_stage: str | None = None,
     informal: bool = False,
     on_behalf_of: str = "",
+    answers: Mapping[str, str] | None = None,
 ) -> list[Event]:
     """The event that starts a case: where it starts depends on the route in.
 
@@ -566,6 +606,9 @@ def raise_case(
         raise Refused(f'"{track}" is not a route of {procedure.name}') from None
     if raising is not None:
         check_raising(procedure, raising, actor=actor, at=at, track=chosen_track)
+    if answers is None and raising is not None:
+        answers = raising.answers
+    kept = check_answers(procedure, answers or {}, at)
     if on_behalf_of and not procedure.on_behalf.allowed:
         raise Refused(f"{procedure.name} does not provide for raising on another's behalf")
     if on_behalf_of and procedure.on_behalf.by and not (actor.roles & set(procedure.on_behalf.by)):
@@ -598,6 +641,8 @@ def raise_case(
     data: dict[str, Any] = {"track": chosen_track.id, "route": route.value}
     if on_behalf_of:
         data["on_behalf_of"] = on_behalf_of
+    if kept:
+        data["answers"] = kept
     return [Event(EventKind.RAISED, at, actor.id, stage.id, data)]
 
 

@@ -29,6 +29,8 @@ from parley.core.procedure import (
     Cap,
     Category,
     Choice,
+    Clock,
+    ClockKind,
     Condition,
     Contact,
     Debrief,
@@ -38,8 +40,11 @@ from parley.core.procedure import (
     Notify,
     NotifyWhen,
     OnBehalf,
+    Option,
     Outcome,
     Procedure,
+    Question,
+    QuestionKind,
     Reporting,
     ResolutionKind,
     ResolutionMethod,
@@ -758,12 +763,12 @@ TOP_KEYS = (
     "parley", "id", "name", "version", "partnership", "document", "summary", "scope",
     "categories", "roles", "calendar", "contacts", "signposting", "immediate_risk", "bypass",
     "raise_on_behalf", "outcome", "forms", "reporting", "notify", "limits", "stages", "tracks",
-    "retention_years", "extends", "source", "side_routes",
+    "retention_years", "extends", "source", "side_routes", "questions",
 )  # fmt: skip
 STAGE_KEYS = (
     "id", "name", "description", "informal", "raising_side", "other_side", "kept_informed",
     "partnership_side", "escalate_by", "steps", "within", "cumulative", "escalate_when", "next",
-    "notify", "forms", "resolution", "advisory", "source", "remove", "informs",
+    "notify", "forms", "resolution", "advisory", "source", "remove", "informs", "after",
 )  # fmt: skip
 STEP_KEYS = (
     "id", "name", "by", "action", "within", "after", "only_if_agreed", "cumulative", "form",
@@ -776,6 +781,8 @@ def _read_step(r: _Reader, node: LMap, stage_id: str, previous: str | None) -> S
     r.keys(node, STEP_KEYS, "a step")
     step_id = r.ident(node, "id", what)
     after = r.text(node, "after", what) or (previous or "stage-start")
+    clock, after = _read_clock(after, stage_id)
+    after = after or previous or "stage-start"
     anchor, anchor_event = StepAnchor.PREVIOUS_STEP, ""
     if after == "stage-start":
         anchor = StepAnchor.STAGE_START
@@ -796,7 +803,36 @@ def _read_step(r: _Reader, node: LMap, stage_id: str, previous: str | None) -> S
         form=r.ident(node, "form", what, required=False),
         advisory=r.flag(node, "advisory"),
         source=r.source(node),
+        clock=clock,
     )
+
+
+def _read_clock(after: str, stage_id: str) -> tuple[Clock | None, str]:
+    """An ``after`` naming a clock outside the step's stage (``answer:<question>``,
+    ``cap:<cap>``, ``<stage>.<step>``), and what is left of it for a step of the stage."""
+    kind, _, ref = after.partition(":")
+    if ref and kind in (ClockKind.ANSWER.value, ClockKind.CAP.value):
+        return Clock(ClockKind(kind), ref.strip()), ""
+    stage, _, step = after.partition(".")
+    if step and stage != stage_id:
+        return Clock(ClockKind.STEP, after), ""
+    return None, step or after
+
+
+def _stage_clock(r: _Reader, node: LMap, what: str) -> Clock | None:
+    """A stage's ``after``: where its own limit runs from, if not from reaching it."""
+    after = r.text(node, "after", what)
+    if not after:
+        return None
+    clock, rest = _read_clock(after, "")
+    if clock is None:
+        r.problem(
+            node,
+            "after",
+            f'"{after}": a stage\'s limit runs from a date answered ("answer:<question id>"), '
+            'a step ("<stage id>.<step id>") or the end of a cap ("cap:<cap id>")',
+        )
+    return clock
 
 
 RESOLUTION_KEYS = (
@@ -961,6 +997,7 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         advisory=r.flag(node, "advisory"),
         informs=r.text(node, "informs", what),
         source=r.source(node),
+        clock=_stage_clock(r, node, what),
     )
 
 
@@ -1001,7 +1038,8 @@ def _read_track(
                 r.problem(
                     cap_node,
                     "stages",
-                    '"stages" of a cap should be a list of stage ids, such as [stage-1, stage-2]',
+                    '"stages" of a cap should be a list of stage ids, such as [stage-1, stage-2], '
+                    "or of steps, such as [stage-1.discuss, stage-1.reply]",
                 )
                 cap_stages = []
             caps.append(
@@ -1440,9 +1478,57 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         side_routes=side_routes,
         source_file=file,
     )
-    procedure = _with_partnership_sides(procedure)
+    procedure = _with_partnership_sides(_with_questions(r, raw, procedure))
     _check_consistency(r, procedure, raw)
     return procedure
+
+
+QUESTION_KEYS = ("id", "text", "kind", "options", "hint", "required", "names", "source")
+
+
+def _with_questions(r: _Reader, raw: LMap, procedure: Procedure) -> Procedure:
+    return dataclasses.replace(procedure, questions=_read_questions(r, raw))
+
+
+def _read_questions(r: _Reader, raw: LMap) -> tuple[Question, ...]:
+    """The questions the person raising a disagreement answers (``questions``)."""
+    questions: list[Question] = []
+    for node in r.items(raw, "questions", "the procedure"):
+        r.keys(node, QUESTION_KEYS, "a question")
+        question_id = r.ident(node, "id", "a question")
+        kind = r.choice(node, "kind", QuestionKind) or QuestionKind.YES_NO
+        options: list[Option] = []
+        for option in r.items(node, "options", f'question "{question_id}"'):
+            r.keys(option, ("id", "label"), "an option")
+            options.append(
+                Option(
+                    id=r.ident(option, "id", "an option"),
+                    label=r.text(option, "label", "an option", required=True),
+                )
+            )
+        if kind is QuestionKind.CHOICE and len(options) < 2:
+            r.problem(
+                node, None, f'question "{question_id}" is a choice: give at least 2 "options"'
+            )
+        if kind is not QuestionKind.CHOICE and "options" in node:
+            r.problem(
+                node, "options", f'only a choice question has "options", not a {kind.value} one'
+            )
+        if question_id in {q.id for q in questions}:
+            r.problem(node, "id", f'two questions are called "{question_id}"')
+        questions.append(
+            Question(
+                id=question_id,
+                text=r.text(node, "text", "a question", required=True),
+                kind=kind,
+                options=tuple(options),
+                hint=r.text(node, "hint", "a question"),
+                required=r.flag(node, "required"),
+                names=r.text(node, "names", "a question"),
+                source=r.source(node),
+            )
+        )
+    return tuple(questions)
 
 
 ROLE_KEYS = ("id", "label", "sight", "held", "may_act", "source")
@@ -1515,6 +1601,7 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
     all_stage_ids: set[str] = set()
     for track in procedure.tracks:
         _check_track(r, procedure, track)
+        _check_clocks(r, procedure, track)
         all_stage_ids.update(stage.id for stage in track.stages)
     track_ids = [track.id for track in procedure.tracks]
     for track_id in {t for t in track_ids if track_ids.count(t) > 1}:
@@ -1710,6 +1797,54 @@ def _step_ends(stage: Stage) -> list[int]:
     return ends
 
 
+def _is_member(track: Track, member: str) -> bool:
+    """Whether a cap's member is a stage of the track, or ``<stage>.<step>`` one of its steps."""
+    stage_id, _, step_id = member.partition(".")
+    if not track.has_stage(stage_id):
+        return False
+    return not step_id or any(step.id == step_id for step in track.stage(stage_id).steps)
+
+
+def _all_limited(track: Track, cap: Cap) -> bool:
+    """Whether every part of a cap is whole stages with a limit of their own or on every
+    step: a stage with no limit allows unlimited time, so a cap over it always applies, and
+    a cap over steps is not compared with its stages."""
+    if any("." in member for member in cap.stages):
+        return False
+    return all(
+        (stage := track.stage(member)).within.is_limited
+        or (bool(stage.steps) and all(step.within.is_limited for step in stage.steps))
+        for member in cap.stages
+    )
+
+
+def _check_clocks(r: _Reader, procedure: Procedure, track: Track) -> None:
+    """Every ``after`` that names a clock names a date question, a step or a cap that is
+    there."""
+    caps = {cap.id for cap in track.caps}
+    for stage in track.stages:
+        owners = [(stage.clock, stage.source, f'stage "{stage.id}"')]
+        owners += [(step.clock, step.source, f'step "{step.id}"') for step in stage.steps]
+        for clock, source, who in owners:
+            if clock is None:
+                continue
+            problem = ""
+            if clock.kind is ClockKind.ANSWER:
+                question = next((q for q in procedure.questions if q.id == clock.ref), None)
+                if question is None:
+                    problem = f'"{clock.ref}" is not one of the file\'s questions'
+                elif question.kind is not QuestionKind.DATE:
+                    problem = f'question "{clock.ref}" is not a date question'
+            elif clock.kind is ClockKind.CAP and clock.ref not in caps:
+                problem = f'"{clock.ref}" is not a cap of this track' + _suggest(clock.ref, caps)
+            elif clock.kind is ClockKind.STEP and not _is_member(track, clock.ref):
+                problem = f'"{clock.ref}" is not a step of this track, written <stage id>.<step id>'
+            if problem:
+                r.problems.append(
+                    Problem(source.file, source.line, f"{who} runs from {clock}: {problem}")
+                )
+
+
 def _stage_days(stage: Stage) -> int:
     """How many working days a stage takes when it runs to its limits."""
     if stage.within.is_limited:
@@ -1781,7 +1916,7 @@ def _check_track(r: _Reader, procedure: Procedure, track: Track) -> None:
     for stage in unreachable:
         r.warn(stage.source.file, stage.source.line, f'no stage leads to "{stage.id}"')
     for cap in track.caps:
-        missing = [s for s in cap.stages if s not in known]
+        missing = [s for s in cap.stages if not _is_member(track, s)]
         for stage_id in missing:
             r.problems.append(
                 Problem(
@@ -1791,7 +1926,7 @@ def _check_track(r: _Reader, procedure: Procedure, track: Track) -> None:
                     + _suggest(stage_id, known),
                 )
             )
-        if not missing and cap.within.is_limited:
+        if not missing and cap.within.is_limited and _all_limited(track, cap):
             parts = sum(_stage_days(track.stage(s)) for s in cap.stages)
             if cap.within.working_day_equivalent() > parts:
                 r.warn(

@@ -69,6 +69,25 @@ class StepAnchor(StrEnum):
     EVENT = "event"
 
 
+class ClockKind(StrEnum):
+    """Where a limit's clock runs from, when it is not the stage or the step before."""
+
+    ANSWER = "answer"  # a date the person raising it gave (answer:<question id>)
+    STEP = "step"  # another step's completion, of any stage (<stage id>.<step id>)
+    CAP = "cap"  # the end of a cap (cap:<cap id>)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """``after: answer:conference-ended``, ``after: stage-1.discuss`` or ``after: cap:steps``."""
+
+    kind: ClockKind
+    ref: str  # the question id, "<stage id>.<step id>" or the cap id
+
+    def __str__(self) -> str:
+        return self.ref if self.kind is ClockKind.STEP else f"{self.kind.value}:{self.ref}"
+
+
 class NotifyWhen(StrEnum):
     RAISED = "raised"
     ENTRY = "entry"  # the case reaches this stage
@@ -220,6 +239,8 @@ class Step:
     form: str = ""
     advisory: bool = False
     source: Source = field(default_factory=Source)
+    # Where the step's clock runs from, when that is outside its stage (``after``).
+    clock: Clock | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +288,8 @@ class Stage:
     # the Executive informs "relevant professional bodies if appropriate").
     informs: str = ""
     source: Source = field(default_factory=Source)
+    # Where the stage's own limit runs from, when not from reaching the stage (``after``).
+    clock: Clock | None = None
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -302,13 +325,25 @@ class Stage:
 
 @dataclass(frozen=True)
 class Cap:
-    """A limit on the time taken across several stages (e.g. "20 working days in all")."""
+    """A limit on the time taken across several stages (e.g. "20 working days in all"), or
+    across steps, each named ``<stage id>.<step id>`` ("steps 1 to 5 together")."""
 
     id: str
     stages: tuple[str, ...]
     within: Duration
     advisory: bool = False
     source: Source = field(default_factory=Source)
+
+    @property
+    def stage_ids(self) -> tuple[str, ...]:
+        """The stages the cap covers, wholly or by some of their steps, in its order."""
+        return tuple(dict.fromkeys(member.split(".", 1)[0] for member in self.stages))
+
+    def covers(self, stage_id: str, step_id: str = "") -> bool:
+        """Whether the cap binds the stage (``step_id`` empty) or one of its steps."""
+        if stage_id in self.stages:
+            return True
+        return bool(step_id) and f"{stage_id}.{step_id}" in self.stages
 
 
 @dataclass(frozen=True)
@@ -456,6 +491,48 @@ class SideRoute:
         return self.stage(stage.next) if stage.next else None
 
 
+class QuestionKind(StrEnum):
+    """What kind of answer a question asks of the person raising a disagreement."""
+
+    DATE = "date"
+    YES_NO = "yes-no"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer a choice question offers."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question the person raising a disagreement answers (the date of the conference
+    they dissent from). The answer is kept with the case; a limit may run from a date
+    answered (``after: answer:<id>``).
+
+    ``names`` is what a date answered is, for the explanation of a deadline that runs
+    from it ("the end of the conference"); without it, the question's text is quoted.
+    """
+
+    id: str
+    text: str
+    kind: QuestionKind
+    options: tuple[Option, ...] = ()
+    hint: str = ""
+    required: bool = False
+    names: str = ""
+    source: Source = field(default_factory=Source)
+
+    def option_label(self, option_id: str) -> str:
+        for option in self.options:
+            if option.id == option_id:
+                return option.label
+        return option_id
+
+
 @dataclass(frozen=True)
 class CalendarSpec:
     region: str = "england-and-wales"
@@ -490,6 +567,7 @@ class Procedure:
     overall: Duration = NO_LIMIT
     advisory: bool = False
     side_routes: tuple[SideRoute, ...] = ()
+    questions: tuple[Question, ...] = ()
     retention_years: int = 7
     source_file: str = ""
 
@@ -524,6 +602,12 @@ class Procedure:
                 return route
         raise KeyError(route_id)
 
+    def question(self, question_id: str) -> Question:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
     def category_label(self, category_id: str) -> str:
         for category in self.categories:
             if category.id == category_id:
@@ -554,6 +638,8 @@ def choices_of(procedure: Procedure) -> list[tuple[str, Source]]:
             )
             found.append((f"{what}: {settings}" if settings else what, source))
 
+    for question in procedure.questions:
+        add(f"Question “{question.text}”", question.source)
     for category in procedure.categories:
         add(f"Category “{category.label}”", category.source)
     for sign in procedure.signposting:

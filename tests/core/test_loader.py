@@ -1287,7 +1287,8 @@ def test_a_cap_over_a_plain_string_of_stages_is_refused() -> None:
         (
             "example.yaml",
             18,
-            '"stages" of a cap should be a list of stage ids, such as [stage-1, stage-2]',
+            '"stages" of a cap should be a list of stage ids, such as [stage-1, stage-2], '
+            "or of steps, such as [stage-1.discuss, stage-1.reply]",
         )
     ]
 
