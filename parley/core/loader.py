@@ -1655,6 +1655,7 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
                         )
                     )
     _check_ways_up(r, procedure, raw)
+    _check_conditions(r, procedure)
     if procedure.overall.is_limited:
         for track in procedure.tracks:
             total = sum(_stage_days(stage) for stage in track.formal_stages())
@@ -1720,6 +1721,43 @@ def _check_ways_up(r: _Reader, procedure: Procedure, raw: LMap) -> None:
                 f'"{first.id}": a case at immediate risk is raised on the first track, so '
                 "the route must start on it",
             )
+
+
+def _check_conditions(r: _Reader, procedure: Procedure) -> None:
+    """Every condition on the raiser's answers (a way up's ``when``, a notification's
+    ``only_if``) asks one of the procedure's questions, for an answer it can have."""
+    stages = [s for t in procedure.tracks for s in t.stages]
+    stages += [s for route in procedure.side_routes for s in route.stages]
+    found = [(b.when, b.source) for s in stages for b in s.branches]
+    found += [(n.only_if, n.source) for s in stages for n in s.notify]
+    found += [(n.only_if, n.source) for n in procedure.notify]
+    questions = {q.id: q for q in procedure.questions}
+    for condition, source in found:
+        for question_id, answer in condition:
+            question = questions.get(question_id)
+            if question is None:
+                message = (
+                    f'the condition asks about "{question_id}", which is not one of the '
+                    'procedure\'s "questions"' + _suggest(question_id, questions)
+                )
+            elif question.kind is QuestionKind.DATE:
+                message = (
+                    f'the condition asks about "{question_id}", a date: only a yes-no or a '
+                    "choice question can choose a route or a notification"
+                )
+            elif question.kind is QuestionKind.YES_NO and answer not in ("yes", "no"):
+                message = f'the answer to "{question_id}" is "yes" or "no", not "{answer}"'
+            elif question.kind is QuestionKind.CHOICE and answer not in {
+                o.id for o in question.options
+            }:
+                options = ", ".join(o.id for o in question.options)
+                message = (
+                    f'"{answer}" is not an answer to "{question_id}": its options are '
+                    f"{options}" + _suggest(answer, [o.id for o in question.options])
+                )
+            else:
+                continue
+            r.problems.append(Problem(source.file, source.line, message))
 
 
 def _can_be_overdue(procedure: Procedure, track: Track, stage: Stage) -> bool:

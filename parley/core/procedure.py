@@ -626,6 +626,22 @@ SETTING_WORDS = {
 }
 
 
+def condition_words(procedure: Procedure, condition: Condition) -> str:
+    """A condition as people read it: 'if the answer to “Who is it about?” is “An adult”'."""
+    parts = []
+    for question_id, answer in condition:
+        try:
+            question = procedure.question(question_id)
+        except KeyError:
+            parts.append(f"if {question_id} is {answer}")
+            continue
+        said = (
+            answer if question.kind is QuestionKind.YES_NO else f"“{question.option_label(answer)}”"
+        )
+        parts.append(f"if the answer to “{question.text}” is {said}")
+    return " and ".join(parts)
+
+
 def choices_of(procedure: Procedure) -> list[tuple[str, Source]]:
     """Every rule of the procedure that is Parley's choice, each with what it is in words,
     in the order of the file's sections: the one list the pages and texts show."""

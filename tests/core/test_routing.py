@@ -43,10 +43,8 @@ def at(text: str) -> datetime:
 
 
 def raised(procedure: Procedure, answers: dict[str, str]) -> list[Event]:
-    (event,) = raise_case(procedure, actor=RAISER, at=at("2027-03-01T10:00"))
-    return [
-        Event(event.kind, event.at, event.actor, event.stage, {**event.data, "answers": answers})
-    ]
+    answers = {"subject": "child", **answers}
+    return raise_case(procedure, actor=RAISER, at=at("2027-03-01T10:00"), answers=answers)
 
 
 def escalate(procedure: Procedure, events: list[Event], when: str) -> list[Event]:
@@ -74,7 +72,6 @@ def climb(answers: dict[str, str]) -> CaseState:
     [
         ({"subject": "child"}, "children-board"),
         ({"subject": "adult"}, "adults-board"),
-        ({}, "children-board"),  # no answer: where a case goes otherwise
         ({"subject": "adult", "urgent": "yes"}, "directors"),
         ({"subject": "adult", "urgent": "no"}, "adults-board"),
     ],
@@ -328,3 +325,79 @@ def test_side_route_events_never_move_the_case() -> None:
         state.stage_entered_at,
         state.completed,
     )
+
+
+def test_with_no_answer_a_case_goes_the_way_it_goes_otherwise() -> None:
+    stage = joint().track().stage("stage-3")
+
+    assert stage.next_for({}) == "children-board"
+    assert stage.next_for({"subject": "adult"}) == "adults-board"
+
+
+# --- the loader refuses routes it cannot take ---------------------------------------------
+
+
+def _checked(old: str, new: str) -> list[str]:
+    text = (FIXTURES / "riverside-joint.yaml").read_text(encoding="utf-8")
+    assert old in text
+    return [str(p) for p in check_text(text.replace(old, new, 1), "joint.yaml").problems]
+
+
+ADULTS_WAY = 94  # the line of "- when: {subject: adult}" under stage-3's next
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "stage: adults-board\n",
+            "stage: adult-board\n",
+            f'joint.yaml, line {ADULTS_WAY}: stage "stage-3" goes next to "adult-board", which '
+            'is not a stage of this procedure; did you mean "adults-board"?',
+        ),
+        (
+            "{subject: adult}",
+            "{subjects: adult}",
+            f'joint.yaml, line {ADULTS_WAY}: the condition asks about "subjects", which is not '
+            'one of the procedure\'s "questions"; did you mean "subject"?',
+        ),
+        (
+            "{subject: adult}",
+            "{subject: adults}",
+            f'joint.yaml, line {ADULTS_WAY}: "adults" is not an answer to "subject": its '
+            'options are child, adult; did you mean "adult"?',
+        ),
+        (
+            "only_if: {reviewing-officer: yes}",
+            "only_if: {reviewing-officer: maybe}",
+            'joint.yaml, line 77: the answer to "reviewing-officer" is "yes" or "no", not "maybe"',
+        ),
+        (
+            "      - stage: children-board\n",
+            "      - when: {subject: child}\n        stage: children-board\n",
+            'joint.yaml, line 97: the last way up from stage "stage-3" is where a case goes when '
+            'no condition holds: leave out its "when"',
+        ),
+    ],
+)
+def test_the_loader_refuses_a_route_it_cannot_take_with_its_line(
+    old: str, new: str, problem: str
+) -> None:
+    assert problem in _checked(old, new)
+
+
+def test_a_top_stage_written_above_another_says_next_none() -> None:
+    text = (FIXTURES / "riverside-joint.yaml").read_text(encoding="utf-8")
+
+    procedure = check_text(text.replace("    next: none\n", "", 1)).procedure
+
+    # Without it the children's chair would go on to the stage written below it.
+    assert procedure is not None
+    assert procedure.track().stage("children-board").next == "adults-board"
+    assert joint().track().stage("children-board").next is None
+
+
+def test_the_fixture_loads_with_no_problem() -> None:
+    result = check_text((FIXTURES / "riverside-joint.yaml").read_text(encoding="utf-8"))
+
+    assert [str(p) for p in result.problems] == []
