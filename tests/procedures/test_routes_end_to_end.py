@@ -1,0 +1,129 @@
+"""A case of each route taken end to end through the one door, on the real database: the
+way up chosen by the raiser's answers, and a side route out of the ladder."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from parley.cases import selectors, services
+from parley.cases.demo import demo_load, person
+from parley.cases.models import Agency, Disagreement, Partnership, RoleAssignment
+from parley.core.engine import EventKind, Refused
+from parley.core.planner import calendar_for, side_route_deadlines
+from tests import ladder
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+HERE = Path(__file__).resolve().parent
+JOINT = HERE.parent / "core" / "fixtures" / "procedures" / "riverside-joint.yaml"
+
+
+def at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=LONDON)  # type: ignore[misc]
+
+
+@pytest.fixture
+def partnership() -> Partnership:
+    partnership = demo_load(with_cases=False)
+    for path in (HERE / "south-tyneside-joint.yaml", JOINT):
+        services.procedure_load(
+            partnership=partnership, text=path.read_text(encoding="utf-8"), source_name=path.name
+        )
+    return partnership
+
+
+def raised(partnership: Partnership, procedure_id: str, answers: dict[str, str]) -> Disagreement:
+    return services.disagreement_raise(
+        procedure=partnership.procedures.get(procedure_id=procedure_id, is_current=True),
+        raised_by=person("nia.nurse"),
+        raising_agency=Agency.objects.get(
+            partnership=partnership, name__startswith="Demoshire NHS"
+        ),
+        other_agency=Agency.objects.get(
+            partnership=partnership, name__startswith="Demoshire Council Children"
+        ),
+        other_professional=person("sam.social"),
+        summary="A disagreement.",
+        at=at(2027, 3, 22, 10),
+        answers=answers,
+    )
+
+
+@pytest.mark.parametrize(
+    ("subject", "top"), [("child", "stscp"), ("adult", "stsab"), ("both", "both-boards")]
+)
+def test_a_case_climbs_to_the_board_its_answers_choose(
+    partnership: Partnership, subject: str, top: str
+) -> None:
+    case = raised(partnership, "south-tyneside-joint", {"subject": subject})
+
+    ladder.climb(case, top, at=at(2027, 3, 23, 10))
+    case.refresh_from_db()
+
+    assert case.stage == top
+    state = selectors.disagreement_state(case)
+    assert state.answers == {"subject": subject}
+    assert [stage for stage, _ in state.stage_entries] == ["first-line", "middle-line", top]
+
+
+def test_a_complaint_about_the_partnership_runs_beside_the_case_through_the_one_door(
+    partnership: Partnership,
+) -> None:
+    case = raised(partnership, "riverside-joint", {"subject": "adult"})
+    raiser, other = person("nia.nurse"), person("sam.social")
+    executive, scrutineer = person("ben.business"), person("tia.executive")
+    RoleAssignment.objects.create(person=executive, role="partnership-executive")
+    RoleAssignment.objects.create(person=scrutineer, role="independent-scrutineer")
+
+    services.disagreement_act(
+        disagreement=case,
+        person=raiser,
+        kind=EventKind.SIDE_ROUTE_STARTED,
+        at=at(2027, 3, 23, 10),
+        route="complaint",
+        text="The partnership lost our referral.",
+    )
+    with pytest.raises(Refused, match="Partnership executive"):
+        services.disagreement_act(
+            disagreement=case,
+            person=other,
+            kind=EventKind.SIDE_ROUTE_ENDED,
+            at=at(2027, 3, 24, 10),
+            route="complaint",
+            outcome="Not ours to end.",
+        )
+    services.disagreement_act(
+        disagreement=case,
+        person=raiser,
+        kind=EventKind.SIDE_ROUTE_MOVED_ON,
+        at=at(2027, 4, 26, 10),
+        route="complaint",
+        reason="The executive's answer missed it.",
+    )
+    state = selectors.disagreement_state(case)
+    procedure = selectors.procedure_of(case.procedure)
+    (deadline,) = side_route_deadlines(procedure, calendar_for(procedure), state)
+    # 20 working days from Mon 26 April 2027, past the 3 May bank holiday: 27 to 30 April
+    # (4), 4 to 7 May (8), 10 to 14 (13), 17 to 21 (18), 24 and 25 May (20).
+    assert deadline.due == at(2027, 5, 25, 17)
+
+    services.disagreement_act(
+        disagreement=case,
+        person=scrutineer,
+        kind=EventKind.SIDE_ROUTE_ENDED,
+        at=at(2027, 5, 10, 10),
+        route="complaint",
+        outcome="Upheld: the referral is traced.",
+    )
+    case.refresh_from_db()
+    state = selectors.disagreement_state(case)
+
+    (taken,) = state.side_routes
+    assert (taken.stage, taken.is_open) == ("complaint-scrutineer", False)
+    assert case.stage == "stage-1"  # the case's own ladder has not moved
+    kinds = list(case.events.order_by("sequence").values_list("kind", flat=True))
+    assert kinds[-3:] == ["side-route-started", "side-route-moved-on", "side-route-ended"]
