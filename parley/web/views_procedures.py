@@ -43,6 +43,7 @@ from parley.core.procedure import (
     StepAnchor,
     Track,
     choices_of,
+    condition_words,
 )
 from parley.core.words import clock, long_date
 from parley.govuk_fields import DateField
@@ -50,7 +51,7 @@ from parley.web import forms
 from parley.web.documents.forms import TEMPLATES
 from parley.web.documents.services import OUTCOME_TEMPLATE
 from parley.web.documents.wording import SIDE_WORDS, role_list, stage_title
-from parley.web.flowchart import flowchart_of, flowchart_sentences, flowchart_svg
+from parley.web.flowchart import flowchart_of, flowchart_sentences, flowchart_svg, route_words
 
 # A date with no time: the start of a working day, as ``parley timeline`` assumes.
 RAISED_AT = time(9, 0)
@@ -273,10 +274,13 @@ def _stage_view(procedure: Procedure, track: Track, stage: Stage) -> StageView:
         except KeyError:
             forms_used.append(form_id)
     notify = tuple(
-        f"{procedure.role_label(n.who)}, {NOTIFY_WORDS[n.when]}" + (f": {n.why}" if n.why else "")
+        f"{procedure.role_label(n.who)}, {NOTIFY_WORDS[n.when]}"
+        + (f", {condition_words(procedure, n.only_if)}" if n.only_if else "")
+        + (f": {n.why}" if n.why else "")
         for n in stage.notify
     )
     next_stage = track.stage(stage.next) if stage.next else None
+    routes = route_words(procedure, track, stage)
     return StageView(
         id=stage.id,
         name=stage.name,
@@ -295,7 +299,9 @@ def _stage_view(procedure: Procedure, track: Track, stage: Stage) -> StageView:
         resolution=resolution,
         forms=tuple(forms_used),
         notify=notify,
-        next_title=stage_title(next_stage.number, next_stage.name, informal=next_stage.informal)
+        next_title="; ".join(routes)
+        if routes
+        else stage_title(next_stage.number, next_stage.name, informal=next_stage.informal)
         if next_stage
         else "",
         source=_cite(stage.source),
