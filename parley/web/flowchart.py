@@ -262,7 +262,10 @@ def _height(lines: tuple[tuple[str, bool], ...]) -> float:
 
 def _stage_lines(stage: ChartStage, width: float) -> tuple[tuple[str, bool], ...]:
     limit = stage.limit + (f" ({stage.cumulative})" if stage.cumulative else "")
-    routes = tuple((f"Then {way}", False) for way in stage.routes)
+    routes = tuple(
+        ("O" + way[1:] if way.startswith("otherwise") else f"Then {way}", False)
+        for way in stage.routes
+    )
     return _lines(
         (stage.title, True), (limit, False), (stage.resolves, False), *routes, width=width
     )
