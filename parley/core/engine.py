@@ -1061,8 +1061,13 @@ def allowed_actions(
         "outstanding": "-",
     }
     allowed: list[EventKind] = []
+    side_kinds = {kind for _, kind in side_route_offers(procedure, state, actor)}
     for kind, spec in EVENTS.items():
         if spec.system or kind is EventKind.RAISED:
+            continue
+        if spec.who is Who.SIDE_ROUTE:
+            if kind in side_kinds:
+                allowed.append(kind)
             continue
         fields = dict(probe)
         if kind is EventKind.ESCALATED:

@@ -192,6 +192,20 @@ ACTIONS: tuple[ActionPage, ...] = (
         "Withdraw it", done="Disagreement withdrawn",
         group="other",
     ),
+    ActionPage(
+        EventKind.SIDE_ROUTE_STARTED, "start-side-route", "Start a side route",
+        forms.SideRouteStartForm, "Start it", done="Side route started",
+        describe="Such as a complaint about how the partnership handled it.", group="other",
+    ),
+    ActionPage(
+        EventKind.SIDE_ROUTE_MOVED_ON, "side-route-next-stage",
+        "Take a side route to its next stage", forms.SideRouteOnForm, "Take it further",
+        done="Side route taken to its next stage", group="other",
+    ),
+    ActionPage(
+        EventKind.SIDE_ROUTE_ENDED, "end-side-route", "Record a side route's outcome",
+        forms.SideRouteEndForm, "Save the outcome", done="Side route ended", group="other",
+    ),
 )  # fmt: skip
 ACTION_BY_SLUG = {action.slug: action for action in ACTIONS}
 ACTION_BY_KIND = {action.kind: action for action in ACTIONS}
@@ -402,6 +416,28 @@ def _by_words(side: Side, cf: CaseFile) -> str:
     }[side]
 
 
+def side_routes_view(cf: CaseFile) -> list[dict[str, Any]]:
+    """The side routes taken from the case: where each is, and its deadline while open."""
+    calendar = selectors.calendar_of(cf.case.partnership, cf.procedure)
+    due = {
+        d.key.split(":")[0]: d
+        for d in planner.side_route_deadlines(cf.procedure, calendar, cf.state)
+    }
+    views = []
+    for taken in cf.state.side_routes:
+        route = cf.procedure.side_route(taken.route)
+        deadline = due.get(route.id) if taken.is_open else None
+        views.append(
+            {
+                "name": route.name,
+                "stage": route.stage(taken.stage).name,
+                "open": taken.is_open,
+                "deadline": _deadline_view(deadline, cf) if deadline else None,
+            }
+        )
+    return views
+
+
 def deadline_summary(cf: CaseFile) -> dict[str, Any]:
     open_ones = [d for d in cf.deadlines if not d.is_met]
     binding = [d for d in open_ones if not d.advisory]
@@ -490,6 +526,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "action_groups": [(heading, actions) for heading, actions in groups if actions],
             "documents": documents(cf),
             "overdue": cf.overdue,
+            "side_routes": side_routes_view(cf),
         },
     )
 
@@ -528,6 +565,12 @@ def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
         choices["forms"] = [
             (form.id, form.name) for form in engine.forms_to_acknowledge(procedure, state, actor)
         ]
+    elif action.kind in engine.SIDE_ROUTE_EVENTS:
+        choices["routes"] = [
+            (route.id, route.name)
+            for route, kind in engine.side_route_offers(procedure, state, actor)
+            if kind is action.kind
+        ]
     elif action.kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
         choices["hint"] = f"It goes to the {procedure.outcome.learning_to}."
     return choices
@@ -536,6 +579,8 @@ def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
 def _refusal(action: ActionPage, cf: CaseFile) -> str:
     """Why this action is not open to this person now, in the engine's words."""
     probe = {"text": "-", "reason": "-", "outcome": "-", "outstanding": "-", "filename": "-"}
+    if cf.procedure.side_routes:
+        probe["route"] = cf.procedure.side_routes[0].id
     try:
         engine.take(
             cf.procedure, cf.state, action.kind, actor=cf.actor, at=cf.now,

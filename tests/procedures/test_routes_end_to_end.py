@@ -3,11 +3,13 @@ way up chosen by the raiser's answers, and a side route out of the ladder."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 
 from parley.cases import selectors, services
 from parley.cases.demo import demo_load, person
@@ -15,6 +17,7 @@ from parley.cases.models import Agency, Disagreement, Partnership, RoleAssignmen
 from parley.core.engine import EventKind, Refused
 from parley.core.planner import calendar_for, side_route_deadlines
 from tests import ladder
+from tests.web.conftest import main_html, submit
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -127,3 +130,23 @@ def test_a_complaint_about_the_partnership_runs_beside_the_case_through_the_one_
     assert case.stage == "stage-1"  # the case's own ladder has not moved
     kinds = list(case.events.order_by("sequence").values_list("kind", flat=True))
     assert kinds[-3:] == ["side-route-started", "side-route-moved-on", "side-route-ended"]
+
+
+def test_the_case_page_offers_a_side_route_to_those_it_names_and_takes_it_through_the_door(
+    partnership: Partnership, signed_in: Callable[[str], Client]
+) -> None:
+    case = raised(partnership, "riverside-joint", {"subject": "child"})
+    start = f"/cases/{case.reference}/start-side-route/"
+    raiser = signed_in("nia.nurse")
+
+    assert start in main_html(raiser.get(f"/cases/{case.reference}/"))
+    response = submit(raiser, start, {"route": "complaint", "text": "Our referral was lost."})
+
+    assert response.status_code == 302
+    page = main_html(raiser.get(f"/cases/{case.reference}/"))
+    assert "Complaint about the partnership&#39;s handling" in page
+    assert "At Partnership executive." in page
+    # Ending it is for the partnership's executive: not offered to the raiser, and refused.
+    end = f"/cases/{case.reference}/end-side-route/"
+    assert end not in page
+    assert raiser.get(end).status_code == 403
