@@ -150,3 +150,29 @@ def test_the_case_page_offers_a_side_route_to_those_it_names_and_takes_it_throug
     end = f"/cases/{case.reference}/end-side-route/"
     assert end not in page
     assert raiser.get(end).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("answer", "board", "not_board"),
+    [
+        ("adult", "South Tyneside Safeguarding Adults Board", "Safeguarding Children Partnership"),
+        ("child", "South Tyneside Safeguarding Children Partnership", "Adults Board"),
+    ],
+)
+def test_the_dates_page_follows_the_way_up_the_answer_chooses(
+    partnership: Partnership,
+    signed_in: Callable[[str], Client],
+    answer: str,
+    board: str,
+    not_board: str,
+) -> None:
+    params = {"raised_day": "24", "raised_month": "3", "raised_year": "2027"}
+    page = signed_in("nia.nurse").get(
+        "/procedures/south-tyneside-joint/dates/", {**params, "answer-subject": answer}
+    )
+
+    html = main_html(page)
+    assert "Who is the disagreement about?" in html
+    plan = html[html.index("If raised at") :]
+    assert board in plan
+    assert not_board not in plan
