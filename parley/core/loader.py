@@ -651,8 +651,9 @@ class _Reader:
             self._role_refs.append((str(role), file, line))
         return tuple(str(role) for role in value)
 
-    def check_roles(self) -> None:
-        for role, file, line in self._role_refs:
+    def check_roles(self, since: int = 0) -> None:
+        """The roles named since the ``since``-th, each known or declared."""
+        for role, file, line in self._role_refs[since:]:
             if role not in self.known_roles:
                 nearest = difflib.get_close_matches(role, list(self.known_roles), n=1, cutoff=0.6)
                 hint = f'; did you mean "{nearest[0]}"?' if nearest else "."
@@ -1089,6 +1090,36 @@ SIDE_STAGE_KEYS: tuple[str, ...] = ("id", "name", "description", "raising_side",
 SIDE_STAGE_KEYS += ("partnership_side", "within", "advisory", "source")
 
 
+def _with_side_routes(r: _Reader, raw: LMap, procedure: Procedure) -> Procedure:
+    """The procedure with its side routes, read after its ladder; their stages' ids are
+    the procedure's own (a side route's deadlines are keyed by them)."""
+    named = len(r._role_refs)
+    routes = _read_side_routes(r, raw)
+    r.check_roles(since=named)
+    ladder = {stage.id for track in procedure.tracks for stage in track.stages}
+    seen: set[str] = set()
+    for route in routes:
+        if route.id in seen:
+            r.problems.append(
+                Problem(
+                    route.source.file, route.source.line, f'two side routes are called "{route.id}"'
+                )
+            )
+        seen.add(route.id)
+        for stage in route.stages:
+            if stage.id in ladder or stage.id in seen:
+                r.problems.append(
+                    Problem(
+                        stage.source.file,
+                        stage.source.line,
+                        f'stage "{stage.id}" of side route "{route.id}" has the id of another '
+                        "stage: give it its own",
+                    )
+                )
+            seen.add(stage.id)
+    return dataclasses.replace(procedure, side_routes=routes)
+
+
 def _read_side_routes(r: _Reader, raw: LMap) -> tuple[SideRoute, ...]:
     """The short routes out of the ladder a party can start from a case (``side_routes``):
     each with its own stages, one after another, each with a time limit."""
@@ -1448,7 +1479,6 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
             'write the version in quotes, such as version: "2026-1", so that it is read '
             "exactly as written",
         )
-    side_routes = _read_side_routes(r, raw)
     r.check_roles()
     procedure = Procedure(
         id=r.ident(raw, "id", "the procedure"),
@@ -1475,12 +1505,11 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         overall=overall,
         advisory=advisory,
         retention_years=r.number(raw, "retention_years", 7, minimum=1),
-        side_routes=side_routes,
         source_file=file,
     )
     procedure = _with_partnership_sides(_with_questions(r, raw, procedure))
     _check_consistency(r, procedure, raw)
-    return procedure
+    return _with_side_routes(r, raw, procedure)
 
 
 QUESTION_KEYS = ("id", "text", "kind", "options", "hint", "required", "names", "source")

@@ -401,3 +401,27 @@ def test_the_fixture_loads_with_no_problem() -> None:
     result = check_text((FIXTURES / "riverside-joint.yaml").read_text(encoding="utf-8"))
 
     assert [str(p) for p in result.problems] == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "      - id: complaint-executive\n",
+            "      - id: stage-2\n",
+            'stage "stage-2" of side route "complaint" has the id of another stage: give it its own',
+        ),
+        (
+            "may_start: [raising, other]",
+            "may_start: [raising, complainant]",
+            '"complainant" is not a role Parley knows',
+        ),
+        (
+            "        partnership_side: [independent-scrutineer]\n",
+            "",
+            'stage "complaint-scrutineer" of side route "complaint" needs to say who acts',
+        ),
+    ],
+)
+def test_the_loader_refuses_a_side_route_it_cannot_run(old: str, new: str, problem: str) -> None:
+    assert any(problem in found for found in _checked(old, new))
