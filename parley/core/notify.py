@@ -298,6 +298,22 @@ def _event_notices(
                 )
             else:
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
+    elif kind in (EventKind.SIDE_ROUTE_STARTED, EventKind.SIDE_ROUTE_MOVED_ON):
+        # A side route's stage is for those it names: the partnership's executive hears of
+        # a complaint about its handling when it reaches them.
+        taken = after.side_route(str(event.data.get("route", "")))
+        if taken is not None:
+            route = procedure.side_route(taken.route)
+            reached = route.stage(taken.stage)
+            why = f"{route.name}: it has reached {reached.name}, for you to take."
+            notices.append(
+                notice(
+                    NoticeKind.NAMED_ALERT,
+                    _roles(reached.roles),
+                    why=why,
+                    cite=reached.source.shown(),
+                )
+            )
     elif kind is EventKind.WITHDRAWN:
         notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH, track=track)))
         if stage.kept_informed:

@@ -409,7 +409,8 @@ def test_the_fixture_loads_with_no_problem() -> None:
         (
             "      - id: complaint-executive\n",
             "      - id: stage-2\n",
-            'stage "stage-2" of side route "complaint" has the id of another stage: give it its own',
+            'stage "stage-2" of side route "complaint" has the id of another stage: give it '
+            "its own",
         ),
         (
             "may_start: [raising, other]",
@@ -425,3 +426,25 @@ def test_the_fixture_loads_with_no_problem() -> None:
 )
 def test_the_loader_refuses_a_side_route_it_cannot_run(old: str, new: str, problem: str) -> None:
     assert any(problem in found for found in _checked(old, new))
+
+
+def test_a_side_routes_stage_is_told_when_the_route_reaches_it() -> None:
+    procedure = joint()
+    events = raised(procedure, {})
+    before = replay(events, procedure)
+    events += take(
+        procedure,
+        before,
+        EventKind.SIDE_ROUTE_STARTED,
+        actor=RAISER,
+        at=at("2027-03-02T10:00"),
+        route="complaint",
+        text="x",
+    )
+    after = replay(events, procedure)
+
+    notices = change_notices(procedure, before, after, events[-1:], case="C1", first_sequence=2)
+
+    (told,) = [n for n in notices if n.kind is NoticeKind.NAMED_ALERT]
+    assert told.recipient.roles == frozenset({"partnership-executive"})
+    assert "it has reached Partnership executive" in told.why
