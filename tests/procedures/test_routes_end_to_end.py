@@ -16,6 +16,7 @@ from parley.cases.demo import demo_load, person
 from parley.cases.models import Agency, Disagreement, Partnership, RoleAssignment
 from parley.core.engine import EventKind, Refused
 from parley.core.planner import calendar_for, side_route_deadlines
+from parley.notifications.models import Notification
 from tests import ladder
 from tests.web.conftest import main_html, submit
 
@@ -90,6 +91,10 @@ def test_a_complaint_about_the_partnership_runs_beside_the_case_through_the_one_
         route="complaint",
         text="The partnership lost our referral.",
     )
+    # The executive is told the complaint has reached them, and may see the case.
+    assert Notification.objects.filter(
+        disagreement=case, recipient=executive, kind="named-alert"
+    ).exists()
     with pytest.raises(Refused, match="Partnership executive"):
         services.disagreement_act(
             disagreement=case,
