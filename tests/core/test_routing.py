@@ -343,7 +343,7 @@ def _checked(old: str, new: str) -> list[str]:
     return [str(p) for p in check_text(text.replace(old, new, 1), "joint.yaml").problems]
 
 
-ADULTS_WAY = 94  # the line of "- when: {subject: adult}" under stage-3's next
+ADULTS_WAY = 95  # the line of "- when: {subject: adult}" under stage-3's next
 
 
 @pytest.mark.parametrize(
@@ -370,12 +370,12 @@ ADULTS_WAY = 94  # the line of "- when: {subject: adult}" under stage-3's next
         (
             "only_if: {reviewing-officer: yes}",
             "only_if: {reviewing-officer: maybe}",
-            'joint.yaml, line 77: the answer to "reviewing-officer" is "yes" or "no", not "maybe"',
+            'joint.yaml, line 78: the answer to "reviewing-officer" is "yes" or "no", not "maybe"',
         ),
         (
             "      - stage: children-board\n",
             "      - when: {subject: child}\n        stage: children-board\n",
-            'joint.yaml, line 97: the last way up from stage "stage-3" is where a case goes when '
+            'joint.yaml, line 98: the last way up from stage "stage-3" is where a case goes when '
             'no condition holds: leave out its "when"',
         ),
     ],
@@ -448,3 +448,17 @@ def test_a_side_routes_stage_is_told_when_the_route_reaches_it() -> None:
     (told,) = [n for n in notices if n.kind is NoticeKind.NAMED_ALERT]
     assert told.recipient.roles == frozenset({"partnership-executive"})
     assert "it has reached Partnership executive" in told.why
+
+
+def test_procedures_show_lists_each_way_up_and_the_side_routes() -> None:
+    from parley.commands import ladder_text
+
+    text = ladder_text(joint())
+
+    assert (
+        "  Goes next to: Chair of the Safeguarding Adults Board, if the answer to “Is the "
+        "disagreement about a child or an adult?” is “An adult”"
+    ) in text
+    assert "  Goes next to: Chair of the Safeguarding Children Partnership, otherwise" in text
+    assert "Side route: Complaint about the partnership's handling (from any-stage)" in text
+    assert "  2. Independent scrutineer — 20 working days" in text
