@@ -340,7 +340,7 @@ def holders(cf: CaseFile) -> dict[str, Any]:
     """Who holds the case now on each side, and who next: the roles the procedure names
     for the stage, and the people the directory names for them in each agency."""
     case, procedure = cf.case, cf.procedure
-    named = directory_holders(disagreement=case)
+    named = directory_holders(disagreement=case, answers=cf.state.answers)
 
     def names(people: list[Person] | None) -> list[str]:
         return [p.name for p in people or ()]
@@ -359,7 +359,7 @@ def holders(cf: CaseFile) -> dict[str, Any]:
             "informed": [procedure.role_label(r) for r in stage.kept_informed],
         }
 
-    upcoming = cf.track.next_stage(cf.stage) if case.status == "open" else None
+    upcoming = cf.track.next_stage(cf.stage, cf.state.answers) if case.status == "open" else None
     return {
         "raising_agency": case.raising_agency.name,
         "other_agency": case.other_agency.name,

@@ -181,3 +181,29 @@ def test_the_dates_page_follows_the_way_up_the_answer_chooses(
     plan = html[html.index("If raised at") :]
     assert board in plan
     assert not_board not in plan
+
+
+@pytest.mark.parametrize(
+    ("subject", "shown", "hidden"),
+    [
+        ("adult", "Adults Board", "Children Partnership"),
+        ("child", "Children Partnership", "Adults Board"),
+    ],
+)
+def test_the_case_page_names_the_next_rung_the_answers_choose(
+    partnership: Partnership,
+    signed_in: Callable[[str], Client],
+    subject: str,
+    shown: str,
+    hidden: str,
+) -> None:
+    case = raised(partnership, "riverside-joint", {"subject": subject})
+    ladder.climb(case, "stage-3", at=at(2027, 3, 23, 10))
+
+    page = main_html(signed_in("nia.nurse").get(f"/cases/{case.reference}/"))
+
+    assert (
+        'If it is escalated<br><span class="govuk-body-s">Stage 4: Chair of the Safeguarding '
+        f"{shown}" in page
+    )
+    assert f"Stage 4: Chair of the Safeguarding {hidden}" not in page
