@@ -62,11 +62,14 @@ class Explanation:
     skipped: tuple[SkippedDay, ...]
     connective: str = "from"
     note: str = ""
+    # What the clock ran from, where it is not the moment itself: "the end of the
+    # conference on Tuesday 1 December".
+    start_words: str = ""
 
     def sentence(self) -> str:
         """Plain English; weekends are understood, so only holidays and closures are named."""
         rule = self.rule[:1].upper() + self.rule[1:]
-        opening = f"{rule} {self.connective} {_describe(self.start)}"
+        opening = f"{rule} {self.connective} {self.start_words or _describe(self.start)}"
         clauses = [self.note] if self.note else []
         for kind, one, many in _NAMED_KINDS:
             days = [s.day for s in self.skipped if s.kind == kind]

@@ -120,6 +120,9 @@ def parse_duration(value: object) -> Duration:
         return Duration(Unit.NONE, 0, value.strip())
     if text in {"same working day", "the same working day", "same day"}:
         return Duration(Unit.SAME_WORKING_DAY, 0, value.strip())
+    equivalence = re.fullmatch(r"(.+?) ?\((.+)\)", text)
+    if equivalence is not None:
+        return _with_equivalent(value.strip(), equivalence[1], equivalence[2])
     for pattern, unit, multiplier in _PATTERNS:
         match = pattern.match(text)
         if match is None:
@@ -132,6 +135,24 @@ def parse_duration(value: object) -> Duration:
             '(weekends and bank holidays do not count) or "calendar days"'
         )
     raise DurationError(f'"{value}" is not a time limit Parley understands; use {EXAMPLES}')
+
+
+def _with_equivalent(original: str, said: str, meant: str) -> Duration:
+    """ "48 hours (two working days)": the document's words, and in brackets the working
+    days they stand for; the limit is the working days, ending at the close of the last."""
+    days = parse_duration(meant)
+    if days.unit is not Unit.WORKING_DAYS:
+        raise DurationError(
+            f'"{original}": what is in brackets should be the working days it means, such as '
+            '"48 hours (two working days)"'
+        )
+    hours = parse_duration(said)
+    if hours.unit is not Unit.HOURS or hours.amount != days.amount * 24:
+        raise DurationError(
+            f'"{original}": "{meant}" in brackets should be the same time as "{said}", '
+            "at 24 hours to a working day"
+        )
+    return Duration(Unit.WORKING_DAYS, days.amount, original)
 
 
 def _bare_number(value: float) -> str:

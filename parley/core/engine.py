@@ -31,6 +31,7 @@ from parley.core.procedure import (
 )
 from parley.core.roles import Actor as Actor  # re-exported: callers name it from here
 from parley.core.roles import acting_sides, involved_sides, role_of, stage_side_roles
+from parley.core.words import long_date
 
 E = TypeVar("E")
 
@@ -309,6 +310,10 @@ class CaseState:
         taken = [side for side in self.side_routes if side.route == route_id]
         return taken[-1] if taken else None
 
+    # Every step done at any stage, as ("<stage id>.<step id>", when): a clock may run from
+    # a step of an earlier stage (``after: stage-1.discuss``).
+    done: tuple[tuple[str, datetime], ...] = ()
+
     @property
     def is_open(self) -> bool:
         return self.status is Status.OPEN
@@ -456,7 +461,11 @@ def _complete_steps(
             continue
         if sides and not _side_fits(step.by, sides):
             continue
-        return dataclasses.replace(state, completed=(*state.completed, (step.id, event.at)))
+        return dataclasses.replace(
+            state,
+            completed=(*state.completed, (step.id, event.at)),
+            done=(*state.done, (f"{stage.id}.{step.id}", event.at)),
+        )
     return state
 
 
@@ -544,6 +553,30 @@ def check_answers(procedure: Procedure, answers: Mapping[str, str], at: datetime
             raise Refused(f"For “{question.text}”, choose one of: {labels}")
         kept[question.id] = value
     return kept
+
+
+def answer_words(procedure: Procedure, question_id: str, answer: str) -> str:
+    """An answer as the pages show it: a date in words, "Yes" or "No", a choice's label."""
+    question = procedure.question(question_id)
+    if not answer:
+        return ""
+    if question.kind is QuestionKind.DATE:
+        try:
+            return long_date(date.fromisoformat(answer))
+        except ValueError:
+            return answer
+    if question.kind is QuestionKind.YES_NO:
+        return answer.capitalize()
+    return question.option_label(answer)
+
+
+def answers_shown(procedure: Procedure, answers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Each question the case's raiser answered, with the answer, in the file's order."""
+    return [
+        (question.text, answer_words(procedure, question.id, answers[question.id]))
+        for question in procedure.questions
+        if answers.get(question.id)
+    ]
 
 
 def check_raising(

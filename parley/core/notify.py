@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from parley.core.calendar import WorkingCalendar
 from parley.core.durations import Unit
 from parley.core.engine import (
+    SIDE_ROUTE_EVENTS,
     CaseState,
     Event,
     EventKind,
@@ -186,7 +187,8 @@ def change_notices(
     for offset, event in enumerate(events):
         new = apply(state, event, procedure)
         trigger = f"{case}:e{first_sequence + offset}"
-        notices.extend(_event_notices(procedure, state, new, event, case=case, trigger=trigger))
+        told = _side_route_notices if event.kind in SIDE_ROUTE_EVENTS else _event_notices
+        notices.extend(told(procedure, state, new, event, case=case, trigger=trigger))
         state = new
     if state != after:
         raise ValueError("the state after the change is not the state before plus its events")
@@ -298,27 +300,42 @@ def _event_notices(
                 )
             else:
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
-    elif kind in (EventKind.SIDE_ROUTE_STARTED, EventKind.SIDE_ROUTE_MOVED_ON):
-        # A side route's stage is for those it names: the partnership's executive hears of
-        # a complaint about its handling when it reaches them.
-        taken = after.side_route(str(event.data.get("route", "")))
-        if taken is not None:
-            route = procedure.side_route(taken.route)
-            reached = route.stage(taken.stage)
-            why = f"{route.name}: it has reached {reached.name}, for you to take."
-            notices.append(
-                notice(
-                    NoticeKind.NAMED_ALERT,
-                    _roles(reached.roles),
-                    why=why,
-                    cite=reached.source.shown(),
-                )
-            )
     elif kind is EventKind.WITHDRAWN:
         notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH, track=track)))
         if stage.kept_informed:
             notices.append(notice(NoticeKind.WITHDRAWN, _roles(stage.kept_informed)))
     return notices
+
+
+def _side_route_notices(
+    procedure: Procedure,
+    before: CaseState | None,
+    after: CaseState,
+    event: Event,
+    *,
+    case: str,
+    trigger: str,
+) -> list[Notice]:
+    """A side route's stage is for those it names: the partnership's executive hears of a
+    complaint about its handling when the route reaches them. Ending it tells no one."""
+    taken = after.side_route(str(event.data.get("route", "")))
+    if taken is None or event.kind is EventKind.SIDE_ROUTE_ENDED:
+        return []
+    route = procedure.side_route(taken.route)
+    reached = route.stage(taken.stage)
+    return [
+        Notice(
+            kind=NoticeKind.NAMED_ALERT,
+            recipient=_roles(reached.roles),
+            case=case,
+            trigger=trigger,
+            stage=after.stage,
+            at=event.at,
+            why=f"{route.name}: it has reached {reached.name}, for you to take.",
+            cite=reached.source.shown(),
+            event=event.kind.value,
+        )
+    ]
 
 
 class _Make(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -17,7 +17,19 @@ from typing import Any
 from parley.core.calendar import Explanation, WorkingCalendar
 from parley.core.durations import SAME_WORKING_DAY, Duration, Unit
 from parley.core.engine import CaseState, Route, Status
-from parley.core.procedure import Procedure, Side, SideRoute, Stage, Step, StepAction, Track
+from parley.core.procedure import (
+    Cap,
+    Clock,
+    ClockKind,
+    Procedure,
+    Side,
+    SideRoute,
+    Stage,
+    Step,
+    StepAction,
+    Track,
+)
+from parley.core.words import clock, long_date
 
 
 class DeadlineKind(StrEnum):
@@ -183,6 +195,115 @@ def _immediate_step(stage: Stage, entered_at: datetime, completed: dict[str, dat
     return None
 
 
+@dataclass
+class Clocks:
+    """What a clock running from outside its stage needs (``after``): the raiser's answers,
+    when other steps were done (in a plan, when they are due) and when caps end. A plan or
+    a case fills it in as it goes; :func:`stage_plan` reads it and adds its own steps."""
+
+    track: Track | None = None
+    answers: Mapping[str, str] = field(default_factory=dict)
+    steps: dict[str, tuple[datetime, Counted]] = field(default_factory=dict)  # "<stage>.<step>"
+    caps: dict[str, Deadline] = field(default_factory=dict)
+
+
+def _local(calendar: WorkingCalendar, moment: datetime) -> datetime:
+    return moment.astimezone(calendar.end_of_working_day(moment.date()).tzinfo)
+
+
+def _at(calendar: WorkingCalendar, moment: datetime) -> str:
+    local = _local(calendar, moment)
+    return f"{clock(local)} on {long_date(local.date(), weekday=True)}"
+
+
+def _clocked(
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    after: Clock | None,
+    clocks: Clocks | None,
+    usual: tuple[datetime, Counted],
+) -> tuple[datetime, Counted, str, str]:
+    """Where a limit runs from: the moment, how it was reached (see _counted), what it is
+    in words, and a note where the clock ``after`` names has no date yet, so the ``usual``
+    start stands. A date answered starts the clock at the close of that day's work."""
+    if after is None:
+        return (*usual, "", "")
+    clocks = clocks or Clocks()
+    otherwise = "so the clock runs as it otherwise would"
+    if after.kind is ClockKind.ANSWER:
+        question = procedure.question(after.ref)
+        names = question.names or f"the answer to “{question.text}”"
+        answer = clocks.answers.get(after.ref)
+        if not answer:
+            return (*usual, "", f"{names} was not given, {otherwise}")
+        day = date.fromisoformat(answer)
+        return (
+            calendar.end_of_working_day(day),
+            FIXED,
+            f"{names} on {long_date(day, weekday=True)}",
+            "",
+        )
+    if after.kind is ClockKind.CAP:
+        cap = clocks.caps.get(after.ref)
+        if cap is None:
+            return (*usual, "", f"the limit across stages ({after.ref}) has no date, {otherwise}")
+        how: Counted = (
+            (cap.start_on, cap.working_days) if cap.start_on and cap.working_days else UNKNOWN
+        )
+        return cap.due, how, f"the end of the {_lower(cap.label)}, {_at(calendar, cap.due)}", ""
+    stage_id, _, step_id = after.ref.partition(".")
+    name = after.ref
+    track = clocks.track
+    if track is not None and track.has_stage(stage_id):
+        name = f"“{track.stage(stage_id).step(step_id).name}”"
+    done = clocks.steps.get(after.ref)
+    if done is None:
+        return (*usual, "", f"{name} has no date, {otherwise}")
+    return done[0], done[1], f"{name}, {_at(calendar, done[0])}", ""
+
+
+def _lower(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def _told(due: tuple[datetime, Explanation], words: str, note: str) -> tuple[datetime, Explanation]:
+    """The deadline with where its clock ran from, or why it did not, said."""
+    if not words and not note:
+        return due
+    notes = "; ".join(n for n in (note, due[1].note) if n)
+    return due[0], dataclasses.replace(due[1], start_words=words, note=notes)
+
+
+def _capped(stage: Stage, deadlines: list[Deadline], clocks: Clocks | None) -> list[Deadline]:
+    """A stage or step inside a cap never ends after the cap does: its date is then the
+    cap's, and its explanation says the cap set it. An advisory cap is guidance, shown
+    beside the dates, and moves none of them (TWSP's 10 working days, Appendix 1)."""
+    if clocks is None or clocks.track is None:
+        return deadlines
+    result = []
+    for deadline in deadlines:
+        for cap in clocks.track.caps:
+            end = clocks.caps.get(cap.id)
+            if (
+                end is None
+                or cap.advisory
+                or deadline.kind not in (DeadlineKind.STEP, DeadlineKind.STAGE)
+                or not cap.covers(stage.id, deadline.step)
+                or deadline.due <= end.due
+            ):
+                continue
+            note = f"the {_lower(end.label)} ({end.rule}) ends sooner, so it sets this date"
+            deadline = dataclasses.replace(
+                deadline,
+                due=end.due,
+                explanation=dataclasses.replace(end.explanation, note=note),
+                start_on=end.start_on,
+                working_days=end.working_days,
+            )
+        result.append(deadline)
+    return result
+
+
 def stage_plan(
     procedure: Procedure,
     calendar: WorkingCalendar,
@@ -192,12 +313,14 @@ def stage_plan(
     completed: dict[str, datetime] | None = None,
     agreed: bool = True,
     immediate: bool = False,
+    clocks: Clocks | None = None,
 ) -> list[Deadline]:
     """The deadlines of one stage entered at ``entered_at``.
 
     A step's clock starts when the step it follows is done, or when that step was due if it
     is not done yet (so the plan shows the latest each step can be, if every one runs to its
-    limit). Steps that only follow an agreement are left out until one is recorded.
+    limit). Steps that only follow an agreement are left out until one is recorded. A clock
+    the file starts elsewhere (``after``) reads ``clocks``; a cap there bounds the dates.
     """
     completed = completed or {}
     first = _immediate_step(stage, entered_at, completed) if immediate else None
@@ -208,12 +331,12 @@ def stage_plan(
     previous_how: Counted = FIXED
     for step in stage.steps:
         if step.anchor_event:
-            anchor = ends.get(step.anchor_event, entered_at)
-            how = hows.get(step.anchor_event, FIXED)
+            usual = ends.get(step.anchor_event, entered_at), hows.get(step.anchor_event, FIXED)
         elif step.anchor.value == "stage-start":
-            anchor, how = entered_at, FIXED
+            usual = entered_at, FIXED
         else:
-            anchor, how = previous_end, previous_how
+            usual = previous_end, previous_how
+        anchor, how, words, note = _clocked(procedure, calendar, step.clock, clocks, usual)
         limit = _step_limit(procedure, step, first)
         due = due_after(calendar, limit, anchor)
         done = completed.get(step.id)
@@ -223,6 +346,7 @@ def stage_plan(
             end = done or anchor
             end_how = FIXED if done else how
         else:
+            due = _told(due, words, note)
             end = done or due[0]
             end_how = FIXED if done else counted
             if not step.only_if_agreed or agreed:
@@ -246,7 +370,24 @@ def stage_plan(
                 )
         ends[step.id] = end
         hows[step.id] = end_how
+        if clocks is not None:
+            clocks.steps[f"{stage.id}.{step.id}"] = (end, end_how)
         previous_end, previous_how = end, end_how
+    deadlines.extend(_stage_limits(procedure, calendar, stage, entered_at, immediate, clocks))
+    return _capped(stage, deadlines, clocks)
+
+
+def _stage_limits(
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    stage: Stage,
+    entered_at: datetime,
+    immediate: bool,
+    clocks: Clocks | None,
+) -> list[Deadline]:
+    """The limits of a stage as a whole: reaching a stage with no steps on the
+    immediate-risk route, and the stage's own limit."""
+    deadlines = []
     if immediate and not stage.steps:
         # A stage with no steps still has to be reached in the route's time.
         limit = _immediate_limit(procedure)
@@ -267,12 +408,16 @@ def stage_plan(
                 )
             )
     if stage.within.is_limited:
-        due = due_after(calendar, stage.within, entered_at)
+        usual = entered_at, FIXED
+        anchor, how, words, note = _clocked(procedure, calendar, stage.clock, clocks, usual)
+        due = due_after(calendar, stage.within, anchor)
         # The stage's own limit runs until the case leaves the stage (moved on, resolved
         # or withdrawn), not until its steps are done: after the other practitioner's
         # response at TWSP stage 1, or a discussion without agreement at stage 2, the 7
         # and 4 working days still bind (Appendix 1), or a case could sit there for ever.
         if due is not None:
+            due = _told(due, words, note)
+            start_on, working_days = _flat(_counted(calendar, stage.within, anchor, how))
             deadlines.append(
                 Deadline(
                     key=stage.id,
@@ -284,7 +429,8 @@ def stage_plan(
                     rule=stage.within.describe(),
                     advisory=stage.advisory or procedure.advisory,
                     source=stage.source.shown("within"),
-                    **_fixed(calendar, stage.within, entered_at),
+                    start_on=start_on,
+                    working_days=working_days,
                 )
             )
     return deadlines
@@ -298,6 +444,7 @@ def case_deadlines(
         return []
     track = procedure.track(state.track)
     stage = track.stage(state.stage)
+    clocks = _case_clocks(procedure, calendar, track, state)
     deadlines = stage_plan(
         procedure,
         calendar,
@@ -306,13 +453,57 @@ def case_deadlines(
         completed=dict(state.completed),
         agreed=state.agreed,
         immediate=state.route is Route.IMMEDIATE_RISK and state.immediate_stage == stage.id,
+        clocks=clocks,
     )
-    deadlines.extend(_span_deadlines(procedure, calendar, track, state))
+    deadlines.extend(_span_deadlines(procedure, calendar, track, state, clocks))
     return sorted(deadlines, key=lambda d: (d.due, d.kind != DeadlineKind.STEP))
 
 
-def _span_deadlines(
+def _case_clocks(
     procedure: Procedure, calendar: WorkingCalendar, track: Track, state: CaseState
+) -> Clocks:
+    """A case's answers, the steps it has done at every stage, and its caps' ends: each
+    cap's clock starts when the case first reached one of its stages."""
+    clocks = Clocks(track, state.answers, {key: (at, FIXED) for key, at in state.done})
+    for cap in track.caps:
+        start = next((at for sid, at in state.stage_entries if sid in cap.stage_ids), None)
+        if start is not None:
+            _start_cap(procedure, calendar, track, cap, start, clocks)
+    return clocks
+
+
+def _start_cap(
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    track: Track,
+    cap: Cap,
+    start: datetime,
+    clocks: Clocks,
+) -> None:
+    """The cap's deadline, its clock started at ``start``, kept in ``clocks``."""
+    due = due_after(calendar, cap.within, start)
+    if due is None or cap.id in clocks.caps:
+        return
+    clocks.caps[cap.id] = Deadline(
+        key=f"cap:{cap.id}",
+        kind=DeadlineKind.CAP,
+        label=_across(track, cap.stages),
+        stage=cap.stage_ids[0],
+        due=due[0],
+        explanation=due[1],
+        rule=cap.within.describe(),
+        advisory=cap.advisory or procedure.advisory,
+        source=cap.source.shown("within"),
+        **_fixed(calendar, cap.within, start),
+    )
+
+
+def _span_deadlines(
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    track: Track,
+    state: CaseState,
+    clocks: Clocks,
 ) -> list[Deadline]:
     spans: list[Deadline] = []
     if procedure.overall.is_limited:
@@ -334,34 +525,67 @@ def _span_deadlines(
                 )
             )
     for cap in track.caps:
-        if state.stage not in cap.stages:
+        deadline = clocks.caps.get(cap.id)
+        if state.stage not in cap.stage_ids or deadline is None:
             continue
-        start = next((at for sid, at in state.stage_entries if sid in cap.stages), None)
-        due = due_after(calendar, cap.within, start) if start else None
-        if due is not None:
-            spans.append(
-                Deadline(
-                    key=f"cap:{cap.id}",
-                    kind=DeadlineKind.CAP,
-                    label=_across(track, cap.stages),
-                    stage=state.stage,
-                    due=due[0],
-                    explanation=due[1],
-                    rule=cap.within.describe(),
-                    advisory=cap.advisory or procedure.advisory,
-                    source=cap.source.shown("within"),
-                    **_fixed(calendar, cap.within, start),  # type: ignore[arg-type]
-                )
-            )
+        # A cap over steps is met when they all are.
+        done = dict(state.done)
+        steps = [member for member in cap.stages if "." in member]
+        met = max(done[m] for m in steps) if steps and all(m in done for m in steps) else None
+        if len(steps) < len(cap.stages):
+            met = None
+        spans.append(dataclasses.replace(deadline, stage=state.stage, met_at=met))
     return spans
 
 
+def _ended_by_cap(stage: Stage, deadlines: list[Deadline], clocks: Clocks) -> list[Deadline]:
+    """A stage with no limit of its own inside a cap ends, at the latest, when the cap
+    does: in a plan, the stage's end is the cap's."""
+    # Its own limit, or a step's, ends it; reaching it on the immediate-risk route does not.
+    if clocks.track is None or any(d.kind is DeadlineKind.STAGE or d.step for d in deadlines):
+        return []
+    ends = [
+        clocks.caps[cap.id]
+        for cap in clocks.track.caps
+        if stage.id in cap.stages and cap.id in clocks.caps and not cap.advisory
+    ]
+    if not ends:
+        return []
+    cap = min(ends, key=lambda d: d.due)
+    note = (
+        f"the stage has no limit of its own, so the {_lower(cap.label)} ({cap.rule}) sets its end"
+    )
+    return [
+        dataclasses.replace(
+            cap,
+            key=stage.id,
+            kind=DeadlineKind.STAGE,
+            label=_stage_ends(stage),
+            stage=stage.id,
+            explanation=dataclasses.replace(cap.explanation, note=note),
+        )
+    ]
+
+
 def _across(track: Track, stages: tuple[str, ...] | list[str]) -> str:
-    """ "Time limit for stages 1 and 2": a cap's label in words, not the file's ids."""
+    """ "Time limit for stages 1 and 2": a cap's label in words, not the file's ids; a cap
+    over steps names them ("Time limit for “Discuss” and “Reply” (stage 1)")."""
+    if any("." in member for member in stages):
+        named = []
+        for member in stages:
+            stage_id, _, step_id = member.partition(".")
+            stage = track.stage(stage_id)
+            where = f"stage {stage.number}"
+            named.append(f"“{stage.step(step_id).name}” ({where})" if step_id else where)
+        return "Time limit for " + _and(named)
     numbers = [str(track.stage(s).number) for s in stages]
     if len(numbers) == 1:
         return f"Time limit for stage {numbers[0]}"
     return f"Time limit for stages {', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def is_overdue(deadlines: list[Deadline], now: datetime) -> bool:
@@ -422,6 +646,7 @@ def plan(
     entered: datetime | None = raised_at
     base_day = raised_at.astimezone(calendar.end_of_working_day(raised_at.date()).tzinfo).date()
     formal_start: datetime | None = None
+    clocks = Clocks(chosen, answers or {})
     for index, stage in enumerate(chosen.ladder_from(first, answers)):
         if entered is None:
             stages.append(PlannedStage(stage, None, (), None, None))
@@ -436,9 +661,13 @@ def plan(
             if immediate
             else {}
         )
+        for cap in chosen.caps:
+            if stage.id in cap.stage_ids:
+                _start_cap(procedure, calendar, chosen, cap, entered, clocks)
         deadlines = stage_plan(
-            procedure, calendar, stage, entered, completed=done, immediate=immediate
+            procedure, calendar, stage, entered, completed=done, immediate=immediate, clocks=clocks
         )
+        deadlines += _ended_by_cap(stage, deadlines, clocks)
         # Feedback to the raiser (Torbay Channel para 13) is given within a stage; it does
         # not make a stage with no timescale end.
         feedback = {step.id for step in stage.steps if step.action is StepAction.FEEDBACK}

@@ -39,7 +39,7 @@ from parley.core import engine, planner
 from parley.core import report as core
 from parley.core.calendar import WorkingCalendar
 from parley.core.engine import Actor, CaseState, EventKind, Refused, Status
-from parley.core.procedure import EscalationTrigger, Procedure, Side, Stage
+from parley.core.procedure import EscalationTrigger, Procedure, QuestionKind, Side, Stage
 from parley.core.roles import actor_of
 from parley.reports.models import LearningItem
 
@@ -343,6 +343,22 @@ def _escalate(play: _Play, stage: Stage, at: datetime) -> bool:
     return False
 
 
+def _sample_answers(procedure: Procedure, raised_at: datetime) -> dict[str, str]:
+    """Answers to the procedure's required questions, as a raiser would give them: the day
+    it is raised for a date, yes, or the first option."""
+    answers = {}
+    for question in procedure.questions:
+        if not question.required:
+            continue
+        if question.kind is QuestionKind.DATE:
+            answers[question.id] = raised_at.date().isoformat()
+        elif question.kind is QuestionKind.YES_NO:
+            answers[question.id] = "yes"
+        else:
+            answers[question.id] = question.options[0].id
+    return answers
+
+
 def play_case(
     procedure: Procedure,
     calendar: WorkingCalendar,
@@ -372,6 +388,7 @@ def play_case(
         immediate_risk=immediate,
         start_stage=start_stage,
         informal=informal,
+        answers=_sample_answers(procedure, raised_at),
     )
     play = _Play(procedure, calendar, rng, until, people, list(events))
     if memo is not None:

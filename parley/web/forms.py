@@ -17,8 +17,9 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from parley.core.engine import SOMETHING_ELSE, categories_of, nhs_number_is_valid
+from parley.core.engine import SOMETHING_ELSE, answer_words, categories_of, nhs_number_is_valid
 from parley.core.loader import MAX_FILE_BYTES
+from parley.core.procedure import QuestionKind
 from parley.govuk_fields import DateField, PastDateField, clean_typed, uploaded_or_pasted
 
 LONG_TEXT = 5_000  # characters: about two pages of typed text
@@ -534,6 +535,55 @@ class CategoryForm(JourneyForm):
                 dict(self.fields["category"].choices)[self.cleaned_data["category"]],
             )
         ]  # type: ignore[attr-defined]
+
+
+class QuestionForm(JourneyForm):
+    """One of the procedure's own questions (its ``questions``), on a page of its own: a
+    date as day, month and year, yes-no and a choice as radios. The core checks the
+    answer again when the case is raised (parley.core.engine.check_answers)."""
+
+    question_id = ""
+
+    def setup(self, journey: Any) -> None:
+        procedure = journey.procedure
+        question = next((q for q in procedure.questions if q.id == self.question_id), None)
+        if question is None:
+            return
+        self.question = question
+        field: forms.Field
+        if question.kind is QuestionKind.DATE:
+            field = PastDateField(what="the date", today=journey.today, required=question.required)
+        else:
+            options = [(o.id, o.label) for o in question.options]
+            field = radios(
+                YES_NO if question.kind is QuestionKind.YES_NO else options,
+                required_message=f"Select an answer to “{question.text}”",
+                required=question.required,
+            )
+        field.label = question.text
+        field.help_text = question.hint
+        self.fields["answer"] = field
+
+    def answer(self) -> str:
+        """The answer as the core keeps it: a date as YYYY-MM-DD, else the option's id."""
+        value = self.cleaned_data.get("answer") if self.is_valid() else None
+        return value.isoformat() if isinstance(value, date) else str(value or "")
+
+    def rows(self) -> list[tuple[str, str]]:
+        if not hasattr(self, "question"):
+            return []
+        words = answer_words(self.journey.procedure, self.question.id, self.answer())
+        return [(self.question.text, words or "Not answered")]
+
+
+def question_form(question_id: str) -> type[QuestionForm]:
+    """The page's form for one of the procedure's questions."""
+    return _QUESTION_FORMS.setdefault(
+        question_id, type("QuestionForm", (QuestionForm,), {"question_id": question_id})
+    )
+
+
+_QUESTION_FORMS: dict[str, type[QuestionForm]] = {}
 
 
 class SummaryForm(JourneyForm):

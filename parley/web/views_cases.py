@@ -519,6 +519,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "status_words": status_words,
             "status_class": status_class,
             "category": cf.procedure.category_label(case.category) if case.category else "",
+            "answers": engine.answers_shown(cf.procedure, cf.state.answers),
             "holders": holders(cf),
             "deadlines": deadline_summary(cf),
             "timeline": timeline(cf),

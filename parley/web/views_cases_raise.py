@@ -36,6 +36,8 @@ from parley.web import forms
 from parley.web.views_cases import not_set_up, stage_words
 
 SESSION_KEY = "parley.raise"
+# The pages asking the procedure's own questions are "question-<question id>".
+QUESTION_PREFIX = "question-"
 
 # The person's details each document template needs, beyond a name and a reference
 # (TWSP Appendix 3 asks for all of them; Wirral's proformas give the child's age).
@@ -100,7 +102,9 @@ class Journey:
         return self._forms[step.slug]
 
     def value(self, slug: str, name: str) -> Any:
-        step = STEP_BY_SLUG[slug]
+        step = STEP_BY_SLUG.get(slug) or self.step(slug)
+        if step is None:
+            return None
         if slug not in self.answers or not step.applies(self):
             return None
         form = self.form(step)
@@ -110,7 +114,34 @@ class Journey:
         return step.slug in self.answers and self.form(step).is_valid()
 
     def applicable(self) -> list[Step]:
-        return [step for step in STEPS if step.applies(self)]
+        return [step for step in self.steps if step.applies(self)]
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The pages: the table's, with a page for each of the procedure's own questions
+        before the summary."""
+        procedure = self.procedure
+        if procedure is None or not procedure.questions:
+            return STEPS
+        asked = tuple(
+            Step(f"{QUESTION_PREFIX}{q.id}", forms.question_form(q.id)) for q in procedure.questions
+        )
+        at = next(i for i, step in enumerate(STEPS) if step.slug == "summary")
+        return (*STEPS[:at], *asked, *STEPS[at:])
+
+    def step(self, slug: str) -> Step | None:
+        return next((step for step in self.steps if step.slug == slug), None)
+
+    def question_answers(self) -> dict[str, str]:
+        """The answers to the procedure's questions, as the core keeps them."""
+        answers = {}
+        for step in self.applicable():
+            if step.slug.startswith(QUESTION_PREFIX) and self.complete(step):
+                form = self.form(step)
+                assert isinstance(form, forms.QuestionForm)
+                if form.answer():
+                    answers[form.question_id] = form.answer()
+        return answers
 
     def first_incomplete(self) -> Step | None:
         for step in self.applicable():
@@ -447,10 +478,10 @@ def raise_start(request: HttpRequest) -> HttpResponse:
 @journey_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
-    step = STEP_BY_SLUG.get(slug)
+    journey = _journey(request)
+    step = journey.step(slug)
     if step is None:
         raise Http404("Page not found")
-    journey = _journey(request)
     if journey.raised:
         return redirect("raise_confirmation")
     if not journey.key:
@@ -578,6 +609,7 @@ def _raise(journey: Journey, request: HttpRequest) -> Any:
         subject_client_reference=person_answers["subject_client_reference"] or "",
         subject_gp=person_answers["subject_gp"] or "",
         raising_team=journey.value("your-team", "raising_team") or "",
+        answers=journey.question_answers(),
         request_key=journey.key,
         request=request,
         via="web",

@@ -308,12 +308,21 @@ def _stage_view(procedure: Procedure, track: Track, stage: Stage) -> StageView:
     )
 
 
+def _member_title(track: Track, titles: dict[str, str], member: str) -> str:
+    """A cap's member in words: a stage's title, or a step's name and its stage's."""
+    stage_id, _, step_id = member.partition(".")
+    if not step_id:
+        return titles.get(member, member)
+    step = next((s for s in track.stage(stage_id).steps if s.id == step_id), None)
+    return f"“{step.name if step else step_id}” ({titles.get(stage_id, stage_id)})"
+
+
 def _track_view(procedure: Procedure, track: Track) -> TrackView:
     stages = tuple(_stage_view(procedure, track, s) for s in track.stages)
     titles = {s.id: s.title for s in stages}
     caps = tuple(
         f"{_cap_first(cap.within.describe())} across "
-        + ", ".join(titles.get(s, s) for s in cap.stages)
+        + ", ".join(_member_title(track, titles, s) for s in cap.stages)
         + (" (a guide, not a binding limit)" if cap.advisory else "")
         for cap in track.caps
     )
