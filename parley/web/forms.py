@@ -780,6 +780,28 @@ class ImmediateRiskActionForm(ActionForm):
             del self.fields["to_stage"]
 
 
+class SideRouteForm(ActionForm):
+    """Starting, taking on or ending a side route out of the ladder (a complaint about the
+    partnership's handling): which route, and the words the route asks for."""
+
+    route = radios([], label="Which route?", required_message="Select the route")
+
+    def setup(self) -> None:
+        self.fields["route"].choices = self.choices["routes"]
+
+
+class SideRouteStartForm(SideRouteForm):
+    text = long_text("what the complaint is", label="What is it about?")
+
+
+class SideRouteOnForm(SideRouteForm):
+    reason = long_text("why it goes to the next stage", label="Why should it go further?")
+
+
+class SideRouteEndForm(SideRouteForm):
+    outcome = long_text("the outcome", label="What is the outcome?")
+
+
 class ResolveForm(ActionForm):
     outcome = long_text(
         "the written outcome agreed between the parties",

@@ -336,6 +336,34 @@ ACTIONS: tuple[ActionPage, ...] = (
         done="Disagreement withdrawn",
         group="other",
     ),
+    ActionPage(
+        EventKind.SIDE_ROUTE_STARTED,
+        "start-side-route",
+        "Start a side route",
+        forms.SideRouteStartForm,
+        "Start it",
+        done="Side route started",
+        describe="Such as a complaint about how the partnership handled it.",
+        group="other",
+    ),
+    ActionPage(
+        EventKind.SIDE_ROUTE_MOVED_ON,
+        "side-route-next-stage",
+        "Take a side route to its next stage",
+        forms.SideRouteOnForm,
+        "Take it further",
+        done="Side route taken to its next stage",
+        group="other",
+    ),
+    ActionPage(
+        EventKind.SIDE_ROUTE_ENDED,
+        "end-side-route",
+        "Record a side route's outcome",
+        forms.SideRouteEndForm,
+        "Save the outcome",
+        done="Side route ended",
+        group="other",
+    ),
 )
 ACTION_BY_SLUG = {action.slug: action for action in ACTIONS}
 ACTION_BY_KIND = {action.kind: action for action in ACTIONS}
@@ -476,7 +504,7 @@ def holders(cf: CaseFile) -> dict[str, Any]:
     """Who holds the case now on each side, and who next: the roles the procedure names
     for the stage, and the people the directory names for them in each agency."""
     case, procedure = cf.case, cf.procedure
-    named = directory_holders(disagreement=case)
+    named = directory_holders(disagreement=case, answers=cf.state.answers)
 
     def names(people: list[Person] | None) -> list[str]:
         return [p.name for p in people or ()]
@@ -495,7 +523,7 @@ def holders(cf: CaseFile) -> dict[str, Any]:
             "informed": [procedure.role_label(r) for r in stage.kept_informed],
         }
 
-    upcoming = cf.track.next_stage(cf.stage) if case.status == "open" else None
+    upcoming = cf.track.next_stage(cf.stage, cf.state.answers) if case.status == "open" else None
     return {
         "raising_agency": case.raising_agency.name,
         "other_agency": case.other_agency.name,
@@ -553,6 +581,28 @@ def _by_words(side: Side, cf: CaseFile) -> str:
         Side.BOTH: "Both agencies",
         Side.PARTNERSHIP: "The partnership",
     }[side]
+
+
+def side_routes_view(cf: CaseFile) -> list[dict[str, Any]]:
+    """The side routes taken from the case: where each is, and its deadline while open."""
+    calendar = selectors.calendar_of(cf.case.partnership, cf.procedure)
+    due = {
+        d.key.split(":")[0]: d
+        for d in planner.side_route_deadlines(cf.procedure, calendar, cf.state)
+    }
+    views = []
+    for taken in cf.state.side_routes:
+        route = cf.procedure.side_route(taken.route)
+        deadline = due.get(route.id) if taken.is_open else None
+        views.append(
+            {
+                "name": route.name,
+                "stage": route.stage(taken.stage).name,
+                "open": taken.is_open,
+                "deadline": _deadline_view(deadline, cf) if deadline else None,
+            }
+        )
+    return views
 
 
 def deadline_summary(cf: CaseFile) -> dict[str, Any]:
@@ -649,6 +699,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "documents": documents(cf),
             "overdue": cf.overdue,
             "beyond": beyond_the_sides(cf),
+            "side_routes": side_routes_view(cf),
         },
     )
 
@@ -718,6 +769,12 @@ def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
         choices["agencies"] = selectors.agencies_to_add(cf.case, state)
     elif action.kind is EventKind.VIEWS_RECORDED and procedure.subject is not None:
         choices["hint"] = f"Record the views of {procedure.subject.label}."
+    elif action.kind in engine.SIDE_ROUTE_EVENTS:
+        choices["routes"] = [
+            (route.id, route.name)
+            for route, kind in engine.side_route_offers(procedure, state, actor)
+            if kind is action.kind
+        ]
     elif action.kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
         choices["hint"] = f"It goes to the {procedure.outcome.learning_to}."
     return choices
@@ -749,6 +806,8 @@ def _refusal(action: ActionPage, cf: CaseFile) -> str:
     probe = {"text": "-", "reason": "-", "outcome": "-", "outstanding": "-", "filename": "-"}
     probe["adviser"] = next((a.role for a in cf.procedure.advisers), "-")
     probe["agency"] = "-"
+    if cf.procedure.side_routes:
+        probe["route"] = cf.procedure.side_routes[0].id
     try:
         engine.take(
             cf.procedure,

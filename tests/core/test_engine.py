@@ -272,6 +272,11 @@ WHO_MAY: dict[EventKind, tuple[frozenset[Side], frozenset[Status]]] = {
     EventKind.ADVICE_REQUESTED: (ANY, OPEN),
     EventKind.ADVICE_RECORDED: (frozenset({Side.PARTNERSHIP}), NOT_ENDED),
     EventKind.AGENCY_INVOLVED: (ANY, OPEN),
+    # A side route runs beside the case, even once it has ended: each route says when it
+    # may start (tests/core/test_routing.py).
+    EventKind.SIDE_ROUTE_STARTED: (ANY, frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED})),
+    EventKind.SIDE_ROUTE_MOVED_ON: (ANY, frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED})),
+    EventKind.SIDE_ROUTE_ENDED: (ANY, frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED})),
 }
 RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED, EventKind.VERSION_CHANGED}
 
@@ -306,6 +311,9 @@ FIELDS: dict[EventKind, dict[str, Any]] = {
     EventKind.ADVICE_REQUESTED: {"adviser": "designated-doctor", "text": "Is this bruising?"},
     EventKind.ADVICE_RECORDED: {"text": "Refer for a child protection medical"},
     EventKind.AGENCY_INVOLVED: {"agency": "school"},
+    EventKind.SIDE_ROUTE_STARTED: {"route": "complaint", "text": "Handled badly"},
+    EventKind.SIDE_ROUTE_MOVED_ON: {"route": "complaint", "reason": "Not satisfied"},
+    EventKind.SIDE_ROUTE_ENDED: {"route": "complaint", "outcome": "Upheld"},
 }
 
 # Colleagues on each side who did not raise it, each holding every role of their place.
