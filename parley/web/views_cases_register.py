@@ -139,7 +139,7 @@ class Filters:
         return urlencode({k: v for k, v in values.items() if v})
 
 
-SightShape = tuple[bool, tuple[str, ...]]
+SightShape = access.SightShape
 
 
 def _ongoing(
