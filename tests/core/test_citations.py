@@ -71,7 +71,9 @@ def missing(cite: str, text: str) -> list[str]:
         r"\b[Ss]ections? (\d+(?:\.\d+)*(?:(?:, | and )\d+(?:\.\d+)*)*)", unquoted
     ):
         for number in _numbers(match[1]):
-            if not re.search(rf"^\s*{re.escape(number)}\.?\s", text, re.MULTILINE):
+            # "1. Introduction", or a heading that names it: "[Section 1, paragraph 2]".
+            numbered = rf"^\s*{re.escape(number)}\.?\s|^\[Section {re.escape(number)}\b"
+            if not re.search(numbered, text, re.MULTILINE):
                 problems.append(f"section {number}")
     for match in re.finditer(r"\b[Pp]aras? (\d+(?:(?:, | and )\d+)*)", unquoted):
         count = len(paragraphs(text))

@@ -91,12 +91,15 @@ def take_to_the_top(
     people: dict[tuple[str | None, str], Person],
     track: Track,
     at: datetime,
+    answers: dict[str, str] | None = None,
 ) -> Disagreement:
-    """Raise a case on ``track``, take it up every formal stage, resolve it at the top and
-    close it; check its record, its stored state and its audit trail."""
+    """Raise a case on ``track`` with ``answers`` (by default one to every question), take
+    it up every stage of the way its answers choose, resolve it at the top and close it;
+    check its record, its stored state and its audit trail."""
     procedure = selectors.procedure_of(version)
     raising = Agency.objects.get(partnership=partnership, name=RAISING)
     single = procedure.single_agency
+    given = answers if answers is not None else answers_for(procedure, at)
     case = services.disagreement_raise(
         procedure=version,
         raised_by=people[(RAISING, _raiser_role(procedure, track))],
@@ -105,12 +108,12 @@ def take_to_the_top(
         other_professional=people[(OTHER, "practitioner")],
         summary="A disagreement taken to the top.",
         track=track.id,
-        answers=_answers(procedure, at),
+        answers=given,
         at=at,
     )
     if single:  # nobody outside the one agency: the other side is the raising agency
         assert case.other_agency_id == case.raising_agency_id == raising.pk
-    formal = [stage.id for stage in track.formal_stages()]
+    formal = way_up(track, given)
     top = formal[-1]
     assert case.stage == formal[0]
     moment = ladder.climb(case, top, at=at)
@@ -141,7 +144,34 @@ def _raiser_role(procedure: Procedure, track: Track) -> str:
     return next(role for role in first.raising_side if role != "practitioner")
 
 
-def _answers(procedure: Procedure, at: datetime) -> dict[str, str]:
+def way_up(track: Track, answers: dict[str, str]) -> list[str]:
+    """The stages a case with these answers goes up, from the first formal stage to the
+    top of its way (a stage's ``next`` may depend on the answers)."""
+    stage = next(iter(track.formal_stages()))
+    found = [stage.id]
+    while (above := stage.next_for(answers)) is not None and above not in found:
+        found.append(above)
+        stage = track.stage(above)
+    return found
+
+
+def ways_up(procedure: Procedure, track: Track, at: datetime) -> dict[tuple[str, ...], dict]:
+    """Each way up the track the answers can choose, with answers that choose it: every
+    question answered, then each other answer to a yes-no or choice question in turn."""
+    first = answers_for(procedure, at)
+    variants = [first]
+    for question in procedure.questions:
+        if question.kind is QuestionKind.YES_NO:
+            variants.append({**first, question.id: "no"})
+        elif question.kind is QuestionKind.CHOICE:
+            variants += [{**first, question.id: option.id} for option in question.options[1:]]
+    found: dict[tuple[str, ...], dict] = {}
+    for answers in variants:
+        found.setdefault(tuple(way_up(track, answers)), answers)
+    return found
+
+
+def answers_for(procedure: Procedure, at: datetime) -> dict[str, str]:
     """An answer to every question the procedure asks at the raise, as a raise keeps it: a
     date (the day before), yes, or a choice's first option."""
     found: dict[str, str] = {}

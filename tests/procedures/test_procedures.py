@@ -236,10 +236,18 @@ START = datetime(2027, 3, 1, 10, tzinfo=LONDON)
 def test_a_case_goes_up_every_stage_and_is_resolved_at_the_top(
     path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.procedures.people import load_and_staff, take_to_the_top
+    from tests.procedures.people import load_and_staff, take_to_the_top, ways_up
 
     partnership, version, people = load_and_staff(path, capsys)
     procedure = check_file(path).procedure
     assert procedure is not None
-    for number, track in enumerate(procedure.tracks):
-        take_to_the_top(partnership, version, people, track, START + timedelta(days=number))
+    number = 0
+    for track in procedure.tracks:
+        ways = ways_up(procedure, track, START)
+        # Every formal stage is on some way up: the raiser's answers choose between them.
+        reached = {stage for way in ways for stage in way}
+        assert reached == {stage.id for stage in track.formal_stages()}, sorted(ways)
+        for answers in ways.values():
+            at = START + timedelta(days=number)
+            take_to_the_top(partnership, version, people, track, at, answers=answers)
+            number += 1
