@@ -43,6 +43,7 @@ NOT_YOURS = (
     "is recorded by Parley itself",
     "is not something anyone does at",
     "a form of this disagreement was sent to",
+    "no side route of this disagreement is yours to take",
 )
 
 
