@@ -944,7 +944,7 @@ def take(
         raise Refused(_status_refusal(state, spec))
     # A side route's own rules first, so that a refusal names the route and who takes it.
     side_data: dict[str, Any] = {}
-    if spec.who is Who.SIDE_ROUTE:
+    if spec.who is Who.SIDE_ROUTE and procedure.side_routes:
         side_data = _check_side_route(procedure, state, kind, actor, fields)
     sides = acting_for(procedure, state, kind, actor)
     for name in spec.required:

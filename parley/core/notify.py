@@ -263,51 +263,73 @@ def _event_notices(
     elif kind is EventKind.FEEDBACK_GIVEN:
         notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="feedback-given"))
     elif kind is EventKind.RESOLVED:
-        if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
-            notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="resolved"))
-        for rule in (*stage.notify, *procedure.notify):
-            if rule.when is NotifyWhen.OUTCOME and rule.applies(after.answers):
-                notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
-        if stage.kept_informed:
-            notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
-        # A form sent because of where it was resolved (Wirral's proformas, section 2 and
-        # Appendix 2), with the form: it waits for its recipient to acknowledge it.
-        for form in forms_sent(procedure, after):
-            notices.append(
-                notice(
-                    NoticeKind.FORM_SENT,
-                    _roles(form.send_to),
-                    label=form.template,
-                    why=form.name,
-                    cite=form.source.cite,
-                )
-            )
+        notices.extend(_resolved_notices(procedure, stage, after, notice))
     elif kind is EventKind.CLOSED:
-        if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
-            notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="closed"))
-        # e.g. TWSP Appendix 1, stage 7: the completed forms go to the Partnership Manager,
-        # with the forms themselves.
-        used = forms_used(procedure, after)
-        for rule in (*stage.notify, *procedure.notify):
-            if rule.when is not NotifyWhen.CLOSED or not rule.applies(after.answers):
-                continue
-            if rule.with_forms and used:
-                notices.append(
-                    notice(
-                        NoticeKind.FORM_SENT,
-                        _roles((rule.who,)),
-                        label=" ".join(form.template for form in used),
-                        why="; ".join(form.name for form in used),
-                        cite=rule.source.shown(),
-                    )
-                )
-            else:
-                notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
+        notices.extend(_closed_notices(procedure, stage, after, notice))
     elif kind is EventKind.WITHDRAWN:
         notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH, track=track)))
         if stage.kept_informed:
             notices.append(notice(NoticeKind.WITHDRAWN, _roles(stage.kept_informed)))
     return notices + _beyond_the_sides(procedure, stage, event, notice)
+
+
+def _resolved_notices(
+    procedure: Procedure, stage: Stage, after: CaseState, notice: _Make
+) -> list[Notice]:
+    """Who hears that a case was resolved at ``stage``: the raiser's feedback, the notices
+    the procedure names on an outcome, those kept informed, and the forms it sends."""
+    notices: list[Notice] = []
+    feedback = procedure.outcome.feedback_to_raiser
+    if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
+        notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="resolved"))
+    for rule in (*stage.notify, *procedure.notify):
+        if rule.when is NotifyWhen.OUTCOME and rule.applies(after.answers):
+            notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
+    if stage.kept_informed:
+        notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
+    # A form sent because of where it was resolved (Wirral's proformas, section 2 and
+    # Appendix 2), with the form: it waits for its recipient to acknowledge it.
+    for form in forms_sent(procedure, after):
+        notices.append(
+            notice(
+                NoticeKind.FORM_SENT,
+                _roles(form.send_to),
+                label=form.template,
+                why=form.name,
+                cite=form.source.cite,
+            )
+        )
+    return notices
+
+
+def _closed_notices(
+    procedure: Procedure, stage: Stage, after: CaseState, notice: _Make
+) -> list[Notice]:
+    """Who hears that a case was closed: the raiser's feedback and the notices the
+    procedure names on closing, with the forms used where it says so."""
+    notices: list[Notice] = []
+    feedback = procedure.outcome.feedback_to_raiser
+    if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
+        notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="closed"))
+    # e.g. TWSP Appendix 1, stage 7: the completed forms go to the Partnership Manager,
+    # with the forms themselves.
+    used = forms_used(procedure, after)
+    for rule in (*stage.notify, *procedure.notify):
+        if rule.when is not NotifyWhen.CLOSED or not rule.applies(after.answers):
+            continue
+        if rule.with_forms and used:
+            notices.append(
+                notice(
+                    NoticeKind.FORM_SENT,
+                    _roles((rule.who,)),
+                    label=" ".join(form.template for form in used),
+                    why="; ".join(form.name for form in used),
+                    cite=rule.source.shown(),
+                )
+            )
+        else:
+            notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
+    return notices
 
 
 def _side_route_notices(
