@@ -51,7 +51,8 @@ def _people(
     for a in assignments:
         if a.role == PARTY_ROLE and agency_id is not None:
             continue
-        if a.role in wanted and a.agency_id in (agency_id, None):
+        # A role held acting for another agency counts in that agency (acts_for).
+        if a.role in wanted and a.counts_in_id in (agency_id, None):
             people.setdefault(a.person_id, a.person)
     return sorted(people.values(), key=lambda person: (person.name.casefold(), person.pk))
 
@@ -59,7 +60,7 @@ def _people(
 # Read on every case page: compiled to SQL once per process (parley.dbprepared).
 _HOLDERS = Prepared(
     lambda agencies, partnership_id, roles: RoleAssignment.objects.filter(
-        Q(agency_id__in=agencies) | Q(agency__isnull=True),
+        Q(agency_id__in=agencies) | Q(acts_for_id__in=agencies) | Q(agency__isnull=True),
         person__partnership_id=partnership_id,
         role__in=roles,
     ).select_related("person")

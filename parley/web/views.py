@@ -169,13 +169,11 @@ def holds_step(
         stage = procedure.track(case.track).stage(deadline.stage)
     except KeyError:
         return False
+    own, proxies = access.core_roles(roles, procedure.id)
     actor = actor_of(
         person_id=str(person.pk),
-        assignments=(
-            (r.role, str(r.agency_id) if r.agency_id else None)
-            for r in roles
-            if access.role_applies(r, procedure.id)
-        ),
+        assignments=own,
+        proxies=proxies,
         raising_agency=str(case.raising_agency_id),
         other_agency=str(case.other_agency_id),
         raised_by=str(case.raised_by_id),

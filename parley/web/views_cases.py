@@ -416,7 +416,7 @@ def timeline(cf: CaseFile) -> list[dict[str, Any]]:
         items.append(
             {
                 "label": engine.event_label(kind),
-                "by": event.actor.name if event.actor else "Parley",
+                "by": _by(cf, event.actor, data),
                 "at": event.at,
                 "stage": cf.stage_label(event.stage),
                 "text": str(data.get("text") or ""),
@@ -426,6 +426,17 @@ def timeline(cf: CaseFile) -> list[dict[str, Any]]:
             }
         )
     return items
+
+
+def _by(cf: CaseFile, actor: Person | None, data: dict[str, Any]) -> str:
+    """Who recorded an event: their name, and the agency they acted for when they acted
+    for it from another (``acting_for``, parley.core.roles), as "Sam Lee, acting for
+    Riverside Surgery"."""
+    if actor is None:
+        return "Parley"
+    names = {str(a.pk): a.name for a in (cf.case.raising_agency, cf.case.other_agency)}
+    acted_for = [names.get(str(agency), "another agency") for agency in data.get("acting_for", ())]
+    return ", ".join([actor.name, *(f"acting for {name}" for name in acted_for)])
 
 
 def _side_words(cf: CaseFile, side: str) -> str:
