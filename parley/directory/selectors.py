@@ -135,7 +135,7 @@ def directory_sections(*, partnership: Partnership) -> list[Section]:
     entries: dict[tuple[int | None, int], Entry] = {}
     assignments = (
         RoleAssignment.objects.filter(person__partnership=partnership)
-        .select_related("person", "agency", "team_link__team")
+        .select_related("person", "agency", "acts_for", "team_link__team")
         .order_by("person__name", "person_id", "pk")
     )
     for a in assignments:

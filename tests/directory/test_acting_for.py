@@ -3,7 +3,10 @@ written in the directory file's ``acting_for`` column: imported, exported, and c
 
 from __future__ import annotations
 
-from parley.cases.models import Partnership, RoleAssignment
+import html
+from typing import Any
+
+from parley.cases.models import Agency, Partnership, RoleAssignment
 from parley.directory import csv_io
 from parley.directory.services import directory_export, directory_import
 
@@ -52,3 +55,29 @@ def test_acting_for_needs_an_agency_of_its_own_and_one_that_exists(
         "Row 3: a role held in Northshire ICB acts for it already: leave it blank",
         "Row 4: 'Nowhere Surgery' is not an agency here: add a row for it, or check its name",
     ]
+
+
+def test_a_role_acting_for_another_agency_is_added_on_a_page_and_shown_on_the_persons_page(
+    partnership: Partnership, signed_in: Any
+) -> None:
+    icb = Agency.objects.create(partnership=partnership, name="Demoshire ICB", kind="icb")
+    surgery = Agency.objects.create(partnership=partnership, name="Riverside Surgery")
+    client = signed_in("ari.admin")
+    assert "Acting for another agency" in client.get("/directory/roles/add/").content.decode()
+    form = {
+        "name": "Gil Lead",
+        "email": "gil@icb.example",
+        "role": "safeguarding-lead",
+        "agency": str(icb.pk),
+        "acting_for": str(surgery.pk),
+    }
+    response = client.post("/directory/roles/add/", form)
+
+    assert response.status_code == 302
+    assignment = RoleAssignment.objects.get(person__email="gil@icb.example")
+    assert (assignment.agency, assignment.acts_for) == (icb, surgery)
+    person_page = html.unescape(client.get(response["Location"]).content.decode())
+    assert "acting for Riverside Surgery" in person_page
+    refused = client.post("/directory/roles/add/", {**form, "acting_for": str(icb.pk)})
+    assert refused.status_code == 200
+    assert "acts for it already" in html.unescape(refused.content.decode())
