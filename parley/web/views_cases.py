@@ -31,6 +31,7 @@ from parley.core.words import long_date
 from parley.directory.selectors import holders as directory_holders
 from parley.web import forms
 from parley.web import services as web_services
+from parley.web.documents.facts import recorded_by
 from parley.web.documents.forms import TEMPLATES
 from parley.web.documents.services import OUTCOME_TEMPLATE, forms_applying
 from parley.web.models import EvidenceFile
@@ -416,7 +417,7 @@ def timeline(cf: CaseFile) -> list[dict[str, Any]]:
         items.append(
             {
                 "label": engine.event_label(kind),
-                "by": _by(cf, event.actor, data),
+                "by": recorded_by(cf.case, event.actor, data) or "Parley",
                 "at": event.at,
                 "stage": cf.stage_label(event.stage),
                 "text": str(data.get("text") or ""),
@@ -426,17 +427,6 @@ def timeline(cf: CaseFile) -> list[dict[str, Any]]:
             }
         )
     return items
-
-
-def _by(cf: CaseFile, actor: Person | None, data: dict[str, Any]) -> str:
-    """Who recorded an event: their name, and the agency they acted for when they acted
-    for it from another (``acting_for``, parley.core.roles), as "Sam Lee, acting for
-    Riverside Surgery"."""
-    if actor is None:
-        return "Parley"
-    names = {str(a.pk): a.name for a in (cf.case.raising_agency, cf.case.other_agency)}
-    acted_for = [names.get(str(agency), "another agency") for agency in data.get("acting_for", ())]
-    return ", ".join([actor.name, *(f"acting for {name}" for name in acted_for)])
 
 
 def _side_words(cf: CaseFile, side: str) -> str:

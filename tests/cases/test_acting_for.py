@@ -16,6 +16,7 @@ from parley.cases import access, services
 from parley.cases.demo import SOCIAL_CARE, demo_load, person
 from parley.cases.models import Agency, Disagreement, Partnership, Person, RoleAssignment
 from parley.notifications.models import Notification
+from parley.web.documents.facts import case_facts
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -115,3 +116,18 @@ def test_the_lead_escalates_at_the_managers_stage_and_the_record_says_acting_for
             reason="no-agreement",
             at=at(2026, 12, 4, 10),
         )
+
+
+def test_the_cases_record_in_its_documents_says_acting_for_too(
+    practice_case: Disagreement,
+) -> None:
+    services.disagreement_escalate(
+        disagreement=practice_case,
+        person=person("gil.gplead"),
+        reason="no-agreement",
+        at=at(2026, 12, 3, 10),
+    )
+    facts = case_facts(disagreement=practice_case, now=at(2026, 12, 4, 10))
+
+    assert "Gil Lead, acting for Riverside Surgery" in [entry.who for entry in facts.entries]
+    assert "Pam Practice" in [entry.who for entry in facts.entries]
