@@ -965,12 +965,9 @@ def disagreements_import(
     partnership = version.partnership
     calendar = calendar_of(partnership, procedure)
     actor_ids = {int(e.actor) for p in played for e in p.record if e.actor}
-    held: dict[int, list[tuple[str, str | None]]] = {}
-    for person_id, role, agency_id, limits in RoleAssignment.objects.filter(
-        person_id__in=actor_ids, acts_for__isnull=True
-    ).values_list("person_id", "role", "agency_id", "procedure_ids"):
-        if not limits or procedure.id in limits:
-            held.setdefault(person_id, []).append((role, str(agency_id) if agency_id else None))
+    held: dict[int, list[RoleAssignment]] = {}
+    for assignment in RoleAssignment.objects.filter(person_id__in=actor_ids):
+        held.setdefault(assignment.person_id, []).append(assignment)
     states = [
         _checked(procedure, item, held, number) for number, item in enumerate(played, start=1)
     ]
@@ -1010,7 +1007,7 @@ def disagreements_import(
 def _checked(
     procedure: Procedure,
     item: Played,
-    held: dict[int, list[tuple[str, str | None]]],
+    held: dict[int, list[RoleAssignment]],
     number: int,
 ) -> CaseState:
     """The state a played record comes to, each action checked by the engine's gate."""
@@ -1021,9 +1018,11 @@ def _checked(
     standing = stand_ins(procedure)
 
     def actor(person_id: str) -> Actor:
+        own, proxies = core_roles(held.get(int(person_id), []) if person_id else [], procedure.id)
         return actor_of(
             person_id=person_id,
-            assignments=held.get(int(person_id), ()) if person_id else (),
+            assignments=own,
+            proxies=proxies,
             raising_agency=str(case.raising_agency_id),
             other_agency=str(case.other_agency_id),
             raised_by=str(case.raised_by_id),

@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from parley.cases import access, services
 from parley.cases.demo import SOCIAL_CARE, demo_load, person
 from parley.cases.models import Agency, Disagreement, Partnership, Person, RoleAssignment
+from parley.core import engine
+from parley.core.engine import EventKind
 from parley.notifications.models import Notification
 from parley.web.documents.facts import case_facts
 
@@ -131,3 +133,35 @@ def test_the_cases_record_in_its_documents_says_acting_for_too(
 
     assert "Gil Lead, acting for Riverside Surgery" in [entry.who for entry in facts.entries]
     assert "Pam Practice" in [entry.who for entry in facts.entries]
+
+
+def test_history_brought_in_through_the_import_lets_the_lead_act_for_the_practice(
+    practice_case: Disagreement,
+) -> None:
+    version = practice_case.procedure
+    nurse, lead = person("pam.practice"), person("gil.gplead")
+    record = [
+        engine.Event(
+            EventKind(e.kind), e.at, str(e.actor_id) if e.actor_id else "", e.stage, e.data
+        )
+        for e in practice_case.events.order_by("sequence")
+    ]
+    moved = engine.Event(
+        EventKind.ESCALATED,
+        at(2026, 12, 3, 10),
+        str(lead.pk),
+        "stage-2",
+        {"to_stage": "stage-3", "reason": "no-agreement"},
+    )
+    copy = Disagreement(
+        raised_by=nurse,
+        raising_agency=practice_case.raising_agency,
+        other_agency=practice_case.other_agency,
+        other_professional=practice_case.other_professional,
+        summary="Imported.",
+    )
+
+    (made,) = services.disagreements_import(
+        version=version, played=[services.Played(copy, [*record, moved])]
+    )
+    assert made.stage == "stage-3"
