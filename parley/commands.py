@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from parley.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, register
 from parley.core.loader import CheckResult, check_file
 from parley.core.planner import Deadline, Plan, calendar_for, plan
-from parley.core.procedure import CHOICE_WORDS, Procedure, Stage, choices_of
+from parley.core.procedure import CHOICE_WORDS, Procedure, Stage, choices_of, condition_words
 from parley.core.roles import sight_rules, table_rows
 
 LIBRARY = Path(__file__).resolve().parent / "procedures"
@@ -145,7 +145,10 @@ def ladder_text(procedure: Procedure) -> str:
     for track in procedure.tracks:
         if len(procedure.tracks) > 1:
             lines += ["", f"Track: {track.name}"]
-        for stage in track.ladder_from(track.stages[0]):
+        ladder = list(track.ladder_from(track.stages[0]))
+        if any(stage.branches for stage in ladder):
+            ladder = list(track.stages)  # every way up the answers may choose, as written
+        for stage in ladder:
             limit = stage.within.describe() if stage.within.is_limited else "no fixed timescale"
             cumulative = f"; cumulative {stage.cumulative.describe()}" if stage.cumulative else ""
             lines += ["", f"{_stage_title(stage)}: {stage.name} — {limit}{cumulative}"]
@@ -164,8 +167,17 @@ def ladder_text(procedure: Procedure) -> str:
                 lines.append(f"  - {step.name}{condition}: {step.within.describe()}")
             for method in stage.resolution:
                 lines.append(f"  Resolves by: {method.kind.value} — {method.description}")
-            if stage.next:
+            for branch in stage.branches:
+                when = condition_words(procedure, branch.when) if branch.when else "otherwise"
+                lines.append(f"  Goes next to: {track.stage(branch.stage).name}, {when}")
+            if stage.next and not stage.branches:
                 lines.append(f"  Goes next to: {track.stage(stage.next).name}")
+    for route in procedure.side_routes:
+        lines += ["", f"Side route: {route.name} (from {route.start_from.value})"]
+        lines.append("  Started by: " + ", ".join(route.may_start))
+        for side_stage in route.stages:
+            limit = side_stage.within.describe() if side_stage.within.is_limited else "no limit"
+            lines.append(f"  {side_stage.number}. {side_stage.name} — {limit}")
     if procedure.immediate_risk:
         risk = procedure.immediate_risk
         start = "the raiser's choice of stage" if risk.raiser_chooses else risk.start

@@ -38,7 +38,7 @@ section of docs/performance.md).
 
 ``tests/test_dbprepared.py`` checks each prepared query of the project against the plain
 queryset, and fails when an upgrade of Django changes any of the parts of it this module
-relies on beyond its public API (ADR 0008).
+relies on beyond its public API (ADR 0013).
 """
 
 from __future__ import annotations

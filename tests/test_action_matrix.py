@@ -43,6 +43,8 @@ NOT_YOURS = (
     "is recorded by Parley itself",
     "is not something anyone does at",
     "a form of this disagreement was sent to",
+    "only an adviser asked about this disagreement",
+    "no side route of this disagreement is yours to take",
 )
 
 

@@ -195,7 +195,7 @@ def test_the_cache_of_statements_is_safe_to_share_between_threads(monkeypatch):
 
 # What the module takes from Django beyond its public API: the compiler's attributes and
 # the way ModelIterable builds instances, which it repeats. An upgrade of Django that
-# changes any of them fails here first, before a page answers wrongly (ADR 0008).
+# changes any of them fails here first, before a page answers wrongly (ADR 0013).
 DJANGO_RELIED_ON = {
     "django.db.models.query.ModelIterable.__iter__": "c2a744b8c18e0b4a",
     "django.db.models.query.get_related_populators": "979430eb75b93969",

@@ -326,6 +326,18 @@ SCHEMAS: dict[str, Any] = {
             },
             "agreed": {"type": "boolean", "description": "Discussions, responses, meetings."},
             "chaired_by": {"type": "string", "description": "Meetings: who chaired it."},
+            "by": {
+                "type": "string",
+                "description": "Views recorded: who gave them (the person, or a representative).",
+            },
+            "adviser": {
+                "type": "string",
+                "description": "Asking an adviser: the adviser's role, such as designated-doctor.",
+            },
+            "agency": {
+                "type": "string",
+                "description": "Adding an agency involved: the agency's id, from the directory.",
+            },
             "present": {"type": "string", "description": "Meetings: who was there."},
             "visibility": {
                 "type": "string",

@@ -471,6 +471,9 @@ def disagreement_actions(request: HttpRequest, token: ApiToken, reference: str) 
             "form",
             "due",
             "priority",
+            "by",
+            "adviser",
+            "agency",
         )
         if body.get(name) is not None
     }

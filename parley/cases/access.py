@@ -17,6 +17,10 @@ always agree. What each role sees is a column of the roles table in the pure cor
    Partnership Board chair from stage 4; the TWSP Executive from stage 5).
 5. A role limited to some procedures (``RoleAssignment.procedure_ids``) counts only for
    those. The administrator sees no case.
+6. Beyond the two sides: an adviser (a designated doctor or nurse, held partnership-wide)
+   sees the cases they were asked about, and no other; at a meeting of every agency
+   involved, the roles the meeting names, held in an agency the case records as
+   involved, see the case from that stage on.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from parley.cases.models import Disagreement, Person, ProcedureVersion, RoleAssignment
+from parley.cases.models import Disagreement, Event, Person, ProcedureVersion, RoleAssignment
 from parley.cases.selectors import procedure_of
 from parley.core.procedure import Procedure
 from parley.core.roles import PAGES, opens_page, sight_rules
@@ -49,6 +53,10 @@ class Rungs:
     urgent: frozenset[str] = frozenset()
     # Who stands in for an other professional not in Parley, from which stage.
     unnamed_other: dict[str, int] = dataclass_field(default_factory=dict)
+    # A meeting of every agency involved: its lowest stage number and the roles it names.
+    meeting: int | None = None
+    meeting_roles: frozenset[str] = frozenset()
+    adviser_roles: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=512)
@@ -87,7 +95,15 @@ _CASE_BY_REFERENCE = Prepared(
 def rungs_of(procedure: Procedure) -> Rungs:
     rules = sight_rules(procedure)
     return Rungs(
-        rules.raising, rules.other, rules.anywhere, rules.whole, rules.urgent, rules.unnamed_other
+        rules.raising,
+        rules.other,
+        rules.anywhere,
+        rules.whole,
+        rules.urgent,
+        rules.unnamed_other,
+        rules.meeting,
+        rules.meeting_roles,
+        frozenset(a.role for a in procedure.advisers),
     )
 
 
@@ -186,13 +202,46 @@ def has_partnership_sight(person: Person, case: Disagreement, rungs: Rungs) -> b
     return False
 
 
+ADVICE_REQUESTED = "advice-requested"
+AGENCY_INVOLVED = "agency-involved"
+
+
+def advisers_asked(case: Disagreement) -> set[str]:
+    """The adviser roles asked about this case (its record's "advice-requested")."""
+    rows = Event.objects.filter(disagreement_id=case.pk, kind=ADVICE_REQUESTED)
+    return {str(data.get("adviser", "")) for data in rows.values_list("data", flat=True)}
+
+
+def agencies_involved(case: Disagreement) -> set[str]:
+    """The agencies the case records as involved beyond its two sides, by id."""
+    rows = Event.objects.filter(disagreement_id=case.pk, kind=AGENCY_INVOLVED)
+    return {str(data.get("agency", "")) for data in rows.values_list("data", flat=True)}
+
+
+def beyond_the_sides(person: Person, case: Disagreement, rungs: Rungs) -> bool:
+    """Sight as an adviser asked about the case, or from an agency involved in its
+    meeting (parley.core.roles.sees)."""
+    mine = [a for a in roles_of(person) if role_applies(a, case.procedure.procedure_id)]
+    partnership_roles = {a.role for a in mine if a.agency_id is None} & rungs.adviser_roles
+    if partnership_roles and partnership_roles & advisers_asked(case):
+        return True
+    if rungs.meeting is None or case.highest_stage_number < rungs.meeting:
+        return False
+    in_agencies = {str(a.agency_id) for a in mine if a.role in rungs.meeting_roles and a.agency_id}
+    return bool(in_agencies and in_agencies & agencies_involved(case))
+
+
 def can_view(person: Person | None, case: Disagreement) -> bool:
     if person is None or person.partnership_id != case.partnership_id:
         return False
     if is_party(person, case):
         return True
     rungs = rungs_for(case.procedure)
-    return in_escalation_line(person, case, rungs) or has_partnership_sight(person, case, rungs)
+    return (
+        in_escalation_line(person, case, rungs)
+        or has_partnership_sight(person, case, rungs)
+        or beyond_the_sides(person, case, rungs)
+    )
 
 
 # --- the same rules as a query ----------------------------------------------------------
@@ -204,6 +253,11 @@ URGENT = "route"
 UNNAMED = "unnamed"
 
 
+# The form of a sight's query: versions seen whole or not, the kind of each rung, and how
+# many adviser roles and agencies involved it holds (:meth:`Sight.shape`).
+SightShape = tuple[bool, tuple[str, ...], int, int]
+
+
 @dataclass(frozen=True)
 class Sight:
     """What gives a person sight of cases beyond being a party to them, as plain data:
@@ -213,23 +267,28 @@ class Sight:
 
     whole: tuple[int, ...]
     rungs: tuple[tuple[int, str, int, int], ...]
+    # Adviser roles held partnership-wide (version, role), and agencies whose roles a
+    # meeting names (version, agency, lowest stage): sight beyond the two sides.
+    advisers: tuple[tuple[int, str], ...] = ()
+    involved: tuple[tuple[int, int, int], ...] = ()
 
     def q(self, person_id: int, prefix: str = "") -> Q:
         """The filter: :func:`can_view` as a query, for ``person_id``, over the cases at
         ``prefix`` (e.g. ``"disagreement__"`` from a deadline)."""
         return Sight.q_of(self.shape(), person_id, prefix, **self.values())
 
-    def shape(self) -> tuple[bool, tuple[str, ...]]:
+    def shape(self) -> SightShape:
         """What decides the form of :meth:`q`'s SQL: whether versions are seen whole, and
         the kind of each rung; not which versions, agencies or stages, which are
         :meth:`values`. People whose sight differs only in those share one statement
         (:class:`parley.dbprepared.Prepared`'s layout)."""
-        return bool(self.whole), tuple(field for _, field, _, _ in self.rungs)
+        fields = tuple(field for _, field, _, _ in self.rungs)
+        return bool(self.whole), fields, len(self.advisers), len(self.involved)
 
-    def values(self) -> dict[str, int | list[int]]:
+    def values(self) -> dict[str, Any]:
         """The versions, agencies and stages of :meth:`q`, by name, as :meth:`q_of` takes
         them."""
-        found: dict[str, int | list[int]] = {}
+        found: dict[str, Any] = {}
         if self.whole:
             found["sight_whole"] = list(self.whole)
         for n, (version_id, field, agency_id, lowest) in enumerate(self.rungs):
@@ -238,17 +297,21 @@ class Sight:
                 found[f"sight_{n}_lowest"] = lowest
             if field and field != URGENT:
                 found[f"sight_{n}_agency"] = agency_id
+        for n, (version_id, role) in enumerate(self.advisers):
+            found[f"adviser_{n}_version"], found[f"adviser_{n}_role"] = version_id, role
+        for n, (version_id, agency_id, lowest) in enumerate(self.involved):
+            found[f"involved_{n}_version"] = version_id
+            found[f"involved_{n}_agency"] = str(agency_id)
+            found[f"involved_{n}_lowest"] = lowest
         return found
 
     @staticmethod
-    def q_of(
-        shape: tuple[bool, tuple[str, ...]], person_id: int, prefix: str = "", **values: Any
-    ) -> Q:
+    def q_of(shape: SightShape, person_id: int, prefix: str = "", **values: Any) -> Q:
         """:meth:`q` from a sight's :meth:`shape` and :meth:`values`."""
         allowed = Q(**{f"{prefix}raised_by_id": person_id}) | Q(
             **{f"{prefix}other_professional_id": person_id}
         )
-        whole, fields = shape
+        whole, fields, advisers, involved = shape
         if whole:
             allowed |= Q(**{f"{prefix}procedure_id__in": values["sight_whole"]})
         for n, field in enumerate(fields):
@@ -263,18 +326,45 @@ class Sight:
             elif field and field != URGENT:
                 where[f"{prefix}{field}_id"] = values[f"sight_{n}_agency"]
             allowed |= Q(**where)
+        return allowed | Sight._beyond(advisers, involved, prefix, values)
+
+    @staticmethod
+    def _beyond(advisers: int, involved: int, prefix: str, values: dict[str, Any]) -> Q:
+        """Advisers asked about a case; agencies involved in its meeting, from there."""
+        allowed = Q(pk__in=[])
+        for n in range(advisers):
+            role = values[f"adviser_{n}_role"]
+            asked = Event.objects.filter(kind=ADVICE_REQUESTED, data__adviser=role)
+            allowed |= Q(
+                **{f"{prefix}procedure_id": values[f"adviser_{n}_version"]},
+                **{f"{prefix}pk__in": asked.values("disagreement_id")},
+            )
+        for n in range(involved):
+            agency = values[f"involved_{n}_agency"]
+            added = Event.objects.filter(kind=AGENCY_INVOLVED, data__agency=agency)
+            allowed |= Q(
+                **{f"{prefix}procedure_id": values[f"involved_{n}_version"]},
+                **{f"{prefix}highest_stage_number__gte": values[f"involved_{n}_lowest"]},
+                **{f"{prefix}pk__in": added.values("disagreement_id")},
+            )
         return allowed
 
 
 def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None) -> Sight:
     whole: list[int] = []
     rungs: list[tuple[int, str, int, int]] = []
+    advisers: list[tuple[int, str]] = []
+    involved: list[tuple[int, int, int]] = []
     assignments = roles_of(person)
     for version in versions_of(person) if versions is None else versions:
         found = rungs_for(version)
         for a in assignments:
             if not role_applies(a, version.procedure_id):
                 continue
+            if a.agency_id is None and a.role in found.adviser_roles:
+                advisers.append((version.pk, a.role))
+            elif found.meeting is not None and a.role in found.meeting_roles:
+                involved.append((version.pk, a.agency_id, found.meeting))
             if a.agency_id is None:
                 if a.role in found.sight_of_all:
                     whole.append(version.pk)
@@ -293,7 +383,12 @@ def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None)
                 if lowest is not None:
                     # A role held acting for another agency counts in that agency.
                     rungs.append((version.pk, field, a.counts_in_id or 0, lowest))
-    return Sight(tuple(sorted(set(whole))), tuple(sorted(set(rungs))))
+    return Sight(
+        tuple(sorted(set(whole))),
+        tuple(sorted(set(rungs))),
+        tuple(sorted(set(advisers))),
+        tuple(sorted(set(involved))),
+    )
 
 
 def visibility_filter(person: Person, versions: Iterable[ProcedureVersion]) -> Q:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from django.db.models import QuerySet
 
 from parley.cases.models import (
+    Agency,
     ClosureDay,
     Deadline,
     Disagreement,
@@ -231,3 +232,25 @@ def disagreement_deadlines(
     state = state or disagreement_state(disagreement)
     calendar = calendar_of(disagreement.partnership, procedure)
     return planner.case_deadlines(procedure, calendar, state)
+
+
+def agencies_to_add(disagreement: Disagreement, state: CaseState) -> list[tuple[str, str]]:
+    """The partnership's agencies a case may record as involved, beyond its two sides and
+    those already added, as (id, name) for a form's choices."""
+    taken = {disagreement.raising_agency_id, disagreement.other_agency_id}
+    return [
+        (str(agency.pk), agency.name)
+        for agency in Agency.objects.filter(partnership_id=disagreement.partnership_id).order_by(
+            "name"
+        )
+        if agency.pk not in taken and str(agency.pk) not in state.agencies_involved
+    ]
+
+
+def agency_names(partnership_id: int, ids: Iterable[str]) -> list[tuple[str, str]]:
+    """(id, name) of the partnership's agencies among ``ids`` (as a case's record keeps them)."""
+    wanted = [int(i) for i in ids if str(i).isdigit()]
+    if not wanted:
+        return []
+    found = Agency.objects.filter(partnership_id=partnership_id, pk__in=wanted)
+    return [(str(a.pk), a.name) for a in found]

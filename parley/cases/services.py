@@ -22,7 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from parley.cases import hooks
-from parley.cases.access import core_roles, roles_of, rungs_for
+from parley.cases.access import agencies_involved, core_roles, roles_of, rungs_for
 from parley.cases.models import (
     Agency,
     ClosureDay,
@@ -431,6 +431,7 @@ def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
         raised_by=str(disagreement.raised_by_id),
         other_professional=str(disagreement.other_professional_id or ""),
         stand_in_for_other=rungs_for(disagreement.procedure).unnamed_other,
+        involved_agencies=agencies_involved(disagreement),
     )
 
 
@@ -647,34 +648,23 @@ def disagreement_raise(
     request: Any = None,
     via: str = "command",
 ) -> Disagreement:
-    """Raise a disagreement, if the procedure's rules for raising allow this person to
-    (under a single-agency procedure, with the raising agency on both sides).
-    ``request_key`` makes a repeated submission return the first. The state, the record,
-    the audit entry and the notifications are written together, or nothing is."""
-    if request_key:
-        existing = Disagreement.objects.filter(request_key=request_key).first()
-        if existing is not None:
-            return existing
+    """Raise a disagreement if the procedure's rules allow this person to; a repeated
+    ``request_key`` returns the first. State, record, audit and notices are written as one."""
+    existing = _raised_already(request_key)
+    if existing is not None:
+        return existing
     at = at or timezone.now()
     partnership = procedure.partnership
     other_agency = other_agency_of(core := procedure_of(procedure), raising_agency, other_agency)
-    if (
-        raising_agency.partnership_id != partnership.pk
-        or other_agency.partnership_id != partnership.pk
-        or raised_by.partnership_id != partnership.pk
-    ):
-        raise Refused("Both agencies must belong to the partnership")
-    if other_agency.kind == Agency.Kind.PARTNERSHIP:
-        raise Refused("A disagreement is with an agency, not with the partnership's business unit")
-    actor = raiser_actor(
-        person=raised_by,
-        procedure_id=core.id,
-        raising_agency=raising_agency,
-        other_agency=other_agency,
-    )
+    _check_raise_parties(partnership, raised_by, raising_agency, other_agency)
     events = engine.raise_case(
         core,
-        actor=actor,
+        actor=raiser_actor(
+            person=raised_by,
+            procedure_id=core.id,
+            raising_agency=raising_agency,
+            other_agency=other_agency,
+        ),
         at=at,
         raising=engine.Raising(
             raising_agency=str(raising_agency.pk),
@@ -718,15 +708,8 @@ def disagreement_raise(
         raising_team=raising_team,
         request_key=request_key or None,
     )
-    try:
-        with transaction.atomic():
-            disagreement.save()
-    except IntegrityError:
-        if request_key:
-            found = Disagreement.objects.filter(request_key=request_key).first()
-            if found is not None:
-                return found
-        raise
+    if (found := _saved_unless_raised(disagreement)) is not None:
+        return found
     rows = _append(disagreement, events, start=1)
     state = engine.replay(events, core)
     _store_state(disagreement, state, core, calendar_of(partnership, core), version=len(rows))
@@ -735,6 +718,41 @@ def disagreement_raise(
     )
     hooks.run(change)
     return disagreement
+
+
+def _saved_unless_raised(disagreement: Disagreement) -> Disagreement | None:
+    """Save a new disagreement; or, where the same submission was raised by another request
+    a moment before this one, leave it unsaved and return that one."""
+    try:
+        with transaction.atomic():
+            disagreement.save()
+    except IntegrityError:
+        if (found := _raised_already(disagreement.request_key)) is not None:
+            return found
+        raise
+    return None
+
+
+def _raised_already(request_key: str | None) -> Disagreement | None:
+    """The disagreement a submission with this key raised already, if any."""
+    if not request_key:
+        return None
+    return Disagreement.objects.filter(request_key=request_key).first()
+
+
+def _check_raise_parties(
+    partnership: Partnership, raised_by: Person, raising_agency: Agency, other_agency: Agency
+) -> None:
+    """Both agencies and the person raising it are the partnership's, and the other side
+    is an agency, not the partnership's business unit."""
+    if (
+        raising_agency.partnership_id != partnership.pk
+        or other_agency.partnership_id != partnership.pk
+        or raised_by.partnership_id != partnership.pk
+    ):
+        raise Refused("Both agencies must belong to the partnership")
+    if other_agency.kind == Agency.Kind.PARTNERSHIP:
+        raise Refused("A disagreement is with an agency, not with the partnership's business unit")
 
 
 # --- acting on a disagreement -----------------------------------------------------------
@@ -784,6 +802,9 @@ def disagreement_act(
     overdue = planner.is_overdue(deadlines, at)
     actor = actor_for(person=person, disagreement=locked)
     ends = planner.stage_ends(deadlines, state.stage)
+    if kind is EventKind.AGENCY_INVOLVED:
+        engine.acting_for(procedure, state, kind, actor)  # whose it is, before which agency
+        fields["agency"] = _agency_involved(locked, fields.get("agency"))
     events = engine.take(
         procedure, state, kind, actor=actor, at=at, overdue=overdue, stage_ends=ends, **fields
     )
@@ -820,6 +841,23 @@ def disagreement_act(
     )
     disagreement.refresh_from_db()
     return rows
+
+
+def _agency_involved(disagreement: Disagreement, agency: Any) -> str:
+    """The id of an agency of the case's partnership, beyond its two sides, that the case
+    records as involved (for a meeting of every agency involved)."""
+    found = (
+        Agency.objects.filter(
+            partnership_id=disagreement.partnership_id, pk=str(agency or "")
+        ).first()
+        if str(agency or "").isdigit()
+        else None
+    )
+    if found is None:
+        raise Refused("Choose an agency of this partnership")
+    if found.pk in (disagreement.raising_agency_id, disagreement.other_agency_id):
+        raise Refused(f"{found.name} is one of the two sides of this disagreement already")
+    return str(found.pk)
 
 
 def _moved_on_since(record: list[engine.Event], version: int) -> bool:

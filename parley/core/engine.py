@@ -20,9 +20,12 @@ from parley.core.procedure import (
     Debrief,
     EscalationTrigger,
     Form,
+    NotifyWhen,
     Procedure,
     QuestionKind,
     Side,
+    SideRoute,
+    SideRouteFrom,
     Stage,
     StepAction,
     Track,
@@ -78,6 +81,13 @@ class EventKind(StrEnum):
     BODY_INFORMED = "body-informed"
     LIMIT_SHORTENED = "limit-shortened"
     PRIORITY_SET = "priority-set"
+    VIEWS_RECORDED = "views-recorded"
+    ADVICE_REQUESTED = "advice-requested"
+    ADVICE_RECORDED = "advice-recorded"
+    AGENCY_INVOLVED = "agency-involved"
+    SIDE_ROUTE_STARTED = "side-route-started"
+    SIDE_ROUTE_MOVED_ON = "side-route-moved-on"
+    SIDE_ROUTE_ENDED = "side-route-ended"
 
 
 class Who(StrEnum):
@@ -87,6 +97,8 @@ class Who(StrEnum):
     INVOLVED = "involved"  # a party, or anyone who acts at a stage the case has reached
     RAISER = "raiser"  # the person who raised it, alone
     SENT_TO = "sent-to"  # whoever holds, partnership-wide, a role a form of the case went to
+    ADVISER = "adviser"  # whoever holds, partnership-wide, an adviser's role asked on the case
+    SIDE_ROUTE = "side-route"  # who may start a side route, then who acts at its stage
     NOBODY = "nobody"  # recorded by Parley itself
 
 
@@ -115,6 +127,7 @@ _ANY_PARTY = frozenset({Side.RAISING, Side.OTHER, Side.PARTNERSHIP})
 _OPEN = frozenset({Status.OPEN})
 _NOT_ENDED = frozenset({Status.OPEN, Status.RESOLVED})
 _OUTCOME = frozenset({Status.RESOLVED, Status.CLOSED})
+_SIDE_ROUTE_STATUSES = frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED})
 
 EVENTS: Mapping[EventKind, EventSpec] = {
     EventKind.RAISED: EventSpec(
@@ -280,6 +293,41 @@ EVENTS: Mapping[EventKind, EventSpec] = {
         _OPEN,
         required=("priority",),
     ),
+    # The person the disagreement is about, or their representative (``participants``):
+    # whoever holds the stage tells them and records their views.
+    EventKind.VIEWS_RECORDED: EventSpec(
+        "Views recorded",
+        _ANY_PARTY,
+        _NOT_ENDED,
+        required=("text",),
+        moves=False,
+    ),
+    # An adviser (``advisers``: a designated doctor or nurse) may be asked at any stage by
+    # whoever holds it; the adviser then records advice on that case, and on no other.
+    EventKind.ADVICE_REQUESTED: EventSpec(
+        "Adviser asked",
+        _ANY_PARTY,
+        _OPEN,
+        required=("adviser", "text"),
+        moves=False,
+    ),
+    EventKind.ADVICE_RECORDED: EventSpec(
+        "Advice recorded",
+        frozenset({Side.PARTNERSHIP}),
+        _NOT_ENDED,
+        required=("text",),
+        who=Who.ADVISER,
+        moves=False,
+    ),
+    # A network meeting (a stage's ``meeting``) brings in every agency involved, beyond
+    # the two sides: whoever holds the stage records which they are.
+    EventKind.AGENCY_INVOLVED: EventSpec(
+        "Agency involved added",
+        _ANY_PARTY,
+        _OPEN,
+        required=("agency",),
+        moves=False,
+    ),
     EventKind.FORM_ACKNOWLEDGED: EventSpec(
         "Form received and acknowledged",
         frozenset({Side.PARTNERSHIP}),
@@ -288,7 +336,37 @@ EVENTS: Mapping[EventKind, EventSpec] = {
         who=Who.SENT_TO,
         moves=False,
     ),
+    # A side route out of the ladder (``side_routes``): a complaint about the partnership's
+    # handling, to its executive and then its independent scrutineer. It runs beside the
+    # case, on the case's record, and never moves the case itself.
+    EventKind.SIDE_ROUTE_STARTED: EventSpec(
+        "Side route started",
+        _ANY_PARTY,
+        _SIDE_ROUTE_STATUSES,
+        required=("route", "text"),
+        who=Who.SIDE_ROUTE,
+        moves=False,
+    ),
+    EventKind.SIDE_ROUTE_MOVED_ON: EventSpec(
+        "Side route taken to its next stage",
+        _ANY_PARTY,
+        _SIDE_ROUTE_STATUSES,
+        required=("route", "reason"),
+        who=Who.SIDE_ROUTE,
+        moves=False,
+    ),
+    EventKind.SIDE_ROUTE_ENDED: EventSpec(
+        "Side route ended",
+        _ANY_PARTY,
+        _SIDE_ROUTE_STATUSES,
+        required=("route", "outcome"),
+        who=Who.SIDE_ROUTE,
+        moves=False,
+    ),
 }
+SIDE_ROUTE_EVENTS = frozenset(
+    {EventKind.SIDE_ROUTE_STARTED, EventKind.SIDE_ROUTE_MOVED_ON, EventKind.SIDE_ROUTE_ENDED}
+)
 
 # The records in which the parties can say they have agreed (unlocking "if agreed" steps).
 AGREEMENT_EVENTS = frozenset(
@@ -305,6 +383,9 @@ FIELD_WORDS = {
     "form": "the form you are acknowledging",
     "due": "the new last day of the stage",
     "priority": "the priority",
+    "adviser": "which adviser to ask",
+    "agency": "the agency involved",
+    "route": "the route to take",
 }
 
 
@@ -323,6 +404,22 @@ class Event:
     actor: str
     stage: str
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SideRouteState:
+    """One side route taken from a case: where it is, since when, and whether it ended."""
+
+    route: str
+    stage: str
+    started_at: datetime
+    stage_entered_at: datetime
+    started_by: str
+    ended_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
 
 
 @dataclass(frozen=True)
@@ -351,6 +448,13 @@ class CaseState:
     acknowledged: tuple[str, ...] = ()  # forms sent (forms_sent) their recipient acknowledged
     # The raiser's answers to the procedure's questions, by question id (dates ISO).
     answers: Mapping[str, str] = field(default_factory=dict)
+    side_routes: tuple[SideRouteState, ...] = ()  # the side routes taken, in order
+
+    def side_route(self, route_id: str) -> SideRouteState | None:
+        """The latest time this side route was taken from the case, if it was."""
+        taken = [side for side in self.side_routes if side.route == route_id]
+        return taken[-1] if taken else None
+
     # Every step done at any stage, as ("<stage id>.<step id>", when): a clock may run from
     # a step of an earlier stage (``after: stage-1.discuss``).
     done: tuple[tuple[str, datetime], ...] = ()
@@ -358,6 +462,10 @@ class CaseState:
     shortened_to: date | None = None
     shortened_because: str = ""
     priority: str = ""  # the priority given at the current stage (PRIORITY_SET)
+    views_recorded_at: tuple[datetime, ...] = ()  # the subject's views, each time recorded
+    advisers_asked: tuple[str, ...] = ()  # the adviser roles asked about this case
+    agencies_involved: tuple[str, ...] = ()  # beyond the two sides: agency ids, as added
+    advice_count: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -411,6 +519,8 @@ def apply(state: CaseState | None, event: Event, procedure: Procedure) -> CaseSt
         return _complete_steps(raised, start, event, procedure)
     if state is None:
         raise ValueError("a case's record starts with the event that raised it")
+    if event.kind in SIDE_ROUTE_EVENTS:
+        return _apply_side_route(state, event, procedure)
     track = procedure.track(state.track)
     stage = track.stage(state.stage)
     kind = event.kind
@@ -468,12 +578,84 @@ def apply(state: CaseState | None, event: Event, procedure: Procedure) -> CaseSt
             shortened_to=date.fromisoformat(str(event.data["due"])),
             shortened_because=str(event.data.get("reason", "")),
         )
+    if kind in PARTICIPANT_EVENTS:
+        return _apply_participant(state, event)
     changed = state
     if kind is EventKind.RESPONSE_RECORDED:
         changed = dataclasses.replace(changed, responded=True, unsatisfactory=False)
     if event.data.get("agreed") is True:
         changed = dataclasses.replace(changed, agreed=True)
     return _complete_steps(changed, stage, event, procedure)
+
+
+PARTICIPANT_EVENTS = frozenset(
+    {
+        EventKind.VIEWS_RECORDED,
+        EventKind.ADVICE_REQUESTED,
+        EventKind.ADVICE_RECORDED,
+        EventKind.AGENCY_INVOLVED,
+    }
+)
+
+
+def _apply_participant(state: CaseState, event: Event) -> CaseState:
+    """The record of those beyond the two sides: the subject's views, advisers asked and
+    their advice, the agencies involved."""
+    if event.kind is EventKind.VIEWS_RECORDED:
+        return dataclasses.replace(state, views_recorded_at=(*state.views_recorded_at, event.at))
+    if event.kind is EventKind.ADVICE_REQUESTED:
+        role = str(event.data.get("adviser", ""))
+        asked = (
+            state.advisers_asked if role in state.advisers_asked else (*state.advisers_asked, role)
+        )
+        return dataclasses.replace(state, advisers_asked=asked)
+    if event.kind is EventKind.ADVICE_RECORDED:
+        return dataclasses.replace(state, advice_count=state.advice_count + 1)
+    agency = str(event.data.get("agency", ""))
+    return dataclasses.replace(state, agencies_involved=(*state.agencies_involved, agency))
+
+
+def views_due(procedure: Procedure, state: CaseState) -> str:
+    """The task of telling the person the disagreement is about and recording their
+    views, where the procedure says they are told and it is not yet done: the words of
+    the task for whoever holds the stage, or "" when nothing is due now."""
+    subject = procedure.subject
+    if subject is None or state.status in (Status.CLOSED, Status.WITHDRAWN):
+        return ""
+    last = max(state.views_recorded_at, default=None)
+    since: datetime | None = None
+    if NotifyWhen.OUTCOME in subject.told and state.resolved_at is not None:
+        since = state.resolved_at
+    elif NotifyWhen.ENTRY in subject.told and state.is_open:
+        since = state.stage_entered_at
+    elif NotifyWhen.RAISED in subject.told and state.is_open:
+        since = state.raised_at
+    if since is None or (last is not None and last >= since):
+        return ""
+    what = "the outcome" if since == state.resolved_at else "the disagreement"
+    # Told at: raised (the disagreement), entry (each stage), outcome (how it ended).
+    who = subject.label[:1].upper() + subject.label[1:]
+    return f"{who}: tell them of {what} and record their views"
+
+
+def _apply_side_route(state: CaseState, event: Event, procedure: Procedure) -> CaseState:
+    route_id = str(event.data["route"])
+    if event.kind is EventKind.SIDE_ROUTE_STARTED:
+        first = procedure.side_route(route_id).stages[0].id
+        taken = SideRouteState(route_id, first, event.at, event.at, event.actor)
+        return dataclasses.replace(state, side_routes=(*state.side_routes, taken))
+    latest = state.side_route(route_id)
+    if latest is None:
+        raise ValueError(f'side route "{route_id}" was not started on this case')
+    if event.kind is EventKind.SIDE_ROUTE_MOVED_ON:
+        changed = dataclasses.replace(
+            latest, stage=str(event.data["side_stage"]), stage_entered_at=event.at
+        )
+    else:
+        changed = dataclasses.replace(latest, ended_at=event.at)
+    index = len(state.side_routes) - 1 - state.side_routes[::-1].index(latest)
+    routes = (*state.side_routes[:index], changed, *state.side_routes[index + 1 :])
+    return dataclasses.replace(state, side_routes=routes)
 
 
 def _complete_steps(
@@ -763,6 +945,10 @@ def take(
     stage = track.stage(state.stage)
     if state.status not in spec.statuses:
         raise Refused(_status_refusal(state, spec))
+    # A side route's own rules first, so that a refusal names the route and who takes it.
+    side_data: dict[str, Any] = {}
+    if spec.who is Who.SIDE_ROUTE and procedure.side_routes:
+        side_data = _check_side_route(procedure, state, kind, actor, fields)
     sides = acting_for(procedure, state, kind, actor)
     for name in spec.required:
         if not str(fields.get(name) or "").strip():
@@ -776,11 +962,11 @@ def take(
     if kind is EventKind.ESCALATED:
         data.update(_check_escalation(procedure, track, stage, state, actor, overdue, fields))
     elif kind is EventKind.BYPASSED:
-        data.update(_check_bypass(procedure, track, stage, actor, fields))
+        data.update(_check_bypass(procedure, track, stage, actor, fields, state.answers))
     elif kind is EventKind.IMMEDIATE_RISK_DECLARED:
         if state.route is Route.IMMEDIATE_RISK:
             raise Refused("This disagreement is already on the immediate-risk route")
-        data.update(_check_immediate(procedure, track, stage, fields))
+        data.update(_check_immediate(procedure, track, stage, fields, state.answers))
     elif kind is EventKind.RESPONSE_JUDGED_UNSATISFACTORY and not state.responded:
         raise Refused("There is no response at this stage to judge yet")
     elif kind is EventKind.RESOLVED:
@@ -805,6 +991,10 @@ def take(
         data["due"] = _check_shortening(at, stage_ends, fields)
     elif kind is EventKind.PRIORITY_SET:
         _check_priority(stage, state, fields)
+    elif kind in PARTICIPANT_EVENTS:
+        _check_participant(procedure, state, kind, fields)
+    elif kind in SIDE_ROUTE_EVENTS:
+        data.update(side_data)
     return [Event(kind, at, actor.id, state.stage, data)]
 
 
@@ -911,6 +1101,29 @@ def _check_acknowledgement(
         raise Refused(f'"{wanted}" is not a form sent to you for this disagreement')
 
 
+def _check_participant(
+    procedure: Procedure, state: CaseState, kind: EventKind, fields: Mapping[str, Any]
+) -> None:
+    """What the procedure must allow for those beyond the two sides to be recorded."""
+    if kind is EventKind.VIEWS_RECORDED:
+        subject = procedure.subject
+        if subject is None or not subject.views:
+            raise Refused(f"{procedure.name} does not record the views of the person it is about")
+    elif kind is EventKind.ADVICE_REQUESTED:
+        role = str(fields.get("adviser") or "")
+        if procedure.adviser(role) is None:
+            names = ", ".join(a.label for a in procedure.advisers)
+            raise Refused(
+                f"{procedure.name} names no such adviser"
+                + (f": choose one of {names}" if names else "")
+            )
+    elif kind is EventKind.AGENCY_INVOLVED:
+        if not procedure.has_network_meeting:
+            raise Refused(f"{procedure.name} has no meeting of every agency involved")
+        if str(fields.get("agency")) in state.agencies_involved:
+            raise Refused("That agency is recorded as involved already")
+
+
 def _check_visibility(actor: Actor, fields: Mapping[str, Any]) -> None:
     """A note is for everyone who sees the case, or kept to a side its writer is on."""
     chosen = str(fields.get("visibility") or "all")
@@ -942,6 +1155,10 @@ def acting_for(
         raise Refused(
             f"{spec.label}: only the person a form of this disagreement was sent to can do this"
         )
+    if spec.who is Who.ADVISER:
+        raise Refused(f"{spec.label}: only an adviser asked about this disagreement can do this")
+    if spec.who is Who.SIDE_ROUTE:
+        raise Refused(f"{spec.label}: no side route of this disagreement is yours to take")
     stage = procedure.track(state.track).stage(state.stage)
     if kind is EventKind.LIMIT_SHORTENED:
         raise Refused(_not_shortened_here(procedure, stage, spec))
@@ -979,8 +1196,14 @@ def acts_for(
     if spec.who is Who.RAISER:
         return frozenset({Side.RAISING}) if actor.id == state.raised_by else frozenset()
     track = procedure.track(state.track)
+    if spec.who is Who.SIDE_ROUTE:
+        return frozenset().union(
+            *(side_route_sides(procedure, state, kind, actor, r) for r in procedure.side_routes)
+        )
     if spec.who is Who.SENT_TO:
         return spec.sides if forms_to_acknowledge(procedure, state, actor) else frozenset()
+    if spec.who is Who.ADVISER:
+        return spec.sides if actor.partnership_roles & set(state.advisers_asked) else frozenset()
     if spec.who is Who.INVOLVED:
         return involved_sides(procedure, track, state.stages_reached, actor) & spec.sides
     stage = track.stage(state.stage)
@@ -1107,7 +1330,8 @@ def _check_escalation(
     overdue: bool,
     fields: Mapping[str, Any],
 ) -> dict[str, Any]:
-    if stage.next is None:
+    above = stage.next_for(state.answers)
+    if above is None:
         raise Refused(f"{stage.name} is the top of the ladder: there is nowhere higher to go")
     if stage.escalate_by and not held_at(stage, actor) & set(stage.escalate_by):
         who = " or ".join(procedure.role_label(role) for role in stage.escalate_by)
@@ -1126,7 +1350,9 @@ def _check_escalation(
         raise Refused("No deadline at this stage has passed yet")
     if trigger is EscalationTrigger.RESPONSE_UNSATISFACTORY and not state.unsatisfactory:
         raise Refused("Judge the response unsatisfactory first, saying why")
-    return {"to_stage": stage.next, "from_stage": stage.id}
+    # Where the stage's next chooses by the raiser's answers (the children's or the adults'
+    # board chair), the case goes where its answers say.
+    return {"to_stage": above, "from_stage": stage.id}
 
 
 def held_at(stage: Stage, actor: Actor) -> frozenset[str]:
@@ -1154,7 +1380,12 @@ def _trigger_words(trigger: EscalationTrigger) -> str:
 
 
 def _check_bypass(
-    procedure: Procedure, track: Track, stage: Stage, actor: Actor, fields: Mapping[str, Any]
+    procedure: Procedure,
+    track: Track,
+    stage: Stage,
+    actor: Actor,
+    fields: Mapping[str, Any],
+    answers: Mapping[str, str],
 ) -> dict[str, Any]:
     rule = procedure.bypass
     if not rule.allowed:
@@ -1167,7 +1398,7 @@ def _check_bypass(
     if rule.from_stages and stage.id not in rule.from_stages:
         raise Refused(f"{procedure.name} does not allow a stage to be bypassed from {stage.name}")
     target = str(fields.get("to_stage") or "")
-    later = _bypassable(procedure, track, stage)
+    later = _bypassable(procedure, track, stage, answers)
     if target not in later:
         if not later:
             raise Refused("There is no stage this procedure lets you bypass to from here")
@@ -1175,16 +1406,22 @@ def _check_bypass(
     return {"to_stage": target, "from_stage": stage.id}
 
 
-def _bypassable(procedure: Procedure, track: Track, stage: Stage) -> list[str]:
+def _bypassable(
+    procedure: Procedure, track: Track, stage: Stage, answers: Mapping[str, str]
+) -> list[str]:
     rule = procedure.bypass
     if rule.from_stages and stage.id not in rule.from_stages:
         return []
-    later = [s.id for s in track.ladder_from(stage)][2:]
+    later = [s.id for s in track.ladder_from(stage, answers)][2:]
     return [s for s in later if not rule.to_stages or s in rule.to_stages]
 
 
 def _check_immediate(
-    procedure: Procedure, track: Track, stage: Stage, fields: Mapping[str, Any]
+    procedure: Procedure,
+    track: Track,
+    stage: Stage,
+    fields: Mapping[str, Any],
+    answers: Mapping[str, str],
 ) -> dict[str, Any]:
     risk = procedure.immediate_risk
     if risk is None:
@@ -1194,7 +1431,7 @@ def _check_immediate(
         raise Refused("Choose the stage to escalate to")
     if risk.raiser_chooses and risk.allowed_starts and target not in risk.allowed_starts:
         raise Refused(f'"{target}" is not a stage this route may start at')
-    ladder = [s.id for s in track.ladder_from(stage)]
+    ladder = [s.id for s in track.ladder_from(stage, answers)]
     if target not in ladder:
         raise Refused("The immediate-risk route goes up the ladder, not down it")
     return {"to_stage": target, "from_stage": stage.id}
@@ -1219,10 +1456,17 @@ def allowed_actions(
         "filename": "-",
         "outcome": "-",
         "outstanding": "-",
+        "agency": "-",
+        "adviser": procedure.advisers[0].role if procedure.advisers else "-",
     }
     allowed: list[EventKind] = []
+    side_kinds = {kind for _, kind in side_route_offers(procedure, state, actor)}
     for kind, spec in EVENTS.items():
         if spec.system or kind is EventKind.RAISED:
+            continue
+        if spec.who is Who.SIDE_ROUTE:
+            if kind in side_kinds:
+                allowed.append(kind)
             continue
         fields: dict[str, Any] = dict(probe)
         if kind is EventKind.ESCALATED:
@@ -1299,7 +1543,7 @@ def escalation_reasons(
 
 def bypass_targets(procedure: Procedure, state: CaseState) -> list[str]:
     track = procedure.track(state.track)
-    return _bypassable(procedure, track, track.stage(state.stage))
+    return _bypassable(procedure, track, track.stage(state.stage), state.answers)
 
 
 def immediate_targets(procedure: Procedure, state: CaseState) -> list[str]:
@@ -1307,7 +1551,7 @@ def immediate_targets(procedure: Procedure, state: CaseState) -> list[str]:
     if risk is None:
         return []
     track = procedure.track(state.track)
-    ladder = [s.id for s in track.ladder_from(track.stage(state.stage))]
+    ladder = [s.id for s in track.ladder_from(track.stage(state.stage), state.answers)]
     if risk.raiser_chooses:
         options = risk.allowed_starts or ladder
         return [s for s in ladder if s in options]
@@ -1337,3 +1581,119 @@ def version_change_refusal(record: Sequence[Event], new: Procedure) -> str | Non
 
 def event_label(kind: EventKind) -> str:
     return EVENTS[kind].label
+
+
+# --- side routes out of the ladder -------------------------------------------------------
+
+
+def may_start_side_route(
+    procedure: Procedure, state: CaseState, route: SideRoute, actor: Actor
+) -> frozenset[Side]:
+    """The sides this person would start ``route`` for: a role it names that they hold, or
+    a side of the case it names (``raising``, ``other``, ``partnership``) that they act or
+    acted for at a stage the case reached; none if they may not start it."""
+    track = procedure.track(state.track)
+    involved = involved_sides(procedure, track, state.stages_reached, actor)
+    sides: set[Side] = set()
+    for who in route.may_start:
+        if who in {side.value for side in Side} and Side(who) in involved:
+            sides.add(Side(who))
+        elif who in actor.roles:
+            sides |= involved or {Side.RAISING if actor.holds_on(Side.RAISING) else Side.OTHER}
+    return frozenset(sides)
+
+
+def side_route_sides(
+    procedure: Procedure, state: CaseState, kind: EventKind, actor: Actor, route: SideRoute
+) -> frozenset[Side]:
+    """The sides this person takes ``kind`` for on ``route`` now; none if it is not theirs:
+    starting it is for those it names (``may_start``); taking it on is for whoever started
+    it and whoever acts at its stage; ending it, for whoever acts at its stage."""
+    taken = state.side_route(route.id)
+    if kind is EventKind.SIDE_ROUTE_STARTED:
+        return may_start_side_route(procedure, state, route, actor)
+    if taken is None or not taken.is_open:
+        return frozenset()
+    acting = acting_sides(procedure, route.stage(taken.stage), actor)
+    if kind is EventKind.SIDE_ROUTE_MOVED_ON and actor.id == taken.started_by:
+        return acting | {Side.RAISING}
+    return acting
+
+
+def _check_side_route(
+    procedure: Procedure, state: CaseState, kind: EventKind, actor: Actor, fields: Mapping[str, Any]
+) -> dict[str, Any]:
+    wanted = str(fields.get("route") or "")
+    if not wanted:
+        raise Refused(f"Enter {FIELD_WORDS['route']}")
+    try:
+        route = procedure.side_route(wanted)
+    except KeyError:
+        raise Refused(f'"{wanted}" is not a side route of {procedure.name}') from None
+    taken = state.side_route(route.id)
+    if kind is EventKind.SIDE_ROUTE_STARTED:
+        if taken is not None and taken.is_open:
+            raise Refused(f"{route.name} has been started on this disagreement already")
+        if route.start_from is SideRouteFrom.ANY_STAGE and state.status is not Status.OPEN:
+            raise Refused(f"{route.name} can be started only while the disagreement is open")
+        if route.start_from is SideRouteFrom.CLOSED and state.status is Status.OPEN:
+            raise Refused(f"{route.name} can be started only once the disagreement has ended")
+    elif taken is None or not taken.is_open:
+        raise Refused(f"{route.name} is not under way on this disagreement")
+    if not side_route_sides(procedure, state, kind, actor, route):
+        raise Refused(_side_route_refusal(procedure, state, kind, route))
+    if kind is EventKind.SIDE_ROUTE_STARTED:
+        return {"route": route.id, "side_stage": route.stages[0].id}
+    assert taken is not None
+    stage = route.stage(taken.stage)
+    if kind is EventKind.SIDE_ROUTE_MOVED_ON:
+        above = route.next_stage(stage)
+        if above is None:
+            raise Refused(f"{stage.name} is the last stage of {route.name}")
+        return {"route": route.id, "side_stage": above.id, "from_side_stage": stage.id}
+    return {"route": route.id, "side_stage": stage.id}
+
+
+def _side_route_refusal(
+    procedure: Procedure, state: CaseState, kind: EventKind, route: SideRoute
+) -> str:
+    if kind is EventKind.SIDE_ROUTE_STARTED:
+        who = " or ".join(
+            f"the {who} side" if who in {s.value for s in Side} else role_words(procedure, who)
+            for who in route.may_start
+        )
+        return f"{route.name} can be started by {who} only"
+    taken = state.side_route(route.id)
+    stage = route.stage(taken.stage) if taken else route.stages[0]
+    who = " or ".join(role_words(procedure, role) for role in stage.roles)
+    return f"At {stage.name} of {route.name}, this is for the {who}"
+
+
+def side_route_offers(
+    procedure: Procedure, state: CaseState, actor: Actor
+) -> list[tuple[SideRoute, EventKind]]:
+    """What this person may do now on the procedure's side routes: the case page offers
+    only these."""
+    offers = []
+    for route in procedure.side_routes:
+        for kind in (
+            EventKind.SIDE_ROUTE_STARTED,
+            EventKind.SIDE_ROUTE_MOVED_ON,
+            EventKind.SIDE_ROUTE_ENDED,
+        ):
+            try:
+                take(
+                    procedure,
+                    state,
+                    kind,
+                    actor=actor,
+                    at=state.raised_at,
+                    route=route.id,
+                    text="-",
+                    reason="-",
+                    outcome="-",
+                )
+            except Refused:
+                continue
+            offers.append((route, kind))
+    return offers

@@ -20,7 +20,11 @@ import yaml
 
 from parley.core.durations import NO_LIMIT, Duration, DurationError, parse_duration
 from parley.core.procedure import (
+    EVERY_AGENCY_INVOLVED,
+    SIDE_ROUTE_SIDES,
     STANDARD_ROLES,
+    Adviser,
+    Branch,
     Bypass,
     Cadence,
     CalendarSpec,
@@ -29,17 +33,20 @@ from parley.core.procedure import (
     Choice,
     Clock,
     ClockKind,
+    Condition,
     Contact,
     Debrief,
     EscalationTrigger,
     Form,
     ImmediateRisk,
     MayShorten,
+    NetworkMeeting,
     Notify,
     NotifyWhen,
     OnBehalf,
     Option,
     Outcome,
+    Participant,
     Priority,
     Procedure,
     Question,
@@ -49,6 +56,8 @@ from parley.core.procedure import (
     ResolutionMethod,
     Scope,
     Side,
+    SideRoute,
+    SideRouteFrom,
     Signpost,
     SignpostKind,
     Source,
@@ -506,6 +515,7 @@ class _Reader:
         self._role_refs: list[tuple[str, str, int]] = []  # role, file, line
         # Stages (by file and line) whose file says when they escalate, not the default.
         self.explicit_triggers: set[tuple[str, int]] = set()
+        self.advisers: tuple[Adviser, ...] = ()  # read with the roles: they extend them
 
     # problem reporting -------------------------------------------------------------------
     def problem(self, where: LMap | LList, key: str | None, message: str) -> None:
@@ -649,8 +659,9 @@ class _Reader:
             self._role_refs.append((str(role), file, line))
         return tuple(str(role) for role in value)
 
-    def check_roles(self) -> None:
-        for role, file, line in self._role_refs:
+    def check_roles(self, since: int = 0) -> None:
+        """The roles named since the ``since``-th, each known or declared."""
+        for role, file, line in self._role_refs[since:]:
             if role not in self.known_roles:
                 nearest = difflib.get_close_matches(role, list(self.known_roles), n=1, cutoff=0.6)
                 hint = f'; did you mean "{nearest[0]}"?' if nearest else "."
@@ -766,12 +777,13 @@ def _names(words: str) -> tuple[str, ...]:
 TOP_KEYS = _names(
     "parley id name version partnership document summary scope categories roles calendar "
     "contacts signposting immediate_risk bypass raise_on_behalf outcome forms reporting "
-    "notify limits stages tracks retention_years extends source questions single_agency"
+    "notify limits stages tracks retention_years extends source questions single_agency "
+    "participants advisers side_routes"
 )
 STAGE_KEYS = _names(
     "id name description informal raising_side other_side kept_informed partnership_side "
     "escalate_by steps within cumulative escalate_when next notify forms resolution "
-    "advisory source remove informs after may_shorten priorities"
+    "advisory source remove informs after may_shorten priorities meeting"
 )
 STEP_KEYS = _names(
     "id name by action within after only_if_agreed cumulative form advisory source remove"
@@ -860,7 +872,7 @@ def _read_resolution(r: _Reader, node: LMap) -> ResolutionMethod:
 
 
 def _read_notify(r: _Reader, node: LMap, default_when: NotifyWhen) -> Notify:
-    r.keys(node, ("who", "when", "why", "source", "with_forms"), "a notification")
+    r.keys(node, ("who", "when", "why", "source", "with_forms", "only_if"), "a notification")
     who = r.roles(node, "who")
     if not who:
         r.problem(node, None, 'a notification needs "who": the role to tell')
@@ -869,8 +881,79 @@ def _read_notify(r: _Reader, node: LMap, default_when: NotifyWhen) -> Notify:
         when=r.choice(node, "when", NotifyWhen, default_when) or default_when,
         why=r.text(node, "why", "a notification"),
         with_forms=r.flag(node, "with_forms"),
+        only_if=_read_condition(r, node, "only_if", "a notification"),
         source=r.source(node),
     )
+
+
+def _read_condition(r: _Reader, node: LMap, key: str, what: str) -> Condition:
+    """A condition on the raiser's answers: ``{question-id: answer, ...}``, every pair to
+    hold. A yes-no answer written bare (``yes``) is read by YAML as true: it means "yes"."""
+    value = node.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, LMap) or not value:
+        r.problem(
+            node,
+            key,
+            f'"{key}" of {what} should name a question and the answer it needs, such as '
+            "{subject: child} or {reviewing-officer: yes}",
+        )
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for question, answer in value.items():
+        if isinstance(answer, bool):
+            answer = "yes" if answer else "no"
+        if answer is None or isinstance(answer, LMap | LList):
+            r.problem(
+                value,
+                question,
+                f'the answer to "{question}" should be one answer: "yes" or "no", or the id '
+                "of one of its options",
+            )
+            continue
+        pairs.append((str(question), str(answer).strip()))
+    return tuple(pairs)
+
+
+def _read_next(r: _Reader, node: LMap, what: str) -> tuple[str | None, tuple[Branch, ...]]:
+    """A stage's ``next``: a stage id; ``none`` for the top of a ladder; or a list of ways
+    up, each ``{when: {question: answer}, stage: id}``, the last ``{stage: id}`` alone,
+    where a case goes when no condition holds."""
+    value = node.get("next")
+    if not isinstance(value, LList):
+        text = r.text(node, "next", what)
+        return (None if text in ("", "none") else text), ()
+    entries = r.items(node, "next", what)
+    branches: list[Branch] = []
+    for index, entry in enumerate(entries):
+        r.keys(entry, ("when", "stage", "source"), "a way up")
+        last = index == len(entries) - 1
+        if last and "when" in entry:
+            r.problem(
+                entry,
+                "when",
+                f"the last way up from {what} is where a case goes when no condition holds: "
+                'leave out its "when"',
+            )
+        elif not last and "when" not in entry:
+            r.problem(
+                entry,
+                None,
+                f'a way up from {what} needs "when" (only the last one, where a case goes '
+                "otherwise, leaves it out)",
+            )
+        when = _read_condition(r, entry, "when", "a way up")
+        branches.append(Branch(r.ident(entry, "stage", "a way up"), when, r.source(entry)))
+    if len(branches) < 2:
+        r.problem(
+            node,
+            "next",
+            f'"next" of {what} lists the ways up: give at least one with "when", then the '
+            "stage a case goes to otherwise; for one stage, write its id",
+        )
+    otherwise = branches[-1].stage if branches and not branches[-1].when else None
+    return otherwise or None, tuple(branches)
 
 
 def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
@@ -904,6 +987,7 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         r.explicit_triggers.add((node.file, node.line))
     else:
         triggers = set(EscalationTrigger)
+    above, branches = _read_next(r, node, what)
     return Stage(
         id=stage_id,
         number=number,
@@ -919,7 +1003,8 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         cumulative=r.optional_duration(node, "cumulative"),
         informal=r.flag(node, "informal"),
         escalate_when=frozenset(triggers),
-        next=r.text(node, "next", what) or None,
+        next=above,
+        branches=branches,
         notify=tuple(_read_notify(r, n, NotifyWhen.ENTRY) for n in r.items(node, "notify", what)),
         forms=r.ids(node, "forms", what, "[referral]"),
         resolution=tuple(_read_resolution(r, n) for n in r.items(node, "resolution", what)),
@@ -927,6 +1012,7 @@ def _read_stage(r: _Reader, node: LMap, number: int, track_id: str) -> Stage:
         informs=r.text(node, "informs", what),
         may_shorten=_read_may_shorten(r, node, what),
         priorities=_read_priorities(r, node, what),
+        meeting=_read_meeting(r, node, what),
         source=r.source(node),
         clock=_stage_clock(r, node, what),
     )
@@ -1034,6 +1120,7 @@ def _read_track(
         if stage.next is None and index + 1 < len(stages) and "next" not in stage_nodes[index]:
             stage = _replace(stage, next=stages[index + 1].id)
         linked.append(stage)
+    linked = _numbered_by_route(linked)
     caps: list[Cap] = []
     limits = r.mapping(node, "limits", f'track "{track_id}"') if "limits" in node else None
     if limits is not None and own:
@@ -1077,6 +1164,129 @@ def _read_track(
 
 def _replace(stage: Stage, **changes: Any) -> Stage:
     return dataclasses.replace(stage, **changes)
+
+
+def _numbered_by_route(stages: list[Stage]) -> list[Stage]:
+    """Where a stage's ``next`` chooses between stages, those stages are the same rung: a
+    joint procedure's last stage goes to the children's or the adults' board chair, and
+    either is its stage 4. So a ladder with such a choice numbers each formal stage by how
+    many formal stages a case climbs to reach it (the fewest), not by where it is written."""
+    if not any(stage.branches for stage in stages):
+        return stages
+    by_id = {stage.id: stage for stage in stages}
+    numbers: dict[str, int] = {}
+    queue = [(stages[0], 0)]
+    while queue:
+        stage, below = queue.pop(0)
+        if stage.id in numbers:
+            continue
+        number = 0 if stage.informal else below + 1
+        numbers[stage.id] = number
+        queue.extend((by_id[s], number) for s in stage.next_stages if s in by_id)
+    return [_replace(s, number=numbers[s.id]) if s.id in numbers else s for s in stages]
+
+
+SIDE_ROUTE_KEYS = ("id", "name", "description", "may_start", "from", "stages", "source")
+SIDE_STAGE_KEYS: tuple[str, ...] = ("id", "name", "description", "raising_side", "other_side")
+SIDE_STAGE_KEYS += ("partnership_side", "within", "advisory", "source")
+
+
+def _with_side_routes(r: _Reader, raw: LMap, procedure: Procedure) -> Procedure:
+    """The procedure with its side routes, read after its ladder; their stages' ids are
+    the procedure's own (a side route's deadlines are keyed by them)."""
+    named = len(r._role_refs)
+    routes = _read_side_routes(r, raw)
+    r.check_roles(since=named)
+    ladder = {stage.id for track in procedure.tracks for stage in track.stages}
+    seen: set[str] = set()
+    for route in routes:
+        if route.id in seen:
+            r.problems.append(
+                Problem(
+                    route.source.file, route.source.line, f'two side routes are called "{route.id}"'
+                )
+            )
+        seen.add(route.id)
+        for stage in route.stages:
+            if stage.id in ladder or stage.id in seen:
+                r.problems.append(
+                    Problem(
+                        stage.source.file,
+                        stage.source.line,
+                        f'stage "{stage.id}" of side route "{route.id}" has the id of another '
+                        "stage: give it its own",
+                    )
+                )
+            seen.add(stage.id)
+    return dataclasses.replace(procedure, side_routes=routes)
+
+
+def _read_side_routes(r: _Reader, raw: LMap) -> tuple[SideRoute, ...]:
+    """The short routes out of the ladder a party can start from a case (``side_routes``):
+    each with its own stages, one after another, each with a time limit."""
+    routes: list[SideRoute] = []
+    for node in r.items(raw, "side_routes", "the procedure"):
+        r.keys(node, SIDE_ROUTE_KEYS, "a side route")
+        route_id = r.ident(node, "id", "a side route")
+        what = f'side route "{route_id}"'
+        stages: list[Stage] = []
+        for number, stage_node in enumerate(r.items(node, "stages", what), start=1):
+            r.keys(stage_node, SIDE_STAGE_KEYS, "a stage of a side route")
+            stage_id = r.ident(stage_node, "id", f"stage {number} of {what}")
+            stage_what = f'stage "{stage_id}" of {what}'
+            stage = Stage(
+                id=stage_id,
+                number=number,
+                name=r.text(stage_node, "name", stage_what, required=True),
+                description=r.text(stage_node, "description", stage_what),
+                raising_side=r.roles(stage_node, "raising_side"),
+                other_side=r.roles(stage_node, "other_side"),
+                partnership_side=r.roles(stage_node, "partnership_side"),
+                steps=(),
+                within=r.duration(stage_node, "within"),
+                advisory=r.flag(stage_node, "advisory"),
+                source=r.source(stage_node),
+            )
+            if not stage.roles:
+                r.problem(
+                    stage_node,
+                    None,
+                    f'{stage_what} needs to say who acts: "partnership_side", "raising_side" '
+                    'or "other_side"',
+                )
+            stages.append(stage)
+        if not stages:
+            r.problem(node, None, f'{what} needs "stages": at least one')
+        linked = [
+            _replace(s, next=stages[i + 1].id) if i + 1 < len(stages) else s
+            for i, s in enumerate(stages)
+        ]
+        may_start = r.ids(node, "may_start", what, "[raising, other]")
+        for value in may_start:
+            if value not in SIDE_ROUTE_SIDES:
+                r._role_refs.append(
+                    (value, node.file_of("may_start"), node.key_lines.get("may_start", node.line))
+                )
+        if not may_start:
+            r.problem(
+                node,
+                None,
+                f'{what} needs "may_start": the roles, or the sides of the case (raising, '
+                "other, partnership), who may start it",
+            )
+        routes.append(
+            SideRoute(
+                id=route_id,
+                name=r.text(node, "name", what, required=True),
+                description=r.text(node, "description", what),
+                stages=tuple(linked),
+                may_start=may_start,
+                start_from=r.choice(node, "from", SideRouteFrom, SideRouteFrom.ANY_STAGE)
+                or SideRouteFrom.ANY_STAGE,
+                source=r.source(node),
+            )
+        )
+    return tuple(routes)
 
 
 def _read_calendar(r: _Reader, node: LMap | None) -> CalendarSpec:
@@ -1199,9 +1409,10 @@ def _read_procedure(r: _Reader, raw: LMap, file: str) -> Procedure | None:
         source_file=file,
     )
     procedure = _with_questions(r, raw, procedure)
-    procedure = _with_partnership_sides(_read_single_agency(r, raw, procedure))
+    procedure = _with_participants(r, raw, _read_single_agency(r, raw, procedure))
+    procedure = _with_partnership_sides(procedure)
     _check_consistency(r, procedure, raw)
-    return procedure
+    return _with_side_routes(r, raw, procedure)
 
 
 def _read_scope(r: _Reader, raw: LMap) -> frozenset[Scope]:
@@ -1531,6 +1742,99 @@ def _read_single_agency(r: _Reader, raw: LMap, procedure: Procedure) -> Procedur
 
 ROLE_KEYS = ("id", "label", "sight", "held", "may_act", "source")
 
+# The participants a procedure may name: only the person the disagreement is about.
+PARTICIPANTS = {"subject": "the person the disagreement is about, or their representative"}
+PARTICIPANT_KEYS = ("label", "told", "views", "source", "choice")
+TOLD_WHEN = (NotifyWhen.RAISED, NotifyWhen.ENTRY, NotifyWhen.OUTCOME)
+
+
+def _with_participants(r: _Reader, raw: LMap, procedure: Procedure) -> Procedure:
+    """The procedure with those beyond the two sides: its participants and advisers."""
+    return dataclasses.replace(
+        procedure, participants=_read_participants(r, raw), advisers=r.advisers
+    )
+
+
+def _read_participants(r: _Reader, raw: LMap) -> tuple[Participant, ...]:
+    """``participants``: people the disagreement is about, who are not users of Parley but
+    are told of it and whose views are recorded (the child or their representative)."""
+    node = r.mapping(raw, "participants", "the procedure")
+    if node is None:
+        return ()
+    found: list[Participant] = []
+    for key, value in node.items():
+        if key not in PARTICIPANTS:
+            r.problem(node, key, f'"{key}" is not a participant Parley knows; use "subject"')
+            continue
+        if not isinstance(value, LMap):
+            r.problem(node, key, f'"{key}" should be a set of named settings, such as "label"')
+            continue
+        r.keys(value, PARTICIPANT_KEYS, f'the participant "{key}"')
+        told: list[NotifyWhen] = []
+        options = ", ".join(w.value for w in TOLD_WHEN)
+        for when in r.ids(value, "told", f'the participant "{key}"', "[raised, outcome]"):
+            if when in {w.value for w in TOLD_WHEN}:
+                told.append(NotifyWhen(when))
+            else:
+                r.problem(value, "told", f'"{when}" is not when someone is told; use: {options}')
+        found.append(
+            Participant(
+                id=key,
+                label=r.text(value, "label", f'the participant "{key}"') or PARTICIPANTS[key],
+                told=tuple(told),
+                views=r.flag(value, "views"),
+                source=r.source(value),
+            )
+        )
+    return tuple(found)
+
+
+def _read_advisers(r: _Reader, raw: LMap, role_specs: dict[str, Role]) -> tuple[Adviser, ...]:
+    """``advisers``: roles that may be consulted at any stage without being a stage. Each
+    extends the roles table as a partnership-wide role that sees only the cases it was
+    asked about (adding to ``role_specs``), unless the procedure declares it itself."""
+    found: list[Adviser] = []
+    for node in r.items(raw, "advisers", "the procedure"):
+        r.keys(node, ("role", "label", "source", "choice"), "an adviser")
+        role = r.ident(node, "role", "an adviser")
+        if not role:
+            continue
+        if role in STANDARD_ROLES:
+            r.problem(
+                node, "role", f'"{role}" acts at stages already: an adviser needs a role of its own'
+            )
+            continue
+        if any(a.role == role for a in found):
+            r.problem(node, "role", f'the adviser "{role}" is listed twice')
+            continue
+        declared = role_specs.get(role)
+        label = r.text(node, "label", "an adviser") or (
+            declared.label if declared else role.replace("-", " ").capitalize()
+        )
+        if role not in role_specs:
+            r.known_roles[role] = label
+            role_specs[role] = Role(
+                id=role,
+                label=label,
+                sight=Sight.NONE,
+                held=Held.PARTNERSHIP,
+                source=r.text(node, "source", "an adviser"),
+            )
+        found.append(Adviser(role=role, label=label, source=r.source(node)))
+    return tuple(found)
+
+
+def _read_meeting(r: _Reader, node: LMap, what: str) -> NetworkMeeting | None:
+    """A stage's ``meeting``: the stage is a meeting of every agency involved."""
+    meeting = r.mapping(node, "meeting", what)
+    if meeting is None:
+        return None
+    r.keys(meeting, ("of", "source", "choice"), "a meeting")
+    of = r.text(meeting, "of", "a meeting") or EVERY_AGENCY_INVOLVED
+    if of != EVERY_AGENCY_INVOLVED:
+        r.problem(meeting, "of", f'a meeting is "of: {EVERY_AGENCY_INVOLVED}"; "{of}" is not')
+    return NetworkMeeting(of=EVERY_AGENCY_INVOLVED, source=r.source(meeting))
+
 
 def _read_roles(r: _Reader, raw: LMap) -> dict[str, Role]:
     """The procedure's own roles, as rows of the roles table (parley.core.roles)."""
@@ -1558,6 +1862,7 @@ def _read_roles(r: _Reader, raw: LMap) -> dict[str, Role]:
             may_act=r.flag(role_node, "may_act", True),
             source=r.text(role_node, "source", "a role"),
         )
+    r.advisers = _read_advisers(r, raw, specs)
     return specs
 
 
@@ -1654,6 +1959,7 @@ def _check_consistency(r: _Reader, procedure: Procedure, raw: LMap) -> None:
                         )
                     )
     _check_ways_up(r, procedure, raw)
+    _check_conditions(r, procedure)
     if procedure.overall.is_limited:
         for track in procedure.tracks:
             total = sum(_stage_days(stage) for stage in track.formal_stages())
@@ -1719,6 +2025,43 @@ def _check_ways_up(r: _Reader, procedure: Procedure, raw: LMap) -> None:
                 f'"{first.id}": a case at immediate risk is raised on the first track, so '
                 "the route must start on it",
             )
+
+
+def _check_conditions(r: _Reader, procedure: Procedure) -> None:
+    """Every condition on the raiser's answers (a way up's ``when``, a notification's
+    ``only_if``) asks one of the procedure's questions, for an answer it can have."""
+    stages = [s for t in procedure.tracks for s in t.stages]
+    stages += [s for route in procedure.side_routes for s in route.stages]
+    found = [(b.when, b.source) for s in stages for b in s.branches]
+    found += [(n.only_if, n.source) for s in stages for n in s.notify]
+    found += [(n.only_if, n.source) for n in procedure.notify]
+    questions = {q.id: q for q in procedure.questions}
+    for condition, source in found:
+        for question_id, answer in condition:
+            question = questions.get(question_id)
+            if question is None:
+                message = (
+                    f'the condition asks about "{question_id}", which is not one of the '
+                    'procedure\'s "questions"' + _suggest(question_id, questions)
+                )
+            elif question.kind is QuestionKind.DATE:
+                message = (
+                    f'the condition asks about "{question_id}", a date: only a yes-no or a '
+                    "choice question can choose a route or a notification"
+                )
+            elif question.kind is QuestionKind.YES_NO and answer not in ("yes", "no"):
+                message = f'the answer to "{question_id}" is "yes" or "no", not "{answer}"'
+            elif question.kind is QuestionKind.CHOICE and answer not in {
+                o.id for o in question.options
+            }:
+                options = ", ".join(o.id for o in question.options)
+                message = (
+                    f'"{answer}" is not an answer to "{question_id}": its options are '
+                    f"{options}" + _suggest(answer, [o.id for o in question.options])
+                )
+            else:
+                continue
+            r.problems.append(Problem(source.file, source.line, message))
 
 
 def _can_be_overdue(procedure: Procedure, track: Track, stage: Stage) -> bool:
@@ -1867,16 +2210,20 @@ def _check_track(r: _Reader, procedure: Procedure, track: Track) -> None:
     known = set(ids)
     for stage in track.stages:
         file, line = stage.source.file, stage.source.line
-        if stage.next is not None and stage.next not in known:
-            r.problems.append(
-                Problem(
-                    file,
-                    line,
-                    f'stage "{stage.id}" goes next to "{stage.next}", which is not a stage of '
-                    f"this {'track' if len(procedure.tracks) > 1 else 'procedure'}"
-                    + _suggest(stage.next, known - {stage.id}),
+        ways: list[tuple[str | None, str, int]] = [
+            (b.stage, b.source.file, b.source.line) for b in stage.branches
+        ]
+        for above, at_file, at_line in ways or [(stage.next, file, line)]:
+            if above is not None and above not in known:
+                r.problems.append(
+                    Problem(
+                        at_file,
+                        at_line,
+                        f'stage "{stage.id}" goes next to "{above}", which is not a stage of '
+                        f"this {'track' if len(procedure.tracks) > 1 else 'procedure'}"
+                        + _suggest(above, known - {stage.id}),
+                    )
                 )
-            )
         step_ids = [step.id for step in stage.steps]
         for step_id in {s for s in step_ids if step_ids.count(s) > 1}:
             r.problems.append(
@@ -2052,9 +2399,29 @@ def _check_ladder(r: _Reader, track: Track) -> list[str]:
     longest run of steps); a step's cumulative limit is the total before its stage plus
     when the step ends within it. Returns the stages reached, in order.
     """
-    seen: list[str] = []
-    running = 0
-    current: Stage | None = track.stages[0] if track.stages else None
+    reached: list[str] = []
+    ways: list[tuple[Stage, list[str], int]] = [(track.stages[0], [], 0)] if track.stages else []
+    while ways:
+        start, below, running = ways.pop(0)
+        # A stage whose next chooses between stages: each other way is followed too.
+        for seen in _check_ladder_from(r, track, start, below, running, ways):
+            if seen not in reached:
+                reached.append(seen)
+    return reached
+
+
+def _check_ladder_from(
+    r: _Reader,
+    track: Track,
+    start: Stage,
+    below: list[str],
+    running: int,
+    ways: list[tuple[Stage, list[str], int]],
+) -> list[str]:
+    """One way up the ladder from ``start``, with the stages and total below it; the other
+    ways a stage's ``next`` may go are added to ``ways``."""
+    seen = list(below)
+    current: Stage | None = start
     while current is not None:
         stage = current
         if stage.id in seen:
@@ -2099,6 +2466,9 @@ def _check_ladder(r: _Reader, track: Track) -> list[str]:
                 f'stage "{stage.id}" is the top of the ladder but does not say how it '
                 'resolves ("resolution")',
             )
+        for branch in stage.branches:
+            if branch.stage != stage.next and track.has_stage(branch.stage):
+                ways.append((track.stage(branch.stage), list(seen), running))
         current = track.stage(stage.next) if stage.next and track.has_stage(stage.next) else None
     return seen
 

@@ -25,7 +25,7 @@ nothing by an hour.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from parley.core.calendar import WorkingCalendar
 from parley.core.durations import Unit
 from parley.core.engine import (
+    SIDE_ROUTE_EVENTS,
     CaseState,
     Event,
     EventKind,
@@ -76,6 +77,9 @@ class Audience(StrEnum):
     HOLDER = "holder"  # whoever must act: the roles of a stage, on the side(s) due
     NEXT_RUNG = "next-rung"  # the roles of the next stage, on the same side(s)
     ROLE = "role"  # a role the procedure names (notify, kept_informed, immediate_risk)
+    # The roles named, held in each agency the case records as involved beyond its two
+    # sides: a meeting of every agency involved.
+    INVOLVED = "involved"
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,8 @@ def change_notices(
     for offset, event in enumerate(events):
         new = apply(state, event, procedure)
         trigger = f"{case}:e{first_sequence + offset}"
-        notices.extend(_event_notices(procedure, state, new, event, case=case, trigger=trigger))
+        told = _side_route_notices if event.kind in SIDE_ROUTE_EVENTS else _event_notices
+        notices.extend(told(procedure, state, new, event, case=case, trigger=trigger))
         state = new
     if state != after:
         raise ValueError("the state after the change is not the state before plus its events")
@@ -235,7 +240,7 @@ def _event_notices(
             # gives their side something to do: not at Torbay children's Stage One, the
             # worker's own consultation "before approaching the other agency".
             notices.append(notice(NoticeKind.RAISED_WITH_YOU, OTHER_PARTY))
-        notices.extend(_entry_alerts(procedure, stage, notice, raised=True))
+        notices.extend(_entry_alerts(procedure, stage, notice, raised=True, answers=after.answers))
         if urgent:
             notices.extend(_immediate_alerts(procedure, notice))
     elif kind in moving and before is not None:
@@ -244,9 +249,9 @@ def _event_notices(
         if feedback is NotifyWhen.EVERY_STAGE:
             notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="stage-changed"))
         for rule in left.notify:
-            if rule.when is NotifyWhen.ESCALATED:
+            if rule.when is NotifyWhen.ESCALATED and rule.applies(after.answers):
                 notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
-        notices.extend(_entry_alerts(procedure, stage, notice, raised=False))
+        notices.extend(_entry_alerts(procedure, stage, notice, raised=False, answers=after.answers))
         if kind is EventKind.IMMEDIATE_RISK_DECLARED:
             notices.extend(_immediate_alerts(procedure, notice))
     elif kind is EventKind.RESPONSE_RECORDED:
@@ -258,51 +263,104 @@ def _event_notices(
     elif kind is EventKind.FEEDBACK_GIVEN:
         notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="feedback-given"))
     elif kind is EventKind.RESOLVED:
-        if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
-            notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="resolved"))
-        for rule in (*stage.notify, *procedure.notify):
-            if rule.when is NotifyWhen.OUTCOME:
-                notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
-        if stage.kept_informed:
-            notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
-        # A form sent because of where it was resolved (Wirral's proformas, section 2 and
-        # Appendix 2), with the form: it waits for its recipient to acknowledge it.
-        for form in forms_sent(procedure, after):
-            notices.append(
-                notice(
-                    NoticeKind.FORM_SENT,
-                    _roles(form.send_to),
-                    label=form.template,
-                    why=form.name,
-                    cite=form.source.cite,
-                )
-            )
+        notices.extend(_resolved_notices(procedure, stage, after, notice))
     elif kind is EventKind.CLOSED:
-        if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
-            notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="closed"))
-        # e.g. TWSP Appendix 1, stage 7: the completed forms go to the Partnership Manager,
-        # with the forms themselves.
-        used = forms_used(procedure, after)
-        for rule in (*stage.notify, *procedure.notify):
-            if rule.when is not NotifyWhen.CLOSED:
-                continue
-            if rule.with_forms and used:
-                notices.append(
-                    notice(
-                        NoticeKind.FORM_SENT,
-                        _roles((rule.who,)),
-                        label=" ".join(form.template for form in used),
-                        why="; ".join(form.name for form in used),
-                        cite=rule.source.shown(),
-                    )
-                )
-            else:
-                notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
+        notices.extend(_closed_notices(procedure, stage, after, notice))
     elif kind is EventKind.WITHDRAWN:
         notices.append(notice(NoticeKind.WITHDRAWN, _holders(stage, Side.BOTH, track=track)))
         if stage.kept_informed:
             notices.append(notice(NoticeKind.WITHDRAWN, _roles(stage.kept_informed)))
+    return notices + _beyond_the_sides(procedure, stage, event, notice)
+
+
+def _resolved_notices(
+    procedure: Procedure, stage: Stage, after: CaseState, notice: _Make
+) -> list[Notice]:
+    """Who hears that a case was resolved at ``stage``: the raiser's feedback, the notices
+    the procedure names on an outcome, those kept informed, and the forms it sends."""
+    notices: list[Notice] = []
+    feedback = procedure.outcome.feedback_to_raiser
+    if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
+        notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="resolved"))
+    for rule in (*stage.notify, *procedure.notify):
+        if rule.when is NotifyWhen.OUTCOME and rule.applies(after.answers):
+            notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
+    if stage.kept_informed:
+        notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
+    # A form sent because of where it was resolved (Wirral's proformas, section 2 and
+    # Appendix 2), with the form: it waits for its recipient to acknowledge it.
+    for form in forms_sent(procedure, after):
+        notices.append(
+            notice(
+                NoticeKind.FORM_SENT,
+                _roles(form.send_to),
+                label=form.template,
+                why=form.name,
+                cite=form.source.cite,
+            )
+        )
     return notices
+
+
+def _closed_notices(
+    procedure: Procedure, stage: Stage, after: CaseState, notice: _Make
+) -> list[Notice]:
+    """Who hears that a case was closed: the raiser's feedback and the notices the
+    procedure names on closing, with the forms used where it says so."""
+    notices: list[Notice] = []
+    feedback = procedure.outcome.feedback_to_raiser
+    if feedback in (NotifyWhen.EVERY_STAGE, NotifyWhen.OUTCOME):
+        notices.append(notice(NoticeKind.FEEDBACK, RAISER, label="closed"))
+    # e.g. TWSP Appendix 1, stage 7: the completed forms go to the Partnership Manager,
+    # with the forms themselves.
+    used = forms_used(procedure, after)
+    for rule in (*stage.notify, *procedure.notify):
+        if rule.when is not NotifyWhen.CLOSED or not rule.applies(after.answers):
+            continue
+        if rule.with_forms and used:
+            notices.append(
+                notice(
+                    NoticeKind.FORM_SENT,
+                    _roles((rule.who,)),
+                    label=" ".join(form.template for form in used),
+                    why="; ".join(form.name for form in used),
+                    cite=rule.source.shown(),
+                )
+            )
+        else:
+            notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
+    return notices
+
+
+def _side_route_notices(
+    procedure: Procedure,
+    before: CaseState | None,
+    after: CaseState,
+    event: Event,
+    *,
+    case: str,
+    trigger: str,
+) -> list[Notice]:
+    """A side route's stage is for those it names: the partnership's executive hears of a
+    complaint about its handling when the route reaches them. Ending it tells no one."""
+    taken = after.side_route(str(event.data.get("route", "")))
+    if taken is None or event.kind is EventKind.SIDE_ROUTE_ENDED:
+        return []
+    route = procedure.side_route(taken.route)
+    reached = route.stage(taken.stage)
+    return [
+        Notice(
+            kind=NoticeKind.NAMED_ALERT,
+            recipient=_roles(reached.roles),
+            case=case,
+            trigger=trigger,
+            stage=after.stage,
+            at=event.at,
+            why=f"{route.name}: it has reached {reached.name}, for you to take.",
+            cite=reached.source.shown(),
+            event=event.kind.value,
+        )
+    ]
 
 
 class _Make(Protocol):
@@ -312,7 +370,12 @@ class _Make(Protocol):
 
 
 def _entry_alerts(
-    procedure: Procedure, stage: Stage, notice: _Make, *, raised: bool
+    procedure: Procedure,
+    stage: Stage,
+    notice: _Make,
+    *,
+    raised: bool,
+    answers: Mapping[str, str] | None = None,
 ) -> list[Notice]:
     """The named alerts and kept-informed notices when a case reaches ``stage``."""
     notices = []
@@ -322,10 +385,52 @@ def _entry_alerts(
         # e.g. Torbay Channel para 5: "The Channel chair must be alerted to the dispute".
         rules += [r for r in procedure.notify if r.when is NotifyWhen.RAISED]
     for rule in rules:
-        notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
+        # "Tell the reviewing officer in writing, where one is involved": a rule with
+        # ``only_if`` is for the cases whose answers meet it.
+        if rule.applies(answers):
+            notices.append(_named(rule.who, rule.why, rule.source.shown(), notice))
     if stage.kept_informed:
         notices.append(notice(NoticeKind.KEPT_INFORMED, _roles(stage.kept_informed)))
+    if stage.meeting is not None and not raised:
+        notices.append(_meeting_alert(stage, notice))
     return notices
+
+
+def _meeting_alert(stage: Stage, notice: _Make) -> Notice:
+    """Every agency involved is told of a meeting of every agency involved: the roles the
+    meeting names, in each of them."""
+    roles = tuple(
+        r for r in dict.fromkeys((*stage.raising_side, *stage.other_side)) if r != PARTY_ROLE
+    )
+    return notice(
+        NoticeKind.NAMED_ALERT,
+        Recipient(Audience.INVOLVED, (RoleGroup(Side.BOTH, roles),)),
+        why=f"{stage.name}: your agency is involved and is asked to the meeting.",
+        cite=stage.meeting.source.shown() if stage.meeting else "",
+    )
+
+
+def _beyond_the_sides(
+    procedure: Procedure, stage: Stage, event: Event, notice: _Make
+) -> list[Notice]:
+    """An adviser asked is told (held partnership-wide); an agency added while the
+    meeting of every agency involved is under way is told of it."""
+    if event.kind is EventKind.ADVICE_REQUESTED:
+        adviser = procedure.adviser(str(event.data.get("adviser", "")))
+        if adviser is None:
+            return []
+        group = RoleGroup(Side.PARTNERSHIP, (adviser.role,))
+        return [
+            notice(
+                NoticeKind.NAMED_ALERT,
+                Recipient(Audience.ROLE, (group,)),
+                why=f"Your advice is asked for, as {adviser.label.lower()}.",
+                cite=adviser.source.shown(),
+            )
+        ]
+    if event.kind is EventKind.AGENCY_INVOLVED and stage.meeting is not None:
+        return [_meeting_alert(stage, notice)]
+    return []
 
 
 def _immediate_alerts(procedure: Procedure, notice: _Make) -> list[Notice]:

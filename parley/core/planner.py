@@ -23,6 +23,7 @@ from parley.core.procedure import (
     ClockKind,
     Procedure,
     Side,
+    SideRoute,
     Stage,
     Step,
     StepAction,
@@ -707,7 +708,10 @@ def plan(
     start_stage: str | None = None,
     answers: Mapping[str, str] | None = None,
 ) -> Plan:
-    """If a disagreement is raised at ``raised_at`` and every stage runs to its limit."""
+    """If a disagreement is raised at ``raised_at`` and every stage runs to its limit.
+
+    With ``answers``, the raiser's answers choose the way up where a stage's ``next``
+    depends on them; without, the way a case goes when no condition holds."""
     chosen = procedure.track(track)
     if start_stage:
         first = chosen.stage(start_stage)
@@ -722,7 +726,7 @@ def plan(
     base_day = raised_at.astimezone(calendar.end_of_working_day(raised_at.date()).tzinfo).date()
     formal_start: datetime | None = None
     clocks = Clocks(chosen, answers or {})
-    for index, stage in enumerate(chosen.ladder_from(first)):
+    for index, stage in enumerate(chosen.ladder_from(first, answers)):
         if entered is None:
             stages.append(PlannedStage(stage, None, (), None, None))
             continue
@@ -768,3 +772,51 @@ def plan(
                 advisory=procedure.advisory,
             )
     return Plan(procedure, chosen, raised_at, immediate_risk, tuple(stages), overall)
+
+
+# --- side routes out of the ladder -------------------------------------------------------
+
+
+def side_route_deadlines(
+    procedure: Procedure, calendar: WorkingCalendar, state: CaseState
+) -> list[Deadline]:
+    """The deadlines of the side routes under way on the case (a complaint about the
+    partnership's handling), soonest first. They are kept apart from the case's own: a
+    side route running late never moves the case up its ladder."""
+    deadlines: list[Deadline] = []
+    for taken in state.side_routes:
+        if not taken.is_open:
+            continue
+        route = procedure.side_route(taken.route)
+        stage = route.stage(taken.stage)
+        for deadline in stage_plan(procedure, calendar, stage, taken.stage_entered_at):
+            deadlines.append(_on_side_route(route, deadline))
+    return sorted(deadlines, key=lambda d: d.due)
+
+
+def _on_side_route(route: SideRoute, deadline: Deadline) -> Deadline:
+    stage = route.stage(deadline.stage)
+    return dataclasses.replace(
+        deadline, key=f"{route.id}:{deadline.key}", label=f"{route.name}: {stage.name} ends"
+    )
+
+
+def side_route_plan(
+    procedure: Procedure, calendar: WorkingCalendar, route_id: str, started_at: datetime
+) -> tuple[PlannedStage, ...]:
+    """If a side route is started at ``started_at`` and each of its stages runs to its
+    limit: when each stage starts and ends."""
+    route = procedure.side_route(route_id)
+    planned: list[PlannedStage] = []
+    entered: datetime | None = started_at
+    for stage in route.stages:
+        if entered is None:
+            planned.append(PlannedStage(stage, None, (), None, None))
+            continue
+        deadlines = tuple(
+            _on_side_route(route, d) for d in stage_plan(procedure, calendar, stage, entered)
+        )
+        ends = max((d.due for d in deadlines), default=None)
+        planned.append(PlannedStage(stage, entered, deadlines, ends, None))
+        entered = ends
+    return tuple(planned)

@@ -6,7 +6,7 @@ immutable. The engine and the planner read it; nothing in it knows about Django.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from enum import StrEnum
@@ -186,6 +186,28 @@ class Signpost:
     source: Source = field(default_factory=Source)
 
 
+# A condition on the raiser's answers: each question's id and the answer it must have
+# (a yes-no question's "yes" or "no", a choice question's option id). Every pair must hold;
+# empty, it always holds.
+Condition = tuple[tuple[str, str], ...]
+
+
+def holds(condition: Condition, answers: Mapping[str, str] | None) -> bool:
+    """Whether the answers given meet the condition. An unanswered question meets none."""
+    given = answers or {}
+    return all(given.get(question) == answer for question, answer in condition)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One way a stage's ``next`` may go: to ``stage`` when the answers meet ``when``; the
+    last branch, with no ``when``, is where a case goes otherwise."""
+
+    stage: str
+    when: Condition = ()
+    source: Source = field(default_factory=Source)
+
+
 @dataclass(frozen=True)
 class Notify:
     who: str  # a role
@@ -194,7 +216,13 @@ class Notify:
     # The message carries the forms the case used (TWSP Appendix 1, stage 7: "send a copy
     # to the TWSP Partnership Manager" once the forms are completed).
     with_forms: bool = False
+    # Told only where the raiser's answers meet this ("tell the reviewing officer in
+    # writing, where one is involved"); empty: always.
+    only_if: Condition = ()
     source: Source = field(default_factory=Source)
+
+    def applies(self, answers: Mapping[str, str] | None) -> bool:
+        return holds(self.only_if, answers)
 
 
 @dataclass(frozen=True)
@@ -213,6 +241,42 @@ class Step:
     source: Source = field(default_factory=Source)
     # Where the step's clock runs from, when that is outside its stage (``after``).
     clock: Clock | None = None
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone the disagreement is about, or their representative (``participants``):
+    not a user of Parley, but told of the case and their views put on the record."""
+
+    id: str  # "subject": the person the disagreement is about
+    label: str
+    told: tuple[NotifyWhen, ...] = ()  # when the holder of the stage tells them
+    views: bool = False  # their views are recorded on the case
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class Adviser:
+    """Someone who may be consulted at any stage without being a stage (``advisers``):
+    a designated doctor or nurse. Their role is held partnership-wide and gives sight
+    only of the cases they were asked about."""
+
+    role: str
+    label: str
+    source: Source = field(default_factory=Source)
+
+
+# Whom a network meeting (a stage's ``meeting``) brings together.
+EVERY_AGENCY_INVOLVED = "every-agency-involved"
+
+
+@dataclass(frozen=True)
+class NetworkMeeting:
+    """A stage that is a meeting of every agency involved (``meeting``): the two sides and
+    the agencies the case records as involved, each told and each seeing the case."""
+
+    of: str = EVERY_AGENCY_INVOLVED
+    source: Source = field(default_factory=Source)
 
 
 @dataclass(frozen=True)
@@ -263,7 +327,10 @@ class Stage:
     cumulative: Duration | None = None
     informal: bool = False
     escalate_when: frozenset[EscalationTrigger] = frozenset()
+    # Where a case goes up to: the one stage, or, with ``branches``, where it goes when no
+    # branch's condition holds (the last branch's stage).
     next: str | None = None
+    branches: tuple[Branch, ...] = ()
     kept_informed: tuple[str, ...] = ()
     # Who acts for the partnership at this stage (the chair who decides, the panel that
     # meets); the file says so, or it is the partnership-wide roles named as chairing the
@@ -281,6 +348,7 @@ class Stage:
     informs: str = ""
     may_shorten: MayShorten | None = None
     priorities: tuple[Priority, ...] = ()
+    meeting: NetworkMeeting | None = None  # the stage is a meeting of every agency involved
     source: Source = field(default_factory=Source)
     # Where the stage's own limit runs from, when not from reaching the stage (``after``).
     clock: Clock | None = None
@@ -306,6 +374,22 @@ class Stage:
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def next_for(self, answers: Mapping[str, str] | None) -> str | None:
+        """The stage a case with these answers goes up to: the first branch whose
+        condition holds, else ``next``."""
+        for branch in self.branches:
+            if branch.when and holds(branch.when, answers):
+                return branch.stage
+        return self.next
+
+    @property
+    def next_stages(self) -> tuple[str, ...]:
+        """Every stage a case may go up to from here, whatever the answers."""
+        found = [branch.stage for branch in self.branches]
+        if self.next is not None:
+            found.append(self.next)
+        return tuple(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)
@@ -348,8 +432,11 @@ class Track:
     def has_stage(self, stage_id: str) -> bool:
         return any(stage.id == stage_id for stage in self.stages)
 
-    def next_stage(self, stage: Stage) -> Stage | None:
-        return self.stage(stage.next) if stage.next else None
+    def next_stage(self, stage: Stage, answers: Mapping[str, str] | None = None) -> Stage | None:
+        """The stage above ``stage`` for a case with these answers (none: where a case
+        goes when no condition holds)."""
+        above = stage.next_for(answers)
+        return self.stage(above) if above else None
 
     def formal_stages(self) -> Iterator[Stage]:
         return (stage for stage in self.stages if not stage.informal)
@@ -359,11 +446,13 @@ class Track:
             return self.stages[0]
         return next(self.formal_stages(), self.stages[0])
 
-    def ladder_from(self, stage: Stage) -> Iterator[Stage]:
+    def ladder_from(
+        self, stage: Stage, answers: Mapping[str, str] | None = None
+    ) -> Iterator[Stage]:
         current: Stage | None = stage
         while current is not None:
             yield current
-            current = self.next_stage(current)
+            current = self.next_stage(current, answers)
 
 
 @dataclass(frozen=True)
@@ -434,6 +523,41 @@ class Reporting:
     by: str = ""
     includes: str = ""
     source: Source = field(default_factory=Source)
+
+
+class SideRouteFrom(StrEnum):
+    """When a side route may be started from a case."""
+
+    ANY_STAGE = "any-stage"  # while the case is open, at whatever stage of the ladder
+    CLOSED = "closed"  # once the case has ended: resolved or closed
+
+
+# Who may start a side route, besides roles: the people involved for a side of the case.
+SIDE_ROUTE_SIDES = ("raising", "other", "partnership")
+
+
+@dataclass(frozen=True)
+class SideRoute:
+    """A short route out of the ladder that a party can start from a case, with its own
+    stages and limits, kept on the case's record: a complaint about the partnership's
+    handling goes to its executive, then its independent scrutineer."""
+
+    id: str
+    name: str
+    stages: tuple[Stage, ...]
+    may_start: tuple[str, ...] = ()  # roles, or "raising", "other", "partnership"
+    start_from: SideRouteFrom = SideRouteFrom.ANY_STAGE
+    description: str = ""
+    source: Source = field(default_factory=Source)
+
+    def stage(self, stage_id: str) -> Stage:
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage
+        raise KeyError(stage_id)
+
+    def next_stage(self, stage: Stage) -> Stage | None:
+        return self.stage(stage.next) if stage.next else None
 
 
 class QuestionKind(StrEnum):
@@ -515,12 +639,28 @@ class Procedure:
     notify: tuple[Notify, ...] = ()
     overall: Duration = NO_LIMIT
     advisory: bool = False
+    side_routes: tuple[SideRoute, ...] = ()
     questions: tuple[Question, ...] = ()
     retention_years: int = 7
     # A challenge inside one agency (a reviewing officer and their own agency's manager):
     # the other side is the raising agency, and the stages tell the sides apart by role.
     single_agency: bool = False
+    participants: tuple[Participant, ...] = ()
+    advisers: tuple[Adviser, ...] = ()
     source_file: str = ""
+
+    @property
+    def subject(self) -> Participant | None:
+        """The person the disagreement is about, where the procedure makes them a
+        participant who is told and whose views are recorded."""
+        return next((p for p in self.participants if p.id == "subject"), None)
+
+    def adviser(self, role: str) -> Adviser | None:
+        return next((a for a in self.advisers if a.role == role), None)
+
+    @property
+    def has_network_meeting(self) -> bool:
+        return any(stage.meeting for track in self.tracks for stage in track.stages)
 
     @property
     def key(self) -> str:
@@ -547,6 +687,12 @@ class Procedure:
                 return form
         raise KeyError(form_id)
 
+    def side_route(self, route_id: str) -> SideRoute:
+        for route in self.side_routes:
+            if route.id == route_id:
+                return route
+        raise KeyError(route_id)
+
     def question(self, question_id: str) -> Question:
         for question in self.questions:
             if question.id == question_id:
@@ -569,6 +715,22 @@ SETTING_WORDS = {
     "feedback_to_raiser": "feedback to the person who raised it",
     "reason_required": "a reason asked for",
 }
+
+
+def condition_words(procedure: Procedure, condition: Condition) -> str:
+    """A condition as people read it: 'if the answer to “Who is it about?” is “An adult”'."""
+    parts = []
+    for question_id, answer in condition:
+        try:
+            question = procedure.question(question_id)
+        except KeyError:
+            parts.append(f"if {question_id} is {answer}")
+            continue
+        said = (
+            answer if question.kind is QuestionKind.YES_NO else f"“{question.option_label(answer)}”"
+        )
+        parts.append(f"if the answer to “{question.text}” is {said}")
+    return " and ".join(parts)
 
 
 def rules_of(procedure: Procedure) -> list[tuple[str, Source]]:
@@ -610,6 +772,9 @@ def rules_of(procedure: Procedure) -> list[tuple[str, Source]]:
                 (f"{name}, resolution ({method.kind.value})", method.source)
                 for method in stage.resolution
             ]
+    for route in procedure.side_routes:
+        found.append((f"Side route “{route.name}”", route.source))
+        found += [(f"Side route “{route.name}”, {s.name}", s.source) for s in route.stages]
     return found
 
 

@@ -96,6 +96,9 @@ class Actor:
     # another (the ICB's named GP lead acting for a GP practice), with the agency's id:
     # what they do for that side, the record says they do "acting for" it.
     proxy: frozenset[tuple[Side, str]] = frozenset()
+    # The roles held in an agency the case records as involved, beyond the two sides
+    # (a network meeting's agencies): they see the case once it reaches the meeting.
+    involved: frozenset[str] = frozenset()
     # The roles held for each side, worked out once: the gate asks many times a case.
     _on: dict[Side, frozenset[str]] = field(
         init=False, repr=False, compare=False, hash=False, default_factory=dict
@@ -137,6 +140,7 @@ def actor_of(
     other_professional: str = "",
     stand_in_for_other: Iterable[str] = (),
     proxies: Iterable[tuple[str, str]] = (),
+    involved_agencies: Iterable[str] = (),
 ) -> Actor:
     """Who a person is on a case, from their roles as ``(role, agency id or None)``.
     ``stand_in_for_other``: the roles that stand in for the other professional when they
@@ -144,6 +148,9 @@ def actor_of(
     ``proxies``: roles held acting for an agency with no escalation officer of its own, as
     ``(role, id of the agency acted for)``; each counts in that agency as if held there."""
     holds: set[tuple[Side, str]] = set()
+    assignments = list(assignments)
+    involved_in = set(involved_agencies) - {raising_agency, other_agency}
+    involved = {role for role, agency in assignments if agency in involved_in}
     for role, agency in assignments:
         if agency is None:
             holds.add((Side.PARTNERSHIP, role))
@@ -174,6 +181,7 @@ def actor_of(
             for side, role, agency in proxied
             if side not in own and (side, role) in holds
         ),
+        involved=frozenset(involved),
     )
 
 
@@ -355,6 +363,29 @@ class SightRules:
     # stand in for them in the other agency (:func:`stand_in_roles`), each with the lowest
     # stage number at which it does. They see the case from there.
     unnamed_other: dict[str, int] = field(default_factory=dict)
+    # A network meeting (a stage's ``meeting``): the lowest stage number of one, and the
+    # roles it names in the agencies: those roles in every agency involved see the case
+    # from there.
+    meeting: int | None = None
+    meeting_roles: frozenset[str] = frozenset()
+
+
+def meeting_rungs(procedure: Procedure) -> tuple[int | None, frozenset[str]]:
+    """The lowest stage number of a network meeting, and the agency roles such stages
+    name: whom each agency involved sends, and who in it sees the case from there."""
+    lowest: int | None = None
+    roles: set[str] = set()
+    for track in procedure.tracks:
+        for stage in track.stages:
+            if stage.meeting is None:
+                continue
+            lowest = stage.number if lowest is None else min(lowest, stage.number)
+            roles.update(
+                role
+                for role in (*stage.raising_side, *stage.other_side)
+                if role != PARTY_ROLE and role_of(procedure, role).held is not Held.PARTNERSHIP
+            )
+    return lowest, frozenset(roles)
 
 
 def stand_ins(procedure: Procedure) -> dict[str, int]:
@@ -409,7 +440,9 @@ def sight_rules(procedure: Procedure) -> SightRules:
         for role in (risk.notify if risk else ())
         if gives_sight(role) and role_of(procedure, role).held is not Held.AGENCY
     )
-    return SightRules(raising, other, anywhere, whole, urgent, stand_ins(procedure))
+    return SightRules(
+        raising, other, anywhere, whole, urgent, stand_ins(procedure), *meeting_rungs(procedure)
+    )
 
 
 def sees(
@@ -419,12 +452,24 @@ def sees(
     highest_stage_number: int,
     rules: SightRules | None,
     immediate_risk: bool = False,
+    advisers_asked: Iterable[str] = (),
 ) -> bool:
     """May this person see this case? The database filter in ``parley.cases.access`` is
-    this rule as a query; a test checks the two agree for everyone."""
+    this rule as a query; a test checks the two agree for everyone.
+
+    ``advisers_asked``: the adviser roles asked about this case (an adviser sees the cases
+    they were asked about, and no other)."""
     if actor.party:
         return True
+    if actor.partnership_roles & set(advisers_asked):
+        return True
     rules = rules or sight_rules(procedure)
+    if (
+        rules.meeting is not None
+        and highest_stage_number >= rules.meeting
+        and actor.involved & rules.meeting_roles
+    ):
+        return True
     for side, role in actor.holds:
         if side is Side.PARTNERSHIP:
             if role in rules.whole or (immediate_risk and role in rules.urgent):

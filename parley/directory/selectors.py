@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -67,12 +67,13 @@ _HOLDERS = Prepared(
 )
 
 
-def holders(*, disagreement: Disagreement) -> Holders:
-    """Two queries at most: the case's procedure version (if not loaded) and the roles."""
+def holders(*, disagreement: Disagreement, answers: Mapping[str, str] | None = None) -> Holders:
+    """Two queries at most: the case's procedure version (if not loaded) and the roles.
+    ``answers``, the raiser's, choose the next rung where the stage's next depends on them."""
     procedure = procedure_of(disagreement.procedure)
     track = procedure.track(disagreement.track)
     now = track.stage(disagreement.stage)
-    upcoming = track.next_stage(now)
+    upcoming = track.next_stage(now, answers)
     stages = [now] if upcoming is None else [now, upcoming]
     roles = {role for stage in stages for role in stage.roles}
     raising, other = disagreement.raising_agency_id, disagreement.other_agency_id

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
 
-from parley.cases.access import can_view
+from parley.cases.access import agencies_involved, can_view
 from parley.cases.models import Disagreement, Person, RoleAssignment
 from parley.core.notify import Audience, Recipient
 from parley.core.procedure import Side
@@ -86,6 +86,13 @@ class Directory:
         elif recipient.audience is Audience.OTHER_PARTY:
             if other_party is not None:
                 found[other_party.pk] = other_party
+        elif recipient.audience is Audience.INVOLVED:
+            involved = [int(a) for a in agencies_involved(case) if a.isdigit()]
+            for role in recipient.roles:
+                for agency_id in involved:
+                    for procedure_ids, person_pk in self._holders.get((role, agency_id), ()):
+                        if not procedure_ids or case.procedure.procedure_id in procedure_ids:
+                            found.setdefault(person_pk, self._people[person_pk])
         else:
             for group in recipient.groups:
                 for role in group.roles:

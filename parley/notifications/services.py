@@ -36,7 +36,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from parley.cases import hooks
-from parley.cases.access import can_view
+from parley.cases.access import agencies_involved, can_view
 from parley.cases.hooks import Change
 from parley.cases.models import (
     Deadline,
@@ -211,7 +211,11 @@ def notifications_for_change(
     directory = Directory(
         partnership_id=partnership.pk,
         roles={role for n in notices for role in n.recipient.roles},
-        agency_ids=(disagreement.raising_agency_id, disagreement.other_agency_id),
+        agency_ids=(
+            disagreement.raising_agency_id,
+            disagreement.other_agency_id,
+            *(int(a) for a in agencies_involved(disagreement) if a.isdigit()),
+        ),
     )
     context = _Case(
         case=disagreement,

@@ -13,7 +13,14 @@ import textwrap
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from parley.core.procedure import CHOICE_WORDS, Procedure, ResolutionKind, Stage, Track
+from parley.core.procedure import (
+    CHOICE_WORDS,
+    Procedure,
+    ResolutionKind,
+    Stage,
+    Track,
+    condition_words,
+)
 from parley.web.documents.wording import role_list, stage_title
 
 RESOLUTION_WORDS = {
@@ -37,6 +44,9 @@ class ChartStage:
     cumulative: str
     who: str
     resolves: str  # how the top of the ladder ends it; empty below the top
+    # Where a stage's next is chosen by the raiser's answers: each way in words ("if the
+    # answer to “…” is “An adult”, Stage 4: …"), the last "otherwise, …".
+    routes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,22 @@ class Flowchart:
     bypass: str
 
 
-def _chart_stage(procedure: Procedure, stage: Stage) -> ChartStage:
+def route_words(procedure: Procedure, track: Track, stage: Stage) -> tuple[str, ...]:
+    """The ways up from ``stage`` chosen by the raiser's answers, in words, in order."""
+    words = []
+    for branch in stage.branches:
+        if not track.has_stage(branch.stage):
+            continue
+        above = track.stage(branch.stage)
+        title = stage_title(above.number, above.name, informal=above.informal)
+        if branch.when:
+            words.append(f"{title} {condition_words(procedure, branch.when)}")
+        else:
+            words.append(f"otherwise, {title}")
+    return tuple(words)
+
+
+def _chart_stage(procedure: Procedure, stage: Stage, track: Track | None = None) -> ChartStage:
     limit = stage.within.describe() if stage.within.is_limited else "no fixed timescale"
     cumulative = f"{stage.cumulative.describe()} in all" if stage.cumulative else ""
     methods = [RESOLUTION_WORDS.get(m.kind, m.kind.value) for m in stage.resolution]
@@ -69,12 +94,16 @@ def _chart_stage(procedure: Procedure, stage: Stage) -> ChartStage:
         cumulative=cumulative,
         who=sides,
         resolves=("Ends with " + " or ".join(methods)) if methods and stage.next is None else "",
+        routes=route_words(procedure, track, stage) if track is not None else (),
     )
 
 
 def _chart_track(procedure: Procedure, track: Track) -> ChartTrack:
     informal = track.stages[0] if track.stages and track.stages[0].informal else None
     formal = list(track.ladder_from(track.first_stage()))
+    if any(stage.branches for stage in formal):
+        # Where a way up is chosen by the answers, every way's stages, as they are written.
+        formal = list(track.formal_stages())
     risk = procedure.immediate_risk
     targets: tuple[str, ...] = ()
     risk_text = ""
@@ -113,7 +142,7 @@ def _chart_track(procedure: Procedure, track: Track) -> ChartTrack:
     return ChartTrack(
         name=track.name,
         informal=_chart_stage(procedure, informal) if informal else None,
-        stages=tuple(_chart_stage(procedure, s) for s in formal),
+        stages=tuple(_chart_stage(procedure, s, track) for s in formal),
         risk_targets=targets,
         risk_text=risk_text,
         outcome_text=outcome_text,
@@ -157,7 +186,9 @@ def flowchart_sentences(chart: Flowchart) -> list[str]:
             words = f"{prefix}{stage.title} ({limit})."
             if stage.who:
                 words += f" Who acts: {stage.who}."
-            if index + 1 < len(track.stages):
+            if stage.routes:
+                words += " If it is not resolved, it goes to " + "; ".join(stage.routes) + "."
+            elif index + 1 < len(track.stages) and not stage.resolves:
                 words += f" If it is not resolved, it goes to {track.stages[index + 1].title}."
             elif stage.resolves:
                 words += f" {stage.resolves}."
@@ -231,7 +262,13 @@ def _height(lines: tuple[tuple[str, bool], ...]) -> float:
 
 def _stage_lines(stage: ChartStage, width: float) -> tuple[tuple[str, bool], ...]:
     limit = stage.limit + (f" ({stage.cumulative})" if stage.cumulative else "")
-    return _lines((stage.title, True), (limit, False), (stage.resolves, False), width=width)
+    routes = tuple(
+        ("O" + way[1:] if way.startswith("otherwise") else f"Then {way}", False)
+        for way in stage.routes
+    )
+    return _lines(
+        (stage.title, True), (limit, False), (stage.resolves, False), *routes, width=width
+    )
 
 
 @dataclass
@@ -278,6 +315,7 @@ def _layout_track(track: ChartTrack, x0: float, y0: float, drawing: _Drawing) ->
         y = start.bottom + ROW_GAP
     stage_boxes: dict[str, _Box] = {}
     previous: _Box | None = None
+    ended = False  # the box above is a top stage: this one is another way's, not above it
     for stage in track.stages:
         lines = _stage_lines(stage, MAIN_W)
         box = _Box(main_x, y, MAIN_W, _height(lines), lines)
@@ -285,12 +323,13 @@ def _layout_track(track: ChartTrack, x0: float, y0: float, drawing: _Drawing) ->
         stage_boxes[stage.id] = box
         above = previous or start
         cx = main_x + MAIN_W / 2
-        drawing.arrows.append(([(cx, above.bottom), (cx, box.y)], False))
-        if previous is not None:
+        if not ended:
+            drawing.arrows.append(([(cx, above.bottom), (cx, box.y)], False))
+        if previous is not None and not ended:
             drawing.labels.append(
                 (cx + 8, (previous.bottom + box.y) / 2 + 5, "Not resolved", "start")
             )
-        previous = box
+        previous, ended = box, bool(stage.resolves)
         y = box.bottom + ROW_GAP
     if informal_box is not None and track.stages:
         # "Not resolved" from the informal stage joins the arrow into the first formal

@@ -728,6 +728,35 @@ class BypassForm(ActionForm):
         self.fields["to_stage"].choices = self.choices["stages"]
 
 
+class ViewsForm(TextActionForm):
+    """The views of the person the disagreement is about, or their representative."""
+
+    by = short_text(
+        "who gave them",
+        label="Who gave their views?",
+        help_text=(
+            "The child or adult themselves, or their representative and how they are related."
+        ),
+    )
+
+
+class AskAdviserForm(ActionForm):
+    adviser = radios(
+        [], label="Which adviser are you asking?", required_message="Select the adviser"
+    )
+    text = long_text("your question", label="What do you want to ask them?")
+
+    def setup(self) -> None:
+        self.fields["adviser"].choices = self.choices["advisers"]
+
+
+class AgencyInvolvedForm(ActionForm):
+    agency = radios([], label="Which agency is involved?", required_message="Select the agency")
+
+    def setup(self) -> None:
+        self.fields["agency"].choices = self.choices["agencies"]
+
+
 class AcknowledgeFormForm(ActionForm):
     form = radios([], label="Which form have you received?", required_message="Select the form")
 
@@ -749,6 +778,28 @@ class ImmediateRiskActionForm(ActionForm):
             self.fields["to_stage"].choices = self.choices["stages"]
         else:
             del self.fields["to_stage"]
+
+
+class SideRouteForm(ActionForm):
+    """Starting, taking on or ending a side route out of the ladder (a complaint about the
+    partnership's handling): which route, and the words the route asks for."""
+
+    route = radios([], label="Which route?", required_message="Select the route")
+
+    def setup(self) -> None:
+        self.fields["route"].choices = self.choices["routes"]
+
+
+class SideRouteStartForm(SideRouteForm):
+    text = long_text("what the complaint is", label="What is it about?")
+
+
+class SideRouteOnForm(SideRouteForm):
+    reason = long_text("why it goes to the next stage", label="Why should it go further?")
+
+
+class SideRouteEndForm(SideRouteForm):
+    outcome = long_text("the outcome", label="What is the outcome?")
 
 
 class ResolveForm(ActionForm):

@@ -255,6 +255,45 @@ ACTIONS: tuple[ActionPage, ...] = (
         group="other",
     ),
     ActionPage(
+        EventKind.VIEWS_RECORDED,
+        "record-views",
+        "Record their views",
+        forms.ViewsForm,
+        "Save their views",
+        label="What are their views?",
+        required="Enter their views",
+        done="Their views are recorded",
+        describe="The views of the person the disagreement is about, or their representative.",
+    ),
+    ActionPage(
+        EventKind.ADVICE_REQUESTED,
+        "ask-adviser",
+        "Ask an adviser",
+        forms.AskAdviserForm,
+        "Ask them",
+        done="The adviser is asked, and can now see this disagreement",
+        describe="For example the designated doctor or nurse, at any stage.",
+    ),
+    ActionPage(
+        EventKind.ADVICE_RECORDED,
+        "record-advice",
+        "Record your advice",
+        forms.TextActionForm,
+        "Save your advice",
+        label="What is your advice?",
+        required="Enter your advice",
+        done="Your advice is recorded",
+    ),
+    ActionPage(
+        EventKind.AGENCY_INVOLVED,
+        "add-agency",
+        "Add an agency involved",
+        forms.AgencyInvolvedForm,
+        "Add it",
+        done="Agency added: it is told of the meeting of every agency involved",
+        describe="Another agency working with the child or adult, for the network meeting.",
+    ),
+    ActionPage(
         EventKind.FORM_ACKNOWLEDGED,
         "acknowledge-form",
         "Acknowledge a form sent to you",
@@ -296,6 +335,34 @@ ACTIONS: tuple[ActionPage, ...] = (
         forms.WithdrawForm,
         "Withdraw it",
         done="Disagreement withdrawn",
+        group="other",
+    ),
+    ActionPage(
+        EventKind.SIDE_ROUTE_STARTED,
+        "start-side-route",
+        "Start a side route",
+        forms.SideRouteStartForm,
+        "Start it",
+        done="Side route started",
+        describe="Such as a complaint about how the partnership handled it.",
+        group="other",
+    ),
+    ActionPage(
+        EventKind.SIDE_ROUTE_MOVED_ON,
+        "side-route-next-stage",
+        "Take a side route to its next stage",
+        forms.SideRouteOnForm,
+        "Take it further",
+        done="Side route taken to its next stage",
+        group="other",
+    ),
+    ActionPage(
+        EventKind.SIDE_ROUTE_ENDED,
+        "end-side-route",
+        "Record a side route's outcome",
+        forms.SideRouteEndForm,
+        "Save the outcome",
+        done="Side route ended",
         group="other",
     ),
 )
@@ -438,7 +505,7 @@ def holders(cf: CaseFile) -> dict[str, Any]:
     """Who holds the case now on each side, and who next: the roles the procedure names
     for the stage, and the people the directory names for them in each agency."""
     case, procedure = cf.case, cf.procedure
-    named = directory_holders(disagreement=case)
+    named = directory_holders(disagreement=case, answers=cf.state.answers)
 
     def names(people: list[Person] | None) -> list[str]:
         return [p.name for p in people or ()]
@@ -457,7 +524,7 @@ def holders(cf: CaseFile) -> dict[str, Any]:
             "informed": [procedure.role_label(r) for r in stage.kept_informed],
         }
 
-    upcoming = cf.track.next_stage(cf.stage) if case.status == "open" else None
+    upcoming = cf.track.next_stage(cf.stage, cf.state.answers) if case.status == "open" else None
     return {
         "raising_agency": case.raising_agency.name,
         "other_agency": case.other_agency.name,
@@ -515,6 +582,28 @@ def _by_words(side: Side, cf: CaseFile) -> str:
         Side.BOTH: "Both agencies",
         Side.PARTNERSHIP: "The partnership",
     }[side]
+
+
+def side_routes_view(cf: CaseFile) -> list[dict[str, Any]]:
+    """The side routes taken from the case: where each is, and its deadline while open."""
+    calendar = selectors.calendar_of(cf.case.partnership, cf.procedure)
+    due = {
+        d.key.split(":")[0]: d
+        for d in planner.side_route_deadlines(cf.procedure, calendar, cf.state)
+    }
+    views = []
+    for taken in cf.state.side_routes:
+        route = cf.procedure.side_route(taken.route)
+        deadline = due.get(route.id) if taken.is_open else None
+        views.append(
+            {
+                "name": route.name,
+                "stage": route.stage(taken.stage).name,
+                "open": taken.is_open,
+                "deadline": _deadline_view(deadline, cf) if deadline else None,
+            }
+        )
+    return views
 
 
 def deadline_summary(cf: CaseFile) -> dict[str, Any]:
@@ -610,8 +699,26 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "action_groups": [(heading, actions) for heading, actions in groups if actions],
             "documents": documents(cf),
             "overdue": cf.overdue,
+            "beyond": beyond_the_sides(cf),
+            "side_routes": side_routes_view(cf),
         },
     )
+
+
+def beyond_the_sides(cf: CaseFile) -> dict[str, Any]:
+    """Those beyond the two sides, for the case page: whether the views of the person it
+    is about are recorded (and the task, if due), the advisers asked, the agencies
+    involved."""
+    procedure, state = cf.procedure, cf.state
+    names = dict(selectors.agency_names(cf.case.partnership_id, state.agencies_involved))
+    return {
+        "subject": procedure.subject,
+        "views": len(state.views_recorded_at),
+        "views_due": engine.views_due(procedure, state),
+        "advisers": [procedure.role_label(role) for role in state.advisers_asked],
+        "advice": state.advice_count,
+        "agencies": [names.get(a, a) for a in state.agencies_involved],
+    }
 
 
 # --- action pages -----------------------------------------------------------------------
@@ -657,6 +764,18 @@ def _choices_for(action: ActionPage, cf: CaseFile) -> dict[str, Any]:
             for p in cf.stage.priorities
             if given is None or p.id != given.id
         ]
+    elif action.kind is EventKind.ADVICE_REQUESTED:
+        choices["advisers"] = [(a.role, a.label) for a in procedure.advisers]
+    elif action.kind is EventKind.AGENCY_INVOLVED:
+        choices["agencies"] = selectors.agencies_to_add(cf.case, state)
+    elif action.kind is EventKind.VIEWS_RECORDED and procedure.subject is not None:
+        choices["hint"] = f"Record the views of {procedure.subject.label}."
+    elif action.kind in engine.SIDE_ROUTE_EVENTS:
+        choices["routes"] = [
+            (route.id, route.name)
+            for route, kind in engine.side_route_offers(procedure, state, actor)
+            if kind is action.kind
+        ]
     elif action.kind is EventKind.LEARNING_REFERRED and procedure.outcome.learning_to:
         choices["hint"] = f"It goes to the {procedure.outcome.learning_to}."
     return choices
@@ -686,6 +805,10 @@ def _shorten_hint(cf: CaseFile) -> str:
 def _refusal(action: ActionPage, cf: CaseFile) -> str:
     """Why this action is not open to this person now, in the engine's words."""
     probe = {"text": "-", "reason": "-", "outcome": "-", "outstanding": "-", "filename": "-"}
+    probe["adviser"] = next((a.role for a in cf.procedure.advisers), "-")
+    probe["agency"] = "-"
+    if cf.procedure.side_routes:
+        probe["route"] = cf.procedure.side_routes[0].id
     try:
         engine.take(
             cf.procedure,

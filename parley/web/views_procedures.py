@@ -47,6 +47,7 @@ from parley.core.procedure import (
     StepAnchor,
     Track,
     choices_of,
+    condition_words,
 )
 from parley.core.words import clock, long_date
 from parley.govuk_fields import DateField
@@ -54,7 +55,7 @@ from parley.web import forms
 from parley.web.documents.forms import TEMPLATES
 from parley.web.documents.services import OUTCOME_TEMPLATE
 from parley.web.documents.wording import SIDE_WORDS, role_list, stage_title
-from parley.web.flowchart import flowchart_of, flowchart_sentences, flowchart_svg
+from parley.web.flowchart import flowchart_of, flowchart_sentences, flowchart_svg, route_words
 
 # A date with no time: the start of a working day, as ``parley timeline`` assumes.
 RAISED_AT = time(9, 0)
@@ -277,10 +278,13 @@ def _stage_view(procedure: Procedure, track: Track, stage: Stage) -> StageView:
         except KeyError:
             forms_used.append(form_id)
     notify = tuple(
-        f"{procedure.role_label(n.who)}, {NOTIFY_WORDS[n.when]}" + (f": {n.why}" if n.why else "")
+        f"{procedure.role_label(n.who)}, {NOTIFY_WORDS[n.when]}"
+        + (f", {condition_words(procedure, n.only_if)}" if n.only_if else "")
+        + (f": {n.why}" if n.why else "")
         for n in stage.notify
     )
     next_stage = track.stage(stage.next) if stage.next else None
+    routes = route_words(procedure, track, stage)
     return StageView(
         id=stage.id,
         name=stage.name,
@@ -299,7 +303,9 @@ def _stage_view(procedure: Procedure, track: Track, stage: Stage) -> StageView:
         resolution=resolution,
         forms=tuple(forms_used),
         notify=notify,
-        next_title=stage_title(next_stage.number, next_stage.name, informal=next_stage.informal)
+        next_title="; ".join(routes)
+        if routes
+        else stage_title(next_stage.number, next_stage.name, informal=next_stage.informal)
         if next_stage
         else "",
         source=_cite(stage.source),
@@ -558,6 +564,7 @@ class DatesForm(django_forms.Form):
         self.chosen_track = track
         self.show_informal = any(t.stages[0].informal for t in procedure.tracks)
         self.show_risk = risk is not None
+        self.route_fields = self._route_fields(procedure)
         if risk is not None and risk.raiser_chooses:
             options = immediate_starts(risk, track)
             choices = [
@@ -572,6 +579,41 @@ class DatesForm(django_forms.Form):
                 help_text=f"{procedure.name} leaves this to the person raising it.",
                 required=False,
             )
+
+    def _route_fields(self, procedure: Procedure) -> list[str]:
+        """A question for each answer that chooses a way up (a stage's ``next`` by the
+        raiser's answers): the dates follow the way the answer given takes."""
+        asked = dict.fromkeys(
+            question_id
+            for track in procedure.tracks
+            for stage in track.stages
+            for branch in stage.branches
+            for question_id, _ in branch.when
+        )
+        names = []
+        for question in procedure.questions:
+            if question.id not in asked:
+                continue
+            options = [(o.id, o.label) for o in question.options] or [("yes", "Yes"), ("no", "No")]
+            name = f"answer-{question.id}"
+            self.fields[name] = forms.radios(
+                options,
+                required_message=f"Select an answer to “{question.text}”",
+                label=question.text,
+                help_text="The answer chooses the way up. Leave it for the way a case goes "
+                "when it is not answered.",
+                required=False,
+            )
+            names.append(name)
+        return names
+
+    def answers(self) -> dict[str, str]:
+        """The answers given to the questions that choose a way up."""
+        return {
+            name.removeprefix("answer-"): str(self.cleaned_data[name])
+            for name in self.route_fields
+            if self.cleaned_data.get(name)
+        }
 
     def clean_raised(self) -> date:
         raised: date = self.cleaned_data["raised"]
@@ -736,6 +778,7 @@ def procedure_dates(request: HttpRequest, procedure_id: str) -> HttpResponse:
             track=track.id,
             immediate_risk=bool(data.get("immediate_risk")),
             start_stage=start if (data.get("immediate_risk") or informal) else None,
+            answers=form.answers() if asked else None,
         )
         context["plan"] = plan_view(the_plan)
     return render(request, "parley/web/procedures/dates.html", context)

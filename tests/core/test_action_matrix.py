@@ -26,6 +26,7 @@ import pytest
 
 from parley.core.engine import (
     EVENTS,
+    SIDE_ROUTE_EVENTS,
     Actor,
     CaseState,
     Event,
@@ -41,7 +42,12 @@ from parley.core.roles import role_table
 
 LONDON = ZoneInfo("Europe/London")
 LIBRARY = Path(__file__).resolve().parents[2] / "parley" / "procedures"
-SHIPPED = ("twsp", "torbay-channel", "torbay-children", "bedfordshire-channel", "wirral-children")
+SHIPPED = (
+    "twsp", "torbay-channel", "torbay-children", "bedfordshire-channel", "wirral-children",
+    "pan-sussex-children",
+)  # fmt: skip
+# Procedures of other partnerships, written for the tests (tests/procedures).
+ELSEWHERE = Path(__file__).resolve().parents[1] / "procedures"
 START = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
 RAISER, OTHER_PARTY = "raiser", "other-party"
 MOVING = {
@@ -49,6 +55,10 @@ MOVING = {
     EventKind.RESPONSE_JUDGED_UNSATISFACTORY, EventKind.REFERRED, EventKind.MEETING_HELD,
     EventKind.DECISION_MADE, EventKind.ESCALATED, EventKind.BYPASSED, EventKind.RESOLVED,
     EventKind.FEEDBACK_GIVEN, EventKind.CLOSED, EventKind.BODY_INFORMED,
+    # Those beyond the two sides, recorded by whoever holds the stage (each refused by
+    # another rule where the procedure does not name them: a participant, an adviser, a
+    # meeting of every agency involved).
+    EventKind.VIEWS_RECORDED, EventKind.ADVICE_REQUESTED, EventKind.AGENCY_INVOLVED,
 }  # fmt: skip
 ADDING = {
     EventKind.IMMEDIATE_RISK_DECLARED, EventKind.DEBRIEF_RECORDED,
@@ -59,7 +69,8 @@ BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED, EventKind.VERSION_CHAN
 
 @cache
 def shipped(name: str) -> Procedure:
-    return load_file(LIBRARY / f"{name}.yaml")
+    path = LIBRARY / f"{name}.yaml"
+    return load_file(path if path.exists() else ELSEWHERE / f"{name}.yaml")
 
 
 @dataclass(frozen=True)
@@ -157,6 +168,14 @@ def expected(procedure: Procedure, state: CaseState, person: Person, kind: Event
         # Those holding the stage now, where it gives priorities.
         stage = track.stage(state.stage)
         return bool(stage.priorities) and bool(sides_at(procedure, stage, person) & spec.sides)
+    if kind is EventKind.ADVICE_RECORDED:
+        # An adviser asked about this case, and nobody else: not even those who hold it.
+        return person.place == "partnership" and person.role in state.advisers_asked
+    if kind in SIDE_ROUTE_EVENTS:
+        # Who takes a side route is tested with a procedure that has one
+        # (tests/core/test_routing.py); the shipped procedures have none.
+        assert not procedure.side_routes
+        return False
     assert kind in MOVING, kind
     now = sides_at(procedure, track.stage(state.stage), person)
     if kind is EventKind.CLOSED and person.place == RAISER:
@@ -274,6 +293,13 @@ def test_at_a_managers_stage_the_raiser_neither_escalates_nor_resolves() -> None
         assert refused.value.reason.startswith("At stage 2, Line or team managers, this is for")
     # The raiser is still a party: they may add to the record.
     assert acting_for(procedure, state, EventKind.NOTE_ADDED, raiser) == {Side.RAISING}
+
+
+def test_an_adviser_acts_on_nothing_at_any_stage_of_a_case_they_were_not_asked_about() -> None:
+    procedure = shipped("pan-sussex-children")
+    doctor = Person("designated-doctor@partnership", "partnership", "designated-doctor")
+    for where, state in cases("pan-sussex-children"):
+        assert allowed_actions(procedure, state, doctor.actor, at=START, overdue=True) == [], where
 
 
 def test_the_business_manager_only_looks_at_a_twsp_case() -> None:

@@ -268,6 +268,15 @@ WHO_MAY: dict[EventKind, tuple[frozenset[Side], frozenset[Status]]] = {
     EventKind.LIMIT_SHORTENED: (ANY, OPEN),
     # Where the stage gives priorities: none of the shipped procedures does.
     EventKind.PRIORITY_SET: (ANY, OPEN),
+    EventKind.VIEWS_RECORDED: (ANY, NOT_ENDED),
+    EventKind.ADVICE_REQUESTED: (ANY, OPEN),
+    EventKind.ADVICE_RECORDED: (frozenset({Side.PARTNERSHIP}), NOT_ENDED),
+    EventKind.AGENCY_INVOLVED: (ANY, OPEN),
+    # A side route runs beside the case, even once it has ended: each route says when it
+    # may start (tests/core/test_routing.py).
+    EventKind.SIDE_ROUTE_STARTED: (ANY, frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED})),
+    EventKind.SIDE_ROUTE_MOVED_ON: (ANY, frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED})),
+    EventKind.SIDE_ROUTE_ENDED: (ANY, frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED})),
 }
 RECORDED_BY_PARLEY = {EventKind.RAISED, EventKind.DEADLINES_MOVED, EventKind.VERSION_CHANGED}
 
@@ -298,6 +307,13 @@ FIELDS: dict[EventKind, dict[str, Any]] = {
     # A day after every walk's moments; the day the stage ends is the door's to give.
     EventKind.LIMIT_SHORTENED: {"due": "2099-12-31", "reason": "The child goes home soon"},
     EventKind.PRIORITY_SET: {"priority": "urgent"},
+    EventKind.VIEWS_RECORDED: {"text": "Wants to stay with her aunt"},
+    EventKind.ADVICE_REQUESTED: {"adviser": "designated-doctor", "text": "Is this bruising?"},
+    EventKind.ADVICE_RECORDED: {"text": "Refer for a child protection medical"},
+    EventKind.AGENCY_INVOLVED: {"agency": "school"},
+    EventKind.SIDE_ROUTE_STARTED: {"route": "complaint", "text": "Handled badly"},
+    EventKind.SIDE_ROUTE_MOVED_ON: {"route": "complaint", "reason": "Not satisfied"},
+    EventKind.SIDE_ROUTE_ENDED: {"route": "complaint", "outcome": "Upheld"},
 }
 
 # Colleagues on each side who did not raise it, each holding every role of their place.

@@ -15,6 +15,7 @@ import pytest
 
 from parley.core.engine import (
     EVENTS,
+    SIDE_ROUTE_EVENTS,
     CaseState,
     EventKind,
     Raising,
@@ -170,6 +171,12 @@ def expected(proc: Procedure, state: CaseState, someone: Someone, kind: EventKin
         for stage_id in state.stages_reached:
             sides |= sides_at(track.stage(stage_id), someone, proc)
         return bool(sides & spec.sides)
+    if kind is EventKind.ADVICE_RECORDED:
+        # An adviser asked about this case, and nobody else; no adviser is asked here.
+        return someone.where is None and someone.role in state.advisers_asked
+    if kind in SIDE_ROUTE_EVENTS:
+        assert not proc.side_routes  # neither procedure here has a side route
+        return False
     if kind is EventKind.LIMIT_SHORTENED:
         stage = track.stage(state.stage)
         shorten = stage.may_shorten
