@@ -179,3 +179,38 @@ def _words(response: object) -> str:
     import re
 
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content)
+
+
+def test_a_role_acting_for_the_raising_agency_sees_its_case_and_its_own_agency_does_not(
+    cases: dict[str, str], signed_in
+) -> None:
+    """The ICB's named GP lead, held in the ICB acting for the raising agency (an agency
+    with no escalation officer of its own), holds that agency's rungs; a colleague in the
+    ICB holding the same role without ``acts_for`` sees nothing, on every case URL."""
+    raising = access.Disagreement.objects.get(reference=cases["twsp"]).raising_agency
+    partnership = raising.partnership
+    icb = Agency.objects.create(partnership=partnership, name="Demoshire ICB", kind="icb")
+    for username, acts_for in (("gil.gplead", raising), ("ivy.icb", None)):
+        user = get_user_model().objects.create_user(username, password="x")
+        someone = Person.objects.create(
+            user=user, partnership=partnership, name=username, email=f"{username}@icb.example"
+        )
+        RoleAssignment.objects.create(
+            person=someone, agency=icb, role="line-manager", acts_for=acts_for
+        )
+    case = access.Disagreement.objects.get(reference=cases["twsp"])
+    for username, allowed in (("gil.gplead", True), ("ivy.icb", False)):
+        who = person_of(username)
+        assert access.can_view(who, case) is allowed, username
+        listed = set(access.disagreement_list_visible_to(person=who))
+        assert (case in listed) is allowed, username
+        client = signed_in(username)
+        for url in case_urls(cases["twsp"]):
+            if url.startswith("/api/"):
+                continue  # the API answers to a token: the matrix above asks it
+            response = client.get(url)
+            assert response.status_code != 500, url
+            if not allowed:
+                assert response.status_code in (404, 405), f"{username} reached {url}"
+        page = client.get(f"/cases/{cases['twsp']}/")
+        assert (page.status_code == 200) is allowed, username

@@ -206,3 +206,21 @@ def test_no_module_builds_on_jinjas_internal_code_generator() -> None:
         and any(alias.name in {"compiler", "nodes"} for alias in node.names)
     ]
     assert internal == []
+
+
+def test_pages_build_no_prepared_reads_and_no_access_scoping() -> None:
+    """Prepared reads and their access scoping live in parley/cases/reads.py, by name
+    (ADR 0013): no module of parley/web imports parley.dbprepared or calls Sight.q_of."""
+    found = []
+    for path in sources(PARLEY / "web"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and (node.module or "").startswith("parley.dbprepared")
+                or isinstance(node, ast.Import)
+                and any(a.name.startswith("parley.dbprepared") for a in node.names)
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports parley.dbprepared")
+            elif isinstance(node, ast.Attribute) and node.attr == "q_of":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} calls Sight.q_of")
+    assert not found, "\n".join(found)

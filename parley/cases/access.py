@@ -67,7 +67,9 @@ def _rungs(version_pk: int, sha256: str) -> Rungs:
 
 # The reads every case page makes, compiled to SQL once per process (parley.dbprepared).
 _ROLES_OF_PERSON = Prepared(
-    lambda person_id: RoleAssignment.objects.filter(person_id=person_id).select_related("agency")
+    lambda person_id: RoleAssignment.objects.filter(person_id=person_id).select_related(
+        "agency", "acts_for"
+    )
 )
 _VERSIONS_OF_PARTNERSHIP = Prepared(
     lambda partnership_id: ProcedureVersion.objects.filter(partnership_id=partnership_id)
@@ -133,6 +135,25 @@ def role_applies(assignment: RoleAssignment, procedure_id: str) -> bool:
     return not assignment.procedure_ids or procedure_id in assignment.procedure_ids
 
 
+def core_roles(
+    assignments: Iterable[RoleAssignment], procedure_id: str
+) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]]]:
+    """A person's roles as :func:`parley.core.roles.actor_of` takes them, for one
+    procedure: ``(role, agency id or None)`` for the roles held in their own agency or
+    partnership-wide, and ``(role, agency id)`` for those held acting for another agency
+    (``RoleAssignment.acts_for``)."""
+    own: list[tuple[str, str | None]] = []
+    proxies: list[tuple[str, str]] = []
+    for a in assignments:
+        if not role_applies(a, procedure_id):
+            continue
+        if a.acts_for_id:
+            proxies.append((a.role, str(a.acts_for_id)))
+        else:
+            own.append((a.role, str(a.agency_id) if a.agency_id else None))
+    return own, proxies
+
+
 # --- the predicate ----------------------------------------------------------------------
 
 
@@ -142,15 +163,15 @@ def is_party(person: Person, case: Disagreement) -> bool:
 
 def in_escalation_line(person: Person, case: Disagreement, rungs: Rungs) -> bool:
     for assignment in roles_of(person):
-        if assignment.agency_id is None or not role_applies(
-            assignment, case.procedure.procedure_id
-        ):
+        # A role held acting for another agency counts in that agency (acts_for).
+        counts_in = assignment.counts_in_id
+        if counts_in is None or not role_applies(assignment, case.procedure.procedure_id):
             continue
         sides = ((case.raising_agency_id, rungs.raising), (case.other_agency_id, rungs.other))
         for agency_id, side in sides:
             lowest = side.get(assignment.role)
             if (
-                assignment.agency_id == agency_id
+                counts_in == agency_id
                 and lowest is not None
                 and case.highest_stage_number >= lowest
             ):
@@ -159,7 +180,7 @@ def in_escalation_line(person: Person, case: Disagreement, rungs: Rungs) -> bool
         lowest = rungs.unnamed_other.get(assignment.role)
         if (
             case.other_professional_id is None
-            and assignment.agency_id == case.other_agency_id
+            and counts_in == case.other_agency_id
             and lowest is not None
             and case.highest_stage_number >= lowest
         ):
@@ -360,7 +381,8 @@ def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None)
             ):
                 lowest = side.get(a.role)
                 if lowest is not None:
-                    rungs.append((version.pk, field, a.agency_id, lowest))
+                    # A role held acting for another agency counts in that agency.
+                    rungs.append((version.pk, field, a.counts_in_id or 0, lowest))
     return Sight(
         tuple(sorted(set(whole))),
         tuple(sorted(set(rungs))),

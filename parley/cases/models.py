@@ -137,6 +137,11 @@ class RoleAssignment(models.Model):
 
     ``procedure_ids`` names the procedures for which the person fills that rung of the
     agency's ladder; empty means every procedure of the partnership.
+
+    ``acts_for``: an agency with no escalation officer of its own for which this role,
+    held in ``agency``, acts (the ICB's named GP safeguarding lead acting for a GP
+    practice). Such a role counts in the agency it acts for, and not in its own; the
+    record says "acting for" that agency (parley.core.roles).
     """
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
@@ -145,13 +150,25 @@ class RoleAssignment(models.Model):
     )
     role = models.CharField(max_length=60)
     procedure_ids = models.JSONField(default=list, blank=True)
+    acts_for = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="proxies", null=True, blank=True
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "agency", "role"],
-                condition=Q(agency__isnull=False),
+                condition=Q(agency__isnull=False, acts_for__isnull=True),
                 name="role_once_per_agency",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "agency", "role", "acts_for"],
+                condition=Q(acts_for__isnull=False),
+                name="role_once_per_agency_acted_for",
+            ),
+            models.CheckConstraint(
+                condition=Q(acts_for__isnull=True) | Q(agency__isnull=False),
+                name="acts_for_from_an_agency",
             ),
             models.UniqueConstraint(
                 fields=["person", "role"],
@@ -162,7 +179,14 @@ class RoleAssignment(models.Model):
         indexes = [models.Index(fields=["agency", "role"], name="role_by_agency")]
 
     def __str__(self) -> str:
-        return f"{self.person} — {self.role} ({self.agency or 'partnership'})"
+        acting = f", acting for {self.acts_for}" if self.acts_for_id else ""
+        return f"{self.person} — {self.role} ({self.agency or 'partnership'}{acting})"
+
+    @property
+    def counts_in_id(self) -> int | None:
+        """The agency this role counts in: the one it acts for, else its own (None:
+        partnership-wide)."""
+        return self.acts_for_id or self.agency_id
 
 
 class ProcedureVersionManager(models.Manager["ProcedureVersion"]):

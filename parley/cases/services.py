@@ -22,7 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from parley.cases import hooks
-from parley.cases.access import agencies_involved, role_applies, roles_of, rungs_for
+from parley.cases.access import agencies_involved, core_roles, roles_of, rungs_for
 from parley.cases.models import (
     Agency,
     ClosureDay,
@@ -421,14 +421,11 @@ def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
     """Who this person is on this case: their roles in its two agencies and for the
     partnership, and whether they are a party to it (parley.core.roles)."""
 
-    procedure_id = disagreement.procedure.procedure_id
+    own, proxies = core_roles(roles_of(person), disagreement.procedure.procedure_id)
     return actor_of(
         person_id=str(person.pk),
-        assignments=(
-            (a.role, str(a.agency_id) if a.agency_id else None)
-            for a in roles_of(person)
-            if role_applies(a, procedure_id)
-        ),
+        assignments=own,
+        proxies=proxies,
         raising_agency=str(disagreement.raising_agency_id),
         other_agency=str(disagreement.other_agency_id),
         raised_by=str(disagreement.raised_by_id),
@@ -442,14 +439,11 @@ def raiser_actor(
     *, person: Person, procedure_id: str, raising_agency: Agency, other_agency: Agency
 ) -> Actor:
     """The person raising a case, as the rules for raising see them."""
-    assignments = [
-        (a.role, str(a.agency_id) if a.agency_id else None)
-        for a in RoleAssignment.objects.filter(person=person)
-        if not a.procedure_ids or procedure_id in a.procedure_ids
-    ]
+    own, proxies = core_roles(RoleAssignment.objects.filter(person=person), procedure_id)
     return actor_of(
         person_id=str(person.pk),
-        assignments=assignments,
+        assignments=own,
+        proxies=proxies,
         raising_agency=str(raising_agency.pk),
         other_agency=str(other_agency.pk),
         raised_by=str(person.pk),
@@ -1009,12 +1003,9 @@ def disagreements_import(
     partnership = version.partnership
     calendar = calendar_of(partnership, procedure)
     actor_ids = {int(e.actor) for p in played for e in p.record if e.actor}
-    held: dict[int, list[tuple[str, str | None]]] = {}
-    for person_id, role, agency_id, limits in RoleAssignment.objects.filter(
-        person_id__in=actor_ids
-    ).values_list("person_id", "role", "agency_id", "procedure_ids"):
-        if not limits or procedure.id in limits:
-            held.setdefault(person_id, []).append((role, str(agency_id) if agency_id else None))
+    held: dict[int, list[RoleAssignment]] = {}
+    for assignment in RoleAssignment.objects.filter(person_id__in=actor_ids):
+        held.setdefault(assignment.person_id, []).append(assignment)
     states = [
         _checked(procedure, item, held, number) for number, item in enumerate(played, start=1)
     ]
@@ -1054,7 +1045,7 @@ def disagreements_import(
 def _checked(
     procedure: Procedure,
     item: Played,
-    held: dict[int, list[tuple[str, str | None]]],
+    held: dict[int, list[RoleAssignment]],
     number: int,
 ) -> CaseState:
     """The state a played record comes to, each action checked by the engine's gate."""
@@ -1065,9 +1056,11 @@ def _checked(
     standing = stand_ins(procedure)
 
     def actor(person_id: str) -> Actor:
+        own, proxies = core_roles(held.get(int(person_id), []) if person_id else [], procedure.id)
         return actor_of(
             person_id=person_id,
-            assignments=held.get(int(person_id), ()) if person_id else (),
+            assignments=own,
+            proxies=proxies,
             raising_agency=str(case.raising_agency_id),
             other_agency=str(case.other_agency_id),
             raised_by=str(case.raised_by_id),

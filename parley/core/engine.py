@@ -32,6 +32,7 @@ from parley.core.procedure import (
 )
 from parley.core.roles import Actor as Actor  # re-exported: callers name it from here
 from parley.core.roles import (
+    acting_for_agencies,
     acting_sides,
     involved_sides,
     role_of,
@@ -912,6 +913,8 @@ def raise_case(
     data: dict[str, Any] = {"track": chosen_track.id, "route": route.value}
     if on_behalf_of:
         data["on_behalf_of"] = on_behalf_of
+    if proxied := acting_for_agencies(actor, (Side.RAISING,)):
+        data["acting_for"] = proxied
     if kept:
         data["answers"] = kept
     return [Event(EventKind.RAISED, at, actor.id, stage.id, data)]
@@ -954,6 +957,8 @@ def take(
         raise Refused(f"{spec.label} cannot record an agreement")
     data: dict[str, Any] = {k: v for k, v in fields.items() if v not in (None, "")}
     data["sides"] = sorted(side.value for side in sides)
+    if proxied := acting_for_agencies(actor, sides):
+        data["acting_for"] = proxied
     if kind is EventKind.ESCALATED:
         data.update(_check_escalation(procedure, track, stage, state, actor, overdue, fields))
     elif kind is EventKind.BYPASSED:

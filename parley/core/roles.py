@@ -92,6 +92,10 @@ class Actor:
     # The sides whose party is not in Parley and for which this person stands in: they
     # act as that side's practitioner (:func:`stand_in_roles`).
     stands_in: frozenset[Side] = frozenset()
+    # The sides this person holds roles for only by acting for that side's agency, from
+    # another (the ICB's named GP lead acting for a GP practice), with the agency's id:
+    # what they do for that side, the record says they do "acting for" it.
+    proxy: frozenset[tuple[Side, str]] = frozenset()
     # The roles held in an agency the case records as involved, beyond the two sides
     # (a network meeting's agencies): they see the case once it reaches the meeting.
     involved: frozenset[str] = frozenset()
@@ -135,11 +139,14 @@ def actor_of(
     raised_by: str,
     other_professional: str = "",
     stand_in_for_other: Iterable[str] = (),
+    proxies: Iterable[tuple[str, str]] = (),
     involved_agencies: Iterable[str] = (),
 ) -> Actor:
     """Who a person is on a case, from their roles as ``(role, agency id or None)``.
     ``stand_in_for_other``: the roles that stand in for the other professional when they
-    are not in Parley (:func:`stand_ins`); asked only when ``other_professional`` is empty."""
+    are not in Parley (:func:`stand_ins`); asked only when ``other_professional`` is empty.
+    ``proxies``: roles held acting for an agency with no escalation officer of its own, as
+    ``(role, id of the agency acted for)``; each counts in that agency as if held there."""
     holds: set[tuple[Side, str]] = set()
     assignments = list(assignments)
     involved_in = set(involved_agencies) - {raising_agency, other_agency}
@@ -152,6 +159,9 @@ def actor_of(
             holds.add((Side.RAISING, role))
         if agency == other_agency:
             holds.add((Side.OTHER, role))
+    own = {side for side, _ in holds}
+    proxied = _proxy_holds(proxies, raising_agency, other_agency)
+    holds |= {(side, role) for side, role, _ in proxied}
     party: set[Side] = set()
     if person_id == raised_by:
         party.add(Side.RAISING)
@@ -166,8 +176,33 @@ def actor_of(
         holds=frozenset(holds),
         party=frozenset(party),
         stands_in=frozenset({Side.OTHER}) if standing else frozenset(),
+        proxy=frozenset(
+            (side, agency)
+            for side, role, agency in proxied
+            if side not in own and (side, role) in holds
+        ),
         involved=frozenset(involved),
     )
+
+
+def _proxy_holds(
+    proxies: Iterable[tuple[str, str]], raising_agency: str, other_agency: str
+) -> set[tuple[Side, str, str]]:
+    """Roles held acting for one of the case's agencies: ``(side, role, agency id)``."""
+    found: set[tuple[Side, str, str]] = set()
+    for role, agency in proxies:
+        if agency == raising_agency:
+            found.add((Side.RAISING, role, agency))
+        if agency == other_agency:
+            found.add((Side.OTHER, role, agency))
+    return found
+
+
+def acting_for_agencies(actor: Actor, sides: Iterable[Side]) -> list[str]:
+    """The agencies this person acts for, by proxy, in acting for these sides: what the
+    record says they did it "acting for" (empty for anyone acting in their own agency)."""
+    wanted = set(sides)
+    return sorted({agency for side, agency in actor.proxy if side in wanted})
 
 
 def one_agency_holds(

@@ -23,6 +23,7 @@ COLUMNS: tuple[str, ...] = (
     "phone",
     "role",
     "procedures",
+    "acting_for",
 )
 REQUIRED: tuple[str, ...] = ("name", "email", "role")
 
@@ -41,6 +42,7 @@ ALIASES: dict[str, str] = {
     "tel": "phone",
     "procedure": "procedures",
     "full_name": "name",
+    "acts_for": "acting_for",
 }
 
 MAX_BYTES = 2 * 1024 * 1024

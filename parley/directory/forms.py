@@ -83,6 +83,12 @@ class RoleEntryForm(forms.Form):
         help_text="Procedure ids separated by commas, such as twsp. Leave empty for every "
         "procedure.",
     )
+    acting_for = forms.ChoiceField(
+        label="Acting for another agency (optional)",
+        required=False,
+        help_text="For an agency with no escalation officer of its own, such as a GP "
+        "practice for which the ICB's named GP lead acts. The role counts in that agency.",
+    )
 
     def __init__(
         self,
@@ -94,6 +100,7 @@ class RoleEntryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = [(PARTNERSHIP_WIDE, "The whole partnership"), *agencies]
         self.fields["role"].choices = [("", "Select a role"), *roles]
+        self.fields["acting_for"].choices = [("", "No: it is held for its own agency"), *agencies]
 
 
 class PersonChangeForm(forms.Form):

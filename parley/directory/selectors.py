@@ -51,7 +51,8 @@ def _people(
     for a in assignments:
         if a.role == PARTY_ROLE and agency_id is not None:
             continue
-        if a.role in wanted and a.agency_id in (agency_id, None):
+        # A role held acting for another agency counts in that agency (acts_for).
+        if a.role in wanted and a.counts_in_id in (agency_id, None):
             people.setdefault(a.person_id, a.person)
     return sorted(people.values(), key=lambda person: (person.name.casefold(), person.pk))
 
@@ -59,7 +60,7 @@ def _people(
 # Read on every case page: compiled to SQL once per process (parley.dbprepared).
 _HOLDERS = Prepared(
     lambda agencies, partnership_id, roles: RoleAssignment.objects.filter(
-        Q(agency_id__in=agencies) | Q(agency__isnull=True),
+        Q(agency_id__in=agencies) | Q(acts_for_id__in=agencies) | Q(agency__isnull=True),
         person__partnership_id=partnership_id,
         role__in=roles,
     ).select_related("person")
@@ -135,7 +136,7 @@ def directory_sections(*, partnership: Partnership) -> list[Section]:
     entries: dict[tuple[int | None, int], Entry] = {}
     assignments = (
         RoleAssignment.objects.filter(person__partnership=partnership)
-        .select_related("person", "agency", "team_link__team")
+        .select_related("person", "agency", "acts_for", "team_link__team")
         .order_by("person__name", "person_id", "pk")
     )
     for a in assignments:

@@ -181,6 +181,9 @@ class Line:
     phone: str | None
     role: str  # "" for a row that only lists the person
     procedures: tuple[str, ...] | None  # () for every procedure; None: no such column
+    # The agency a role held in ``agency`` acts for, which has no escalation officer of
+    # its own (RoleAssignment.acts_for); "" for a role held for its own agency.
+    acting_for: str = ""
 
     @property
     def email_key(self) -> str:
@@ -266,6 +269,11 @@ def _check_row(
             problem("procedures", "procedures are given but no role: enter the role")
         procedures = tuple(sorted(named))
 
+    acting_for = values["acting_for"]
+    if acting_for and not agency:
+        problem("acting_for", "a role acting for another agency is held in one: enter the agency")
+    elif acting_for and acting_for.casefold() == agency.casefold():
+        problem("acting_for", f"a role held in {agency} acts for it already: leave it blank")
     problems.extend(found)
     if found:
         return None
@@ -280,12 +288,13 @@ def _check_row(
         phone=values["phone"] if "phone" in columns else None,
         role=role,
         procedures=procedures,
+        acting_for=acting_for,
     )
 
 
 def _check_together(lines: list[Line], problems: list[Problem]) -> list[Line]:
     """Rows that disagree with each other: repeats, one email for two names, and so on."""
-    first_line: dict[tuple[str, str, str], Line] = {}
+    first_line: dict[tuple[str, str, str, str], Line] = {}
     person: dict[str, Line] = {}
     job_title: dict[str, Line] = {}
     phone: dict[str, Line] = {}
@@ -297,7 +306,7 @@ def _check_together(lines: list[Line], problems: list[Problem]) -> list[Line]:
         def problem(column: str, message: str, n: int = n) -> None:
             problems.append(Problem(n, column, f"Row {n}: {message}"))
 
-        key = (line.email_key, line.agency_key, line.role)
+        key = (line.email_key, line.agency_key, line.role, line.acting_for.casefold())
         if key in first_line:
             first = first_line[key].row
             problems.append(
@@ -392,19 +401,36 @@ class _Comparison:
         for person in partnership.people.all():
             self.people[person.email.strip().casefold()].append(person)
         self.assignments = {
-            (a.person_id, a.agency_id, a.role): a
+            (a.person_id, a.agency_id, a.role, a.acts_for_id): a
             for a in RoleAssignment.objects.filter(person__partnership=partnership)
-            .select_related("person", "agency", "team_link__team")
+            .select_related("person", "agency", "acts_for", "team_link__team")
             .order_by("pk")
         }
 
     def change(self, kind: str, action: str, text: str) -> None:
         self.report.changes.append(Change(kind, action, text))
 
-    def role_words(self, role: str, agency: str, team: str = "") -> str:
+    def role_words(self, role: str, agency: str, team: str = "", acting_for: str = "") -> str:
         where = f" in {agency}" if agency else " for the whole partnership"
         in_team = f" ({team} team)" if team else ""
-        return f"{self.vocabulary.role_label(role)}{where}{in_team}"
+        acting = f", acting for {acting_for}" if acting_for else ""
+        return f"{self.vocabulary.role_label(role)}{where}{in_team}{acting}"
+
+    def acted_for(self, line: Line) -> Agency | None:
+        """The agency a line's role acts for: one in Parley or in the file, else a problem."""
+        if not line.acting_for:
+            return None
+        found = self.agencies.get(line.acting_for.casefold())
+        if found is None:
+            self.report.problems.append(
+                Problem(
+                    line.row,
+                    "acting_for",
+                    f"Row {line.row}: '{line.acting_for}' is not an agency here: add a row for "
+                    "it, or check its name",
+                )
+            )
+        return found
 
     def compare(self, lines: list[Line], remove_missing: bool) -> None:
         firsts: dict[str, Line] = {}
@@ -515,16 +541,21 @@ class _Comparison:
         person = self.people[line.email_key][0]
         agency = self.agencies[line.agency_key] if line.agency else None
         team = self.teams[(line.agency_key, line.team.casefold())] if line.team else None
+        acts_for = self.acted_for(line)
+        if line.acting_for and acts_for is None:
+            return
         existing = None
-        if person.pk and (agency is None or agency.pk):
-            existing = self.assignments.get((person.pk, agency.pk if agency else None, line.role))
-        words = self.role_words(line.role, line.agency, line.team or "")
+        if person.pk and (agency is None or agency.pk) and (acts_for is None or acts_for.pk):
+            key = (person.pk, agency.pk if agency else None, line.role, acts_for and acts_for.pk)
+            existing = self.assignments.get(key)
+        words = self.role_words(line.role, line.agency, line.team or "", line.acting_for)
         if existing is None:
             assignment = RoleAssignment(
                 person=person,
                 agency=agency,
                 role=line.role,
                 procedure_ids=list(line.procedures or ()),
+                acts_for=acts_for,
             )
             self.plan.new_roles.append(_RoleWrite(line, assignment, team, set_team=bool(team)))
             self.report.roles.added += 1
@@ -564,7 +595,8 @@ class _Comparison:
             if assignment.pk in matched:
                 continue
             agency = assignment.agency.name if assignment.agency else ""
-            words = self.role_words(assignment.role, agency)
+            acting = assignment.acts_for.name if assignment.acts_for else ""
+            words = self.role_words(assignment.role, agency, acting_for=acting)
             if not remove_missing:
                 self.report.not_in_file.append(f"{assignment.person.name}: {words}")
                 continue
@@ -724,7 +756,7 @@ def directory_rows(*, partnership: Partnership) -> list[list[str]]:
     vocabulary = vocabulary_of(partnership)
     order = {role: index for index, role in enumerate(vocabulary.roles)}
     assignments = RoleAssignment.objects.filter(person__partnership=partnership).select_related(
-        "person", "agency", "team_link__team"
+        "person", "agency", "acts_for", "team_link__team"
     )
     rows: list[tuple[tuple[str, str, str, int], list[str]]] = []
     for a in assignments:
@@ -748,6 +780,7 @@ def directory_rows(*, partnership: Partnership) -> list[list[str]]:
                     a.person.phone,
                     vocabulary.role_for_export(a.role),
                     " ".join(sorted(a.procedure_ids)),
+                    a.acts_for.name if a.acts_for else "",
                 ],
             )
         )
@@ -755,7 +788,7 @@ def directory_rows(*, partnership: Partnership) -> list[list[str]]:
         rows.append(
             (
                 ("", person.name.casefold(), person.email.casefold(), -1),
-                ["", "", "", person.name, person.email, person.job_title, person.phone, "", ""],
+                ["", "", "", person.name, person.email, person.job_title, person.phone, "", "", ""],
             )
         )
     return [row for _, row in sorted(rows, key=lambda pair: pair[0])]

@@ -52,6 +52,8 @@ def _role_text(assignment: RoleAssignment, vocabulary: services.Vocabulary) -> s
     link = getattr(assignment, "team_link", None)
     if link is not None:
         text += f", {link.team.name} team"
+    if assignment.acts_for is not None:
+        text += f", acting for {assignment.acts_for.name}"
     if assignment.procedure_ids:
         text += f" (only {', '.join(sorted(assignment.procedure_ids))})"
     return text
@@ -252,7 +254,9 @@ def person_account(request: HttpRequest, pk: int) -> HttpResponse:
             "invitation_days": settings.PARLEY_INVITATION_DAYS,
             "roles": [
                 (assignment, _role_text(assignment, services.vocabulary_of(person.partnership)))
-                for assignment in person.roles.select_related("agency", "team_link__team")
+                for assignment in person.roles.select_related(
+                    "agency", "acts_for", "team_link__team"
+                )
             ],
             "problem": problem,
         },
@@ -309,6 +313,8 @@ def role_add(request: HttpRequest) -> HttpResponse:
         entry = dict(form.cleaned_data)
         names = dict(form.fields["agency"].choices)  # type: ignore[attr-defined]
         entry["agency"] = names[entry["agency"]] if entry["agency"] else ""
+        acting_for = entry.get("acting_for") or ""
+        entry["acting_for"] = names.get(acting_for, "") if acting_for else ""
         report = services.directory_entry_save(
             partnership=administrator.partnership, entry=entry, by=administrator, request=request
         )
@@ -391,7 +397,9 @@ def person_change_view(request: HttpRequest, pk: int) -> HttpResponse:
             "accounts": access.has_page(administrator, "accounts"),
             "roles": [
                 (assignment, _role_text(assignment, vocabulary))
-                for assignment in person.roles.select_related("agency", "team_link__team")
+                for assignment in person.roles.select_related(
+                    "agency", "acts_for", "team_link__team"
+                )
             ],
         },
     )

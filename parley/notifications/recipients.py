@@ -42,8 +42,10 @@ class Directory:
         if roles is not None:
             assignments = assignments.filter(role__in=sorted(set(roles)))
         if agency_ids is not None:
+            wanted = sorted(set(agency_ids))
+            # A role held acting for another agency is that agency's (acts_for).
             assignments = assignments.filter(
-                Q(agency_id__in=sorted(set(agency_ids))) | Q(agency__isnull=True)
+                Q(agency_id__in=wanted) | Q(acts_for_id__in=wanted) | Q(agency__isnull=True)
             )
         assignments = assignments.select_related("person").prefetch_related(
             Prefetch("person__roles", queryset=RoleAssignment.objects.all())
@@ -52,7 +54,7 @@ class Directory:
         self._holders: dict[tuple[str, int | None], list[tuple[list[str], int]]] = defaultdict(list)
         for assignment in assignments:
             person = self._people.setdefault(assignment.person_id, assignment.person)
-            self._holders[(assignment.role, assignment.agency_id)].append(
+            self._holders[(assignment.role, assignment.counts_in_id)].append(
                 (list(assignment.procedure_ids or []), person.pk)
             )
 

@@ -31,6 +31,7 @@ from parley.core.words import long_date
 from parley.directory.selectors import holders as directory_holders
 from parley.web import forms
 from parley.web import services as web_services
+from parley.web.documents.facts import recorded_by
 from parley.web.documents.forms import TEMPLATES
 from parley.web.documents.services import OUTCOME_TEMPLATE, forms_applying
 from parley.web.models import EvidenceFile
@@ -483,7 +484,7 @@ def timeline(cf: CaseFile) -> list[dict[str, Any]]:
         items.append(
             {
                 "label": engine.event_label(kind),
-                "by": event.actor.name if event.actor else "Parley",
+                "by": recorded_by(cf.case, event.actor, data) or "Parley",
                 "at": event.at,
                 "stage": cf.stage_label(event.stage),
                 "text": str(data.get("text") or ""),

@@ -11,52 +11,30 @@ import csv
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from parley.audit.services import audit_record, filter_names
-from parley.cases import access, selectors
+from parley.cases import access, reads, selectors
 from parley.cases.access import person_of
-from parley.cases.models import Agency, Disagreement, Person, ProcedureVersion
+from parley.cases.models import Agency, Person, ProcedureVersion
+from parley.cases.reads import Filters
 from parley.core.procedure import Procedure
-from parley.dbprepared import Prepared
 from parley.web.templatetags.govuk import govuk_date, govuk_datetime
 from parley.web.views_cases import stage_words
 
 PAGE_SIZE = 50
-SORTS = {
-    "reference": ("reference",),
-    "raised": ("raised_at",),
-    "stage": ("stage_number", "reference"),
-    "deadline": ("next_due_at", "reference"),
-}
 SORT_WORDS = {
     "reference": "Reference",
     "raised": "Raised",
     "stage": "Stage",
     "deadline": "Next deadline",
 }
-# What a row of a list of cases shows (the register, the home page's lists): read as
-# plain values, fifty at a time, rather than as cases with their agencies.
-CASE_ROW = (
-    "reference",
-    "procedure_id",
-    "track",
-    "status",
-    "route",
-    "stage",
-    "raised_at",
-    "next_due_at",
-    "raising_agency__name",
-    "other_agency__name",
-)
 
 
 @dataclass(frozen=True)
@@ -105,133 +83,14 @@ def has_register_sight(person: Person | None) -> bool:
     return access.has_page(person, "register")
 
 
-@dataclass(frozen=True)
-class Filters:
-    procedure: str
-    stage: str
-    agency: str
-    overdue: bool
-    sort: str
-    descending: bool
-
-    @classmethod
-    def from_query(cls, query: Any) -> Filters:
-        sort = query.get("sort", "deadline")
-        return cls(
-            procedure=str(query.get("procedure", ""))[:80],
-            stage=str(query.get("stage", ""))[:80],
-            agency=str(query.get("agency", ""))[:20],
-            overdue=query.get("overdue") == "yes",
-            sort=sort if sort in SORTS else "deadline",
-            descending=query.get("order") == "desc",
-        )
-
-    def query(self, **changes: Any) -> str:
-        values = {
-            "procedure": self.procedure,
-            "stage": self.stage,
-            "agency": self.agency,
-            "overdue": "yes" if self.overdue else "",
-            "sort": self.sort,
-            "order": "desc" if self.descending else "",
-        }
-        values.update(changes)
-        return urlencode({k: v for k, v in values.items() if v})
-
-
-SightShape = access.SightShape
-
-
-def _ongoing(
-    layout: tuple[SightShape, Filters],
-    person_id: int,
-    partnership_id: int,
-    procedure: str = "",
-    stage: str = "",
-    agency: int | None = None,
-    now: datetime | None = None,
-    **sight: Any,
-) -> QuerySet[Disagreement]:
-    """The open cases this person can see, filtered and sorted as the register asks.
-    Which filters apply, the order and the shape of the person's sight are the layout; the
-    values typed, and the sight's versions, agencies and stages, are values."""
-    sight_shape, filters = layout
-    cases = Disagreement.objects.filter(
-        partnership_id=partnership_id, status=Disagreement.Status.OPEN
-    ).filter(access.Sight.q_of(sight_shape, person_id, **sight))
-    if procedure:
-        cases = cases.filter(procedure__procedure_id=procedure)
-    if stage:
-        cases = cases.filter(stage=stage)
-    if agency is not None:
-        cases = cases.filter(Q(raising_agency_id=agency) | Q(other_agency_id=agency))
-    if now is not None:
-        cases = cases.filter(next_due_at__lt=now)
-    order = []
-    for name in SORTS[filters.sort]:
-        expression = F(name)
-        order.append(
-            expression.desc(nulls_last=True)
-            if filters.descending
-            else expression.asc(nulls_last=True)
-        )
-    return cases.select_related("raising_agency", "other_agency", "raised_by").order_by(*order)
-
-
-def _values(person: Person, filters: Filters, now: datetime) -> dict[str, Any]:
-    values: dict[str, Any] = {"person_id": person.pk, "partnership_id": person.partnership_id}
-    if filters.procedure:
-        values["procedure"] = filters.procedure
-    if filters.stage:
-        values["stage"] = filters.stage
-    if filters.agency.isdigit() and int(filters.agency) < 2**31:
-        values["agency"] = int(filters.agency)
-    if filters.overdue:
-        values["now"] = now
-    values.update(access.sight_of(person).values())
-    return values
-
-
-def _layout(person: Person, filters: Filters) -> tuple[SightShape, Filters]:
-    # Only what shapes the SQL: which filters are set and the order, not what was typed.
-    shape = Filters(
-        procedure="x" if filters.procedure else "",
-        stage="x" if filters.stage else "",
-        agency="1" if filters.agency.isdigit() else "",
-        overdue=filters.overdue,
-        sort=filters.sort,
-        descending=filters.descending,
-    )
-    return access.sight_of(person).shape(), shape
-
-
-def ongoing(person: Person, filters: Filters, now: datetime) -> QuerySet[Disagreement]:
-    return _ongoing(_layout(person, filters), **_values(person, filters, now))
-
-
-# The register's page of cases and their count, compiled once per process for each
-# shape of sight and filters; the page's offset and limit are values (parley.dbprepared).
-_PAGE = Prepared(lambda layout, **values: _ongoing(layout, **values).values_list(*CASE_ROW))
-_COUNT = Prepared(
-    lambda layout, **values: (
-        _ongoing(layout, **values)
-        .order_by()
-        .values("partnership_id")
-        .annotate(count=Count("pk"))
-        .values_list("count")
-    )
-)
-
-
 class _Ongoing:
     """The register's cases for the paginator: counted and sliced by prepared queries."""
 
     def __init__(self, person: Person, filters: Filters, now: datetime) -> None:
-        self.layout = _layout(person, filters)
-        self.values = _values(person, filters, now)
+        self.person, self.filters, self.now = person, filters, now
 
     def count(self) -> int:
-        return sum(n for (n,) in _COUNT(layout=self.layout, **self.values))
+        return reads.register_count(self.person, self.filters, self.now)
 
     def __len__(self) -> int:
         return self.count()
@@ -239,8 +98,12 @@ class _Ongoing:
     def __getitem__(self, window: slice) -> list[CaseRow]:
         if window.stop <= window.start:
             return []  # an empty register's one page
-        found = _PAGE(
-            layout=self.layout, window=(window.start, window.stop - window.start), **self.values
+        found = reads.register_page(
+            self.person,
+            self.filters,
+            self.now,
+            offset=window.start,
+            limit=window.stop - window.start,
         )
         return [CaseRow.of(values) for values in found]
 
@@ -389,7 +252,7 @@ def register_csv(request: HttpRequest) -> HttpResponse:
     person = _person_with_sight(request)
     now = timezone.now()
     filters = Filters.from_query(request.GET)
-    cases = ongoing(person, filters, now)
+    cases = reads.register_cases(person, filters, now)
     procedures = procedures_by_version(person)
     audit_record(
         action="register.export",

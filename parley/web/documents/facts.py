@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from parley.cases import selectors, services
 from parley.cases.models import Disagreement, Person
@@ -168,7 +169,7 @@ def case_facts(
             at=event.at,
             stage=event.stage,
             kind=EventKind(event.kind),
-            who=event.actor.name if event.actor else "",
+            who=recorded_by(case, event.actor, event.data),
             words=_words(event.kind, event.data, track),
             to_stage=str(event.data.get("to_stage") or "") if event.kind in MOVES else "",
             chaired_by=str(event.data.get("chaired_by") or ""),
@@ -210,6 +211,17 @@ def case_facts(
         visits=_visits(entries, track),
         preparer=_preparer(prepared_by) if prepared_by is not None else None,
     )
+
+
+def recorded_by(case: Disagreement, actor: Person | None, data: dict[str, Any]) -> str:
+    """Who recorded an entry, and the agency they acted for from another (``acting_for``,
+    parley.core.roles): "Gil Lead, acting for Riverside Surgery". The case page's record
+    and the documents both say it this way."""
+    if actor is None:
+        return ""
+    names = {str(a.pk): a.name for a in (case.raising_agency, case.other_agency)}
+    acted_for = [names.get(str(agency), "another agency") for agency in data.get("acting_for", ())]
+    return ", ".join([actor.name, *(f"acting for {name}" for name in acted_for)])
 
 
 def _words(kind: str, data: dict[str, object], track: Track) -> str:
