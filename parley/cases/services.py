@@ -417,9 +417,13 @@ def disagreement_version_change(
 # --- who someone is on a case -----------------------------------------------------------
 
 
-def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
+def actor_for(
+    *, person: Person, disagreement: Disagreement, state: CaseState | None = None
+) -> Actor:
     """Who this person is on this case: their roles in its two agencies and for the
-    partnership, and whether they are a party to it (parley.core.roles)."""
+    partnership, and whether they are a party to it (parley.core.roles). ``state``: the
+    case's state, if already worked out from its record (its agencies involved are then
+    read from it rather than asked of the database)."""
 
     own, proxies = core_roles(roles_of(person), disagreement.procedure.procedure_id)
     return actor_of(
@@ -431,7 +435,9 @@ def actor_for(*, person: Person, disagreement: Disagreement) -> Actor:
         raised_by=str(disagreement.raised_by_id),
         other_professional=str(disagreement.other_professional_id or ""),
         stand_in_for_other=rungs_for(disagreement.procedure).unnamed_other,
-        involved_agencies=agencies_involved(disagreement),
+        involved_agencies=(
+            agencies_involved(disagreement) if state is None else set(state.agencies_involved)
+        ),
     )
 
 
@@ -481,7 +487,7 @@ def disagreement_now(
     procedure = procedure_of(disagreement.procedure)
     state = disagreement_state(disagreement, events)
     deadlines = disagreement_deadlines(disagreement, state)
-    actor = actor_for(person=person, disagreement=disagreement)
+    actor = actor_for(person=person, disagreement=disagreement, state=state)
     overdue = planner.is_overdue(deadlines, at)
     stage = procedure.track(state.track).stage(state.stage)
     open_now = state.status is engine.Status.OPEN
@@ -800,7 +806,7 @@ def disagreement_act(
         raise Stale(engine.moved_on_words(procedure, state, via), version=len(past))
     deadlines = planner.case_deadlines(procedure, calendar, state)
     overdue = planner.is_overdue(deadlines, at)
-    actor = actor_for(person=person, disagreement=locked)
+    actor = actor_for(person=person, disagreement=locked, state=state)
     ends = planner.stage_ends(deadlines, state.stage)
     if kind is EventKind.AGENCY_INVOLVED:
         engine.acting_for(procedure, state, kind, actor)  # whose it is, before which agency
