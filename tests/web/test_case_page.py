@@ -321,7 +321,7 @@ def test_the_case_page_reads_the_agencies_involved_from_the_record_it_already_ha
 ) -> None:
     """Who someone is on the case (the agencies involved in a meeting among it) comes from
     the state the page works out from the record it read, not from a second read of the
-    record (it cost a third of the page's time)."""
+    record (it cost about a quarter of the page's CPU time)."""
     case = raise_case()
     client = as_person("nia.nurse")
     url = f"/cases/{case.reference}/"
