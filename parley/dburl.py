@@ -55,12 +55,15 @@ def database_from_url(url: str) -> dict[str, Any]:
             "OPTIONS": {
                 # Parley's queries are short and indexed: compiling them with JIT costs
                 # more than it saves (docs/performance.md).
-                # The statements every page runs are kept prepared on the server once run
-                # five times on a connection (parley.dbprepared.statement_cursor; Django's
-                # other queries never are), and planned once rather than on each run:
-                # planning cost most of the home page's deadline query, and the plan made
-                # once is as quick to run (docs/performance.md). ``?options=...`` replaces both.
+                # Statements are kept prepared on the server once run five times on a
+                # connection, and planned once rather than on each run: planning cost most
+                # of the home page's deadline query, and the plan made once is as quick to
+                # run (docs/performance.md). ``?options=...`` replaces both.
                 "options": "-c jit=off -c plan_cache_mode=force_generic_plan",
+                # Values are sent apart from the SQL (Django's option), so that psycopg can
+                # prepare a statement once it has run ``prepare_threshold`` times on a
+                # connection (parley.dbprepared, ADR 0013).
+                "server_side_binding": True,
                 # ``?prepare_threshold=off`` prepares nothing, e.g. behind a connection
                 # pooler in transaction mode that cannot keep prepared statements.
                 "prepare_threshold": 5,
@@ -87,6 +90,15 @@ def _options(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         else:
             raise ValueError(f"prepare_threshold must be a number or off, not {value!r}")
     return options
+
+
+# Options Django reads itself rather than handing to psycopg.
+DJANGO_ONLY_OPTIONS = frozenset({"server_side_binding", "pool", "isolation_level", "assume_role"})
+
+
+def connect_options(db: dict[str, Any]) -> dict[str, Any]:
+    """A database's OPTIONS as psycopg.connect takes them (Django's own left out)."""
+    return {k: v for k, v in (db.get("OPTIONS") or {}).items() if k not in DJANGO_ONLY_OPTIONS}
 
 
 def redact(url: str) -> str:

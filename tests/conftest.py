@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from parley.dburl import database_from_url, is_postgres_url, redact
+from parley.dburl import connect_options, database_from_url, is_postgres_url, redact
 
 CHROMIUM = Path(os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium"))
 
@@ -75,7 +75,7 @@ def _postgres_unreachable(url: str) -> str | None:
             host=db["HOST"] or None,
             port=db["PORT"] or None,
             connect_timeout=10,
-            **db["OPTIONS"],
+            **connect_options(db),
         ) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as error:

@@ -1,6 +1,6 @@
 import pytest
 
-from parley.dburl import database_from_url, is_postgres_url, redact
+from parley.dburl import connect_options, database_from_url, is_postgres_url, redact
 
 
 def test_postgres_url() -> None:
@@ -23,13 +23,27 @@ def test_postgres_url_with_password_socket_and_options() -> None:
     assert db["OPTIONS"] == {
         "sslmode": "require",
         "options": "-c jit=off -c plan_cache_mode=force_generic_plan",
+        "server_side_binding": True,
         "prepare_threshold": 5,
     }
 
 
 def test_the_url_may_replace_the_default_session_options() -> None:
     db = database_from_url("postgres://h/db?options=-c%20statement_timeout%3D5000")
-    assert db["OPTIONS"] == {"options": "-c statement_timeout=5000", "prepare_threshold": 5}
+    assert db["OPTIONS"] == {
+        "options": "-c statement_timeout=5000",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+
+
+def test_psycopg_is_handed_the_options_it_takes_and_not_djangos_own() -> None:
+    db = database_from_url("postgres://h/db?sslmode=require")
+    assert connect_options(db) == {
+        "sslmode": "require",
+        "options": "-c jit=off -c plan_cache_mode=force_generic_plan",
+        "prepare_threshold": 5,
+    }
 
 
 @pytest.mark.parametrize(("given", "taken"), [("off", None), ("none", None), ("20", 20)])

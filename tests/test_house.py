@@ -208,6 +208,42 @@ def test_no_module_builds_on_jinjas_internal_code_generator() -> None:
     assert internal == []
 
 
+# Parts of Django that are not its public API, which the prepared reads once relied on
+# (docs/adr/0014): the query compiler, how querysets build instances, private cursors.
+DJANGO_INTERNALS = {
+    "get_compiler",
+    "klass_info",
+    "get_related_populators",
+    "RelatedPopulator",
+    "ModelIterable",
+    "ValuesListIterable",
+    "_iterable_class",
+    "_prepare_cursor",
+    "ServerBindingCursor",
+    "sql_with_params",
+    "adapt_datetimefield_value",
+}
+
+
+def test_no_module_reads_through_djangos_internals() -> None:
+    """The prepared reads and the raw reads beside them use Django's documented API: an
+    execute wrapper, ``connection.cursor()``, ``Model.from_db``, fields' own conversions."""
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {name}"
+        for path in sources()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        for name in (
+            [node.attr]
+            if isinstance(node, ast.Attribute)
+            else [a.name for a in node.names]
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("django")
+            else []
+        )
+        if name in DJANGO_INTERNALS
+    ]
+    assert found == []
+
+
 def test_pages_build_no_prepared_reads_and_no_access_scoping() -> None:
     """Prepared reads and their access scoping live in parley/cases/reads.py, by name
     (ADR 0013): no module of parley/web imports parley.dbprepared or calls Sight.q_of."""

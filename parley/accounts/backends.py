@@ -49,5 +49,5 @@ class UsernameOrEmailBackend(ModelBackend):
 
 
 _USER_WITH_PERSON = Prepared(
-    lambda pk: get_user_model()._default_manager.select_related("person").filter(pk=pk)
+    lambda pk: get_user_model()._default_manager.filter(pk=pk), related=("person",)
 )

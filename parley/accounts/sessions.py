@@ -13,10 +13,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db import connections, router
+from django.db import connections, models, router
 from django.utils import timezone
 
-from parley.dbprepared import statement_cursor
+# A time as the database takes it (text, on SQLite): the field's own conversion.
+_STAMP = models.DateTimeField()
 
 
 class SessionStore(DatabaseSessionStore):
@@ -27,10 +28,10 @@ class SessionStore(DatabaseSessionStore):
             return None
         connection = connections[router.db_for_read(self.model)]
         table = connection.ops.quote_name(self.model._meta.db_table)
-        with statement_cursor(connection) as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
-                [key, connection.ops.adapt_datetimefield_value(timezone.now())],
+                [key, _STAMP.get_db_prep_value(timezone.now(), connection)],
             )
             row = cursor.fetchone()
         if row is None:

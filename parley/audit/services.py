@@ -38,7 +38,6 @@ from parley.audit.models import AuditCheckpoint, AuditEntry
 from parley.cases.access import person_of_user
 from parley.cases.hooks import Change, Imported, Published
 from parley.cases.models import Disagreement, Person
-from parley.dbprepared import statement_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -341,7 +340,7 @@ def _append(facts: _Facts) -> AuditEntry:
     round trips; every page makes one (docs/performance.md).
     """
     if connection.vendor != "postgresql":
-        with transaction.atomic(), statement_cursor(connection) as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             return _insert_after_head(facts, cursor)
     for _ in range(APPEND_TRIES):
         try:
@@ -349,7 +348,7 @@ def _append(facts: _Facts) -> AuditEntry:
             # savepoint around it. Outside one, each statement commits on its own.
             with (
                 transaction.atomic() if connection.in_atomic_block else nullcontext(),
-                statement_cursor(connection) as cursor,
+                connection.cursor() as cursor,
             ):
                 return _insert_after_head(facts, cursor)
         except IntegrityError as refused:

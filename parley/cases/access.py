@@ -67,9 +67,8 @@ def _rungs(version_pk: int, sha256: str) -> Rungs:
 
 # The reads every case page makes, compiled to SQL once per process (parley.dbprepared).
 _ROLES_OF_PERSON = Prepared(
-    lambda person_id: RoleAssignment.objects.filter(person_id=person_id).select_related(
-        "agency", "acts_for"
-    )
+    lambda person_id: RoleAssignment.objects.filter(person_id=person_id),
+    related=("agency", "acts_for"),
 )
 _VERSIONS_OF_PARTNERSHIP = Prepared(
     lambda partnership_id: ProcedureVersion.objects.filter(partnership_id=partnership_id)
@@ -77,18 +76,18 @@ _VERSIONS_OF_PARTNERSHIP = Prepared(
 # References count within each partnership, so a case is found by its reference within
 # the partnership of whoever asks.
 _CASE_BY_REFERENCE = Prepared(
-    lambda reference, partnership_id: (
-        Disagreement.objects.select_related(
-            "procedure",
-            "partnership",
-            "raising_agency",
-            "other_agency",
-            "raised_by",
-            "other_professional",
-        )
-        .defer("procedure__source_text")
-        .filter(reference=reference, partnership_id=partnership_id)
-    )
+    lambda reference, partnership_id: Disagreement.objects.filter(
+        reference=reference, partnership_id=partnership_id
+    ),
+    related=(
+        "procedure",
+        "partnership",
+        "raising_agency",
+        "other_agency",
+        "raised_by",
+        "other_professional",
+    ),
+    leave=("procedure__source_text",),
 )
 
 

@@ -70,11 +70,9 @@ _WAITING_ON = Prepared(
         )
         .filter(access.Sight.q_of(layout[0], person_id, "disagreement__", **sight))
         .filter(_mine(person_id, agencies, layout[1]))
-        .select_related(
-            "disagreement", "disagreement__raising_agency", "disagreement__other_agency"
-        )
         .order_by("due_at")[: LIST_LIMIT * 10]
-    )
+    ),
+    related=("disagreement", "disagreement__raising_agency", "disagreement__other_agency"),
 )
 
 
@@ -93,10 +91,10 @@ def _theirs(
     )
     if since is not None:
         cases = cases.filter(_recent(since))
-    return cases.order_by("-raised_at").values_list(*CASE_ROW)[:LIST_LIMIT]
+    return cases.order_by("-raised_at")[:LIST_LIMIT]
 
 
-_THEIRS = Prepared(_theirs)
+_THEIRS = Prepared(_theirs, columns=CASE_ROW)
 _EARLIER = Prepared(
     lambda person_id, partnership_id, since: (
         Disagreement.objects.filter(
@@ -106,17 +104,17 @@ _EARLIER = Prepared(
         .exclude(_recent(since))
         .values("partnership_id")
         .annotate(count=Count("pk"))
-        .values_list("count")
-    )
+    ),
+    columns=("count",),
 )
 _AGENCY_CASES = Prepared(
     lambda shape, person_id, partnership_id, agencies, **sight: (
         Disagreement.objects.filter(partnership_id=partnership_id, status=Disagreement.Status.OPEN)
         .filter(access.Sight.q_of(shape, person_id, **sight))
         .filter(Q(raising_agency_id__in=agencies) | Q(other_agency_id__in=agencies))
-        .order_by(F("next_due_at").asc(nulls_last=True), "-raised_at")
-        .values_list(*CASE_ROW)[:LIST_LIMIT]
-    )
+        .order_by(F("next_due_at").asc(nulls_last=True), "-raised_at")[:LIST_LIMIT]
+    ),
+    columns=CASE_ROW,
 )
 _ONGOING = Prepared(
     lambda shape, person_id, partnership_id, now, **sight: (
@@ -124,8 +122,8 @@ _ONGOING = Prepared(
         .filter(access.Sight.q_of(shape, person_id, **sight))
         .values("partnership_id")
         .annotate(ongoing=Count("pk"), overdue=Count("pk", filter=Q(next_due_at__lt=now)))
-        .values_list("ongoing", "overdue")
-    )
+    ),
+    columns=("ongoing", "overdue"),
 )
 
 
@@ -295,15 +293,12 @@ def register_cases(person: Person, filters: Filters, now: datetime) -> QuerySet[
 
 # The register's page of cases and their count, compiled once per process for each
 # shape of sight and filters; the page's offset and limit are values.
-_PAGE = Prepared(lambda layout, **values: _ongoing(layout, **values).values_list(*CASE_ROW))
+_PAGE = Prepared(_ongoing, columns=CASE_ROW)
 _COUNT = Prepared(
     lambda layout, **values: (
-        _ongoing(layout, **values)
-        .order_by()
-        .values("partnership_id")
-        .annotate(count=Count("pk"))
-        .values_list("count")
-    )
+        _ongoing(layout, **values).order_by().values("partnership_id").annotate(count=Count("pk"))
+    ),
+    columns=("count",),
 )
 
 

@@ -206,13 +206,12 @@ def disagreement_record(disagreement: Disagreement) -> list[Event]:
 
 # Read on every case page: compiled to SQL once per process (parley.dbprepared).
 _RECORD_OF = Prepared(
-    lambda disagreement_id: (
-        Event.objects.filter(disagreement_id=disagreement_id)
-        .select_related("actor")
-        # What the page shows of each event and who did it; not when it was stored.
-        .only("disagreement", "sequence", "kind", "at", "actor", "stage", "data", "actor__name")
-        .order_by("sequence")
-    )
+    lambda disagreement_id: Event.objects.filter(disagreement_id=disagreement_id).order_by(
+        "sequence"
+    ),
+    related=("actor",),
+    # What the page shows of each event and who did it; not when it was stored.
+    only=("disagreement", "sequence", "kind", "at", "actor", "stage", "data", "actor__name"),
 )
 
 

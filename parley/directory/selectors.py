@@ -63,7 +63,8 @@ _HOLDERS = Prepared(
         Q(agency_id__in=agencies) | Q(acts_for_id__in=agencies) | Q(agency__isnull=True),
         person__partnership_id=partnership_id,
         role__in=roles,
-    ).select_related("person")
+    ),
+    related=("person",),
 )
 
 

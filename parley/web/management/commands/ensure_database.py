@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from parley.dburl import connect_options
+
 
 class Command(BaseCommand):
     help = "Create the PostgreSQL database named by PARLEY_DATABASE_URL if it is missing."
@@ -27,7 +29,7 @@ class Command(BaseCommand):
             "host": db.get("HOST") or None,
             "port": db.get("PORT") or None,
             "connect_timeout": 10,
-            **db.get("OPTIONS", {}),
+            **connect_options(db),
         }
         name = db["NAME"]
         try:
