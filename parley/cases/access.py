@@ -350,12 +350,25 @@ class Sight:
 
 
 def sight_of(person: Person, versions: Iterable[ProcedureVersion] | None = None) -> Sight:
+    """What this person may see, over ``versions`` or every version of their
+    partnership's procedures; the latter worked out once per request and kept on the
+    person, as their roles and versions are."""
+    if versions is not None:
+        return _sight(person, versions)
+    cached = getattr(person, "_parley_sight", None)
+    if cached is None:
+        cached = _sight(person, versions_of(person))
+        person._parley_sight = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _sight(person: Person, versions: Iterable[ProcedureVersion]) -> Sight:
     whole: list[int] = []
     rungs: list[tuple[int, str, int, int]] = []
     advisers: list[tuple[int, str]] = []
     involved: list[tuple[int, int, int]] = []
     assignments = roles_of(person)
-    for version in versions_of(person) if versions is None else versions:
+    for version in versions:
         found = rungs_for(version)
         for a in assignments:
             if not role_applies(a, version.procedure_id):

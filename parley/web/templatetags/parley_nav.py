@@ -10,10 +10,11 @@ The context for parley/web/govuk/service_navigation.html; parley.web.jinja rende
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,15 @@ SIGN_OUT = "accounts:sign-out"
 
 
 def _url(name: str) -> str:
+    """The address of a page without arguments: worked out once per process for each
+    prefix and URL configuration, not on every page (docs/performance.md)."""
+    return _address(name, get_script_prefix(), get_urlconf())
+
+
+@functools.lru_cache(maxsize=256)
+def _address(name: str, prefix: str, urlconf: Any) -> str:
     try:
-        return reverse(name)
+        return reverse(name, urlconf=urlconf)
     except NoReverseMatch:
         return ""
 
