@@ -55,11 +55,11 @@ def database_from_url(url: str) -> dict[str, Any]:
             "OPTIONS": {
                 # Parley's queries are short and indexed: compiling them with JIT costs
                 # more than it saves (docs/performance.md).
-                # Statements are kept prepared on the server once run five times on a
-                # connection, and planned once rather than on each run: planning cost most
-                # of the home page's deadline query, and the plan made once is as quick to
-                # run (docs/performance.md). ``?options=...`` replaces both.
-                "options": "-c jit=off -c plan_cache_mode=force_generic_plan",
+                # ``?options=...`` replaces this. PostgreSQL chooses between a statement's
+                # generic plan and one for its values itself: forcing the generic plan, once
+                # values were sent apart from the SQL, gave every statement a generic plan
+                # and cost the home page and the national report (docs/performance.md).
+                "options": "-c jit=off",
                 # Values are sent apart from the SQL (Django's option), so that psycopg can
                 # prepare a statement once it has run ``prepare_threshold`` times on a
                 # connection (parley.dbprepared, ADR 0013).

@@ -22,7 +22,7 @@ def test_postgres_url_with_password_socket_and_options() -> None:
     assert (db["USER"], db["PASSWORD"], db["HOST"]) == ("u@x", "p/w", "/var/run/postgresql")
     assert db["OPTIONS"] == {
         "sslmode": "require",
-        "options": "-c jit=off -c plan_cache_mode=force_generic_plan",
+        "options": "-c jit=off",
         "server_side_binding": True,
         "prepare_threshold": 5,
     }
@@ -41,7 +41,7 @@ def test_psycopg_is_handed_the_options_it_takes_and_not_djangos_own() -> None:
     db = database_from_url("postgres://h/db?sslmode=require")
     assert connect_options(db) == {
         "sslmode": "require",
-        "options": "-c jit=off -c plan_cache_mode=force_generic_plan",
+        "options": "-c jit=off",
         "prepare_threshold": 5,
     }
 
