@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -2486,7 +2487,31 @@ def check_text(
 ) -> CheckResult:
     """Check a procedure file. A file that ``extends`` another finds it beside it in
     ``base_dir``, or, given ``bases`` (names to texts: the versions a partnership has
-    published), there and nowhere else."""
+    published), there and nowhere else.
+
+    The same text (with the same bases) is read once per process: a procedure is
+    immutable, and reading one costs tens of milliseconds (docs/performance.md). A file
+    read from a folder is read afresh each time, as the files beside it may change."""
+    if base_dir is not None:
+        return _check(text, file, base_dir, bases, _depth)
+    kept = _checked(text, file, None if bases is None else tuple(sorted(bases.items())), _depth)
+    return CheckResult(kept.procedure, list(kept.problems))
+
+
+@functools.lru_cache(maxsize=64)
+def _checked(
+    text: str, file: str, bases: tuple[tuple[str, str], ...] | None, depth: int
+) -> CheckResult:
+    return _check(text, file, None, None if bases is None else dict(bases), depth)
+
+
+def _check(
+    text: str,
+    file: str,
+    base_dir: Path | None,
+    bases: Mapping[str, str] | None,
+    _depth: int,
+) -> CheckResult:
     raw, problems = _read_yaml(text, file)
     if problems:
         return _result(None, problems)

@@ -1616,3 +1616,22 @@ def test_torbay_children_gives_the_address_and_the_other_formats_line() -> None:
     assert unit.address == "Torbay Safeguarding Children Board, Town Hall, Torquay TQ1 3DR"
     assert formats.phone == "01803 207176"
     assert "other formats and languages" in formats.purpose
+
+
+def test_the_same_text_is_read_once_and_each_caller_gets_its_own_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reading a procedure costs tens of milliseconds and a procedure is immutable: every
+    page and test that loads the same file read it afresh before."""
+    from parley.core import loader
+
+    text = (ROOT / "parley" / "procedures" / "twsp.yaml").read_text() + "\n# read once\n"
+    reads: list[str] = []
+    read_yaml = loader._read_yaml
+    monkeypatch.setattr(loader, "_read_yaml", lambda t, f: reads.append(f) or read_yaml(t, f))
+    first = loader.check_text(text, "twsp.yaml")
+    second = loader.check_text(text, "twsp.yaml")
+    assert reads == ["twsp.yaml"]
+    assert first.procedure is second.procedure and first.procedure is not None
+    second.problems.append(loader.Problem("x", 1, "mine"))
+    assert loader.check_text(text, "twsp.yaml").problems == first.problems
