@@ -61,6 +61,7 @@ upgrade that changed what this module relies on fails there.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import threading
 from collections import OrderedDict
@@ -162,7 +163,7 @@ def _converter(field: Any, connection: Any) -> Convert | None:
     if hasattr(field, "from_db_value"):  # a field that says how it reads (JSON)
         return lambda value: field.from_db_value(value, None, connection)
     if isinstance(field, models.DateTimeField):
-        if getattr(connection, "settings_dict", {}).get("TIME_ZONE"):
+        if connection.settings_dict.get("TIME_ZONE"):
             raise NotPreparable("a prepared read takes times stored in UTC")
         # PostgreSQL's times come from psycopg aware already (tests/test_dbprepared.py).
         return None if connection.vendor == "postgresql" else _as_time
@@ -269,13 +270,11 @@ class Prepared(Generic[T]):
         if _SLICED.search(compiled.sql):
             raise NotPreparable("a windowed query is not sliced: the window is its values")
         at = len(compiled.params)
-        return _Compiled(
+        return dataclasses.replace(
+            compiled,
             sql=f"{compiled.sql} LIMIT %s OFFSET %s",
             params=(*compiled.params, 0, 0),
             slots=(*compiled.slots, (at, _LIMIT, -1, False), (at + 1, _OFFSET, -1, False)),
-            converters=compiled.converters,
-            parts=compiled.parts,
-            db=compiled.db,
         )
 
     def _reading(
